@@ -1,0 +1,288 @@
+/**
+ * `ConsumeLoop`: runs a handler over one queue's jobs with bounded concurrency.
+ * Responsibilities:
+ *   - fetch: one settle-and-take call reports every finished job and fills every
+ *     free slot; when the queue is empty, block on the wake-up marker (no polling)
+ *   - heartbeat: renew all held leases in one call; abort jobs whose lease is lost
+ *     (canceled, or re-leased after a stall) and drop their late results
+ *   - timeouts: a job over its timeout is aborted and its attempt fails at once
+ *   - housekeeping: run the queue's idempotent maintenance on a jittered timer
+ *   - drain: on stop, take nothing more, wait for running jobs up to a deadline,
+ *     then hand the rest back to pending without counting the attempt
+ * Redis errors never end the loop: outcomes are kept and re-sent after a backoff,
+ * and a job whose lease expired meanwhile is re-run elsewhere (never lost).
+ */
+import type { Consumer } from "./consumer.js";
+import type { LeasedJob, Outcome } from "./leased-job.js";
+
+export interface JobContext {
+  /** Aborted on cancel, timeout, lost lease or shutdown; `signal.reason` says which. */
+  signal: AbortSignal;
+  attempt: number;
+  /** Reports progress (0–100) with an optional small JSON detail. */
+  progress(percent: number, detail?: unknown): Promise<void>;
+}
+
+export type JobHandler = (job: LeasedJob, context: JobContext) => unknown;
+
+export type AbortReason = "canceled" | "lease-lost" | "timeout" | "shutdown";
+
+export class JobAbortedError extends Error {
+  override name = "JobAbortedError";
+  constructor(readonly reason: AbortReason) {
+    super(`job aborted: ${reason}`);
+  }
+}
+
+export interface ConsumeLoopOptions {
+  consumer: Consumer;
+  handler: JobHandler;
+  concurrency: number;
+  /** Timeout for jobs that set none; defaults to the queue settings' default. */
+  defaultTimeoutMs?: number;
+  /** How often leases are renewed; default a third of the lease. */
+  heartbeatMs?: number;
+  /** Longest single blocking wait, which also bounds how late housekeeping can run. */
+  maxBlockMs?: number;
+  /** How often this process runs queue housekeeping (jittered ±25%). */
+  maintainEveryMs?: number;
+  onError?: (error: unknown, during: string) => void;
+  onJobStart?: (job: LeasedJob) => void;
+  onJobEnd?: (job: LeasedJob, outcome: Outcome["kind"] | AbortReason, durationMs: number) => void;
+}
+
+interface Running {
+  job: LeasedJob;
+  controller: AbortController;
+  startedAt: number;
+  timer: NodeJS.Timeout | undefined;
+  done: boolean;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class ConsumeLoop {
+  private readonly active = new Map<string, Running>();
+  private outcomes: Outcome[] = [];
+  private stopping = false;
+  private finished: Promise<void> | undefined;
+  private notify: (() => void) | undefined;
+  private blockingWait: Promise<boolean> | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private maintenanceTimer: NodeJS.Timeout | undefined;
+  private readonly options: Required<Omit<ConsumeLoopOptions, "onJobStart" | "onJobEnd">> &
+    Pick<ConsumeLoopOptions, "onJobStart" | "onJobEnd">;
+
+  constructor(options: ConsumeLoopOptions) {
+    const leaseMs = options.consumer.leaseMs;
+    this.options = {
+      defaultTimeoutMs: options.consumer.settings.defaultTimeoutMs,
+      heartbeatMs: Math.max(Math.floor(leaseMs / 3), 10),
+      maxBlockMs: 5_000,
+      maintainEveryMs: 1_000,
+      onError: () => {},
+      ...options,
+    };
+  }
+
+  /** Jobs running now. */
+  get activeCount(): number {
+    return this.active.size;
+  }
+
+  get activeJobs(): LeasedJob[] {
+    return [...this.active.values()].map((running) => running.job);
+  }
+
+  start(): void {
+    if (this.finished) return;
+    this.finished = this.run();
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.options.heartbeatMs);
+    this.scheduleMaintenance();
+  }
+
+  /**
+   * Stops taking jobs, waits up to `drainMs` for running ones, then hands the rest
+   * back to pending. Returns how many were handed back.
+   */
+  async stop(drainMs = 0): Promise<number> {
+    this.stopping = true;
+    this.wake();
+    const deadline = Date.now() + drainMs;
+    while (this.active.size > 0 && Date.now() < deadline) await sleep(Math.min(50, deadline - Date.now()));
+    const leftovers = [...this.active.values()];
+    for (const running of leftovers) this.abandon(running, "shutdown");
+    let released = 0;
+    if (leftovers.length > 0) {
+      try {
+        const statuses = await this.options.consumer.release(leftovers.map((running) => running.job));
+        released = statuses.filter((status) => status.ok).length;
+      } catch (error) {
+        // Their leases will expire and the jobs come back anyway.
+        this.options.onError(error, "release");
+      }
+    }
+    clearInterval(this.heartbeatTimer);
+    clearTimeout(this.maintenanceTimer);
+    await this.finished;
+    await this.options.consumer.close();
+    return released;
+  }
+
+  private async run(): Promise<void> {
+    let idle = false;
+    let failures = 0;
+    let nextDueAt: number | null = null;
+    // While stopping, the loop still reports the outcomes of jobs that finish during the drain.
+    while (!this.stopping || this.active.size > 0 || this.outcomes.length > 0) {
+      const want = this.stopping ? 0 : this.options.concurrency - this.active.size;
+      if (this.outcomes.length > 0 || (want > 0 && !idle)) {
+        const batch = this.outcomes;
+        this.outcomes = [];
+        try {
+          const result = await this.options.consumer.settle(batch, want);
+          failures = 0;
+          for (const job of result.taken) this.launch(job);
+          idle = result.taken.length < want;
+          nextDueAt = result.nextDueAt;
+        } catch (error) {
+          this.outcomes = batch.concat(this.outcomes);
+          this.options.onError(error, "settle");
+          failures++;
+          if (this.stopping && failures > 3) return;
+          await sleep(Math.min(100 * 2 ** failures, 2_000));
+        }
+        continue;
+      }
+      const changed = new Promise<void>((resolve) => {
+        this.notify = resolve;
+      });
+      if (want > 0) {
+        const untilDue = nextDueAt === null ? Number.POSITIVE_INFINITY : nextDueAt - Date.now();
+        const wait = this.waitForWork(Math.max(1, Math.min(this.options.maxBlockMs, untilDue)));
+        await Promise.race([wait, changed]);
+      } else {
+        await changed;
+      }
+      idle = this.blockingWait !== undefined;
+    }
+  }
+
+  /** One blocking wait at a time; when it ends (signal or timeout) the loop tries to take again. */
+  private waitForWork(timeoutMs: number): Promise<unknown> {
+    if (!this.blockingWait) {
+      this.blockingWait = this.options.consumer
+        .waitForWork(timeoutMs)
+        .catch(async (error) => {
+          if (!this.stopping) {
+            this.options.onError(error, "wait");
+            await sleep(500);
+          }
+          return false;
+        })
+        .finally(() => {
+          this.blockingWait = undefined;
+        });
+    }
+    return this.blockingWait;
+  }
+
+  private wake(): void {
+    const notify = this.notify;
+    this.notify = undefined;
+    notify?.();
+  }
+
+  private launch(job: LeasedJob): void {
+    const controller = new AbortController();
+    const running: Running = { job, controller, startedAt: Date.now(), timer: undefined, done: false };
+    this.active.set(job.seq, running);
+    const timeoutMs = job.timeoutMs ?? this.options.defaultTimeoutMs;
+    running.timer = setTimeout(() => this.timeOut(running, timeoutMs), timeoutMs);
+    this.options.onJobStart?.(job);
+    const context: JobContext = {
+      signal: controller.signal,
+      attempt: job.attempt,
+      progress: async (percent, detail) => {
+        const status = await this.options.consumer.progress(job, percent, detail);
+        if (!status.ok) this.abandon(running, status.state === "canceled" ? "canceled" : "lease-lost");
+      },
+    };
+    let result: unknown;
+    try {
+      result = this.options.handler(job, context);
+    } catch (error) {
+      this.finish(running, { lease: job, kind: "failed", error });
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (value) => this.finish(running, { lease: job, kind: "completed", result: value }),
+        (error) => this.finish(running, { lease: job, kind: "failed", error }),
+      );
+    } else {
+      this.finish(running, { lease: job, kind: "completed", result });
+    }
+  }
+
+  private finish(running: Running, outcome: Outcome): void {
+    if (running.done) return; // already timed out, canceled or handed back
+    running.done = true;
+    clearTimeout(running.timer);
+    this.active.delete(running.job.seq);
+    this.outcomes.push(outcome);
+    this.options.onJobEnd?.(running.job, outcome.kind, Date.now() - running.startedAt);
+    this.wake();
+  }
+
+  private timeOut(running: Running, timeoutMs: number): void {
+    if (running.done) return;
+    running.controller.abort(new JobAbortedError("timeout"));
+    this.finish(running, {
+      lease: running.job,
+      kind: "failed",
+      error: new Error(`job timed out after ${timeoutMs} ms`),
+      reason: "timeout",
+    });
+  }
+
+  /** Stops tracking a job whose outcome must not be reported (lease gone or handed back). */
+  private abandon(running: Running, reason: AbortReason): void {
+    if (running.done) return;
+    running.done = true;
+    clearTimeout(running.timer);
+    this.active.delete(running.job.seq);
+    running.controller.abort(new JobAbortedError(reason));
+    this.options.onJobEnd?.(running.job, reason, Date.now() - running.startedAt);
+    this.wake();
+  }
+
+  private async heartbeat(): Promise<void> {
+    const running = [...this.active.values()];
+    if (running.length === 0) return;
+    try {
+      const statuses = await this.options.consumer.extendLeases(running.map((entry) => entry.job));
+      statuses.forEach((status, index) => {
+        const entry = running[index];
+        if (!status.ok && entry) this.abandon(entry, status.state === "canceled" ? "canceled" : "lease-lost");
+      });
+    } catch (error) {
+      this.options.onError(error, "heartbeat");
+    }
+  }
+
+  private scheduleMaintenance(): void {
+    const every = this.options.maintainEveryMs;
+    this.maintenanceTimer = setTimeout(
+      async () => {
+        try {
+          await this.options.consumer.maintain();
+        } catch (error) {
+          this.options.onError(error, "maintain");
+        }
+        if (!this.stopping) this.scheduleMaintenance();
+      },
+      every * (0.75 + Math.random() * 0.5),
+    );
+  }
+}

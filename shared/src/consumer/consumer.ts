@@ -1,0 +1,186 @@
+/**
+ * `Consumer`: the storage side of taking and finishing jobs in one queue, on
+ * which the worker runtime builds. Every call is one round trip:
+ *   - settle(): report outcomes and take the next jobs together (the hot path)
+ *   - waitForWork(): block on the queue's wake-up marker, on its own connection
+ *   - extendLeases(): one heartbeat for every lease held
+ *   - progress(), release()
+ * Calls about a job present its fencing token; a stale token changes nothing.
+ */
+
+import { ValidationError } from "../errors.js";
+import { formatJobId } from "../job-id.js";
+import { type MaintenanceResult, maintainQueue } from "../queue/maintain-queue.js";
+import { createQueueContext, type QueueContext } from "../queue/queue-context.js";
+import { duplicateRedis, type RedisClient } from "../redis/connection.js";
+import { findNonJson, utf8Length } from "../schemas/json-value.js";
+import { LIMITS } from "../schemas/limits.js";
+import { type QueueSettingsInput, resolveSettings } from "../settings.js";
+import { encodeOutcome } from "./encode-outcome.js";
+import type { Lease, LeasedJob, LeaseStatus, Outcome } from "./leased-job.js";
+
+export interface ConsumerOptions {
+  redis: RedisClient;
+  /** Connection for blocking waits; duplicated from `redis` when absent. */
+  blockingRedis?: RedisClient;
+  queue: string;
+  workerId: string;
+  /** Visibility timeout: a job whose lease is not renewed within it goes back. */
+  leaseMs?: number;
+  /** Only take jobs of these types (e.g. the ones this worker has handlers for). */
+  types?: readonly string[];
+  settings?: QueueSettingsInput;
+}
+
+export interface SettleResult {
+  /** Per outcome, in order: null when recorded, else the lease problem. */
+  rejected: (LeaseStatus | null)[];
+  taken: LeasedJob[];
+  /** When nothing could be taken: the earliest scheduled run time, epoch ms. */
+  nextDueAt: number | null;
+}
+
+type RawJob = [string, number, number, string, string, number, string | null, number];
+
+export class Consumer {
+  readonly queue: string;
+  readonly workerId: string;
+  readonly leaseMs: number;
+  private readonly context: QueueContext;
+  private blocking: RedisClient | undefined;
+  private readonly ownsBlocking: boolean;
+  private readonly types: string;
+
+  constructor(private readonly options: ConsumerOptions) {
+    this.queue = options.queue;
+    this.workerId = options.workerId;
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.context = createQueueContext(options.redis, options.queue, resolveSettings(options.settings));
+    this.blocking = options.blockingRedis;
+    this.ownsBlocking = !options.blockingRedis;
+    this.types = (options.types ?? []).join(",");
+  }
+
+  get settings() {
+    return this.context.settings;
+  }
+
+  /** Records outcomes and leases up to `take` jobs in one round trip. */
+  async settle(outcomes: readonly Outcome[], take: number): Promise<SettleResult> {
+    const args: (string | number)[] = [this.workerId, this.leaseMs, take, this.types, outcomes.length];
+    for (const outcome of outcomes) args.push(...encodeOutcome(outcome, this.workerId));
+    const [codes, taken, due] = (await this.context.run("settle-and-take", args)) as [
+      (number | string)[],
+      RawJob[],
+      number | null,
+    ];
+    return {
+      rejected: leaseStatuses(codes).map((status) => (status.ok ? null : status)),
+      taken: taken.map((raw) => this.toLeasedJob(raw)),
+      nextDueAt: due ?? null,
+    };
+  }
+
+  /** Leases up to `max` jobs without reporting anything. */
+  async take(max: number): Promise<LeasedJob[]> {
+    return (await this.settle([], max)).taken;
+  }
+
+  /**
+   * Blocks until a producer signals work (or a scheduled job may be due), at most
+   * `timeoutMs`. Resolves true when woken by a signal. Runs on its own connection
+   * so settles and heartbeats go on meanwhile.
+   */
+  async waitForWork(timeoutMs: number): Promise<boolean> {
+    this.blocking ??= duplicateRedis(this.options.redis, {
+      blocking: true,
+      connectionName: `rq-block-${this.workerId}`,
+    });
+    const reply = await this.blocking.bzpopmin(this.context.keys.marker, Math.max(timeoutMs, 1) / 1000);
+    return reply !== null;
+  }
+
+  /** Renews the given leases; the statuses say which were lost (e.g. canceled). */
+  async extendLeases(leases: readonly Lease[]): Promise<LeaseStatus[]> {
+    if (leases.length === 0) return [];
+    const args: (string | number)[] = [this.leaseMs];
+    for (const lease of leases) args.push(lease.seq, lease.token);
+    return leaseStatuses((await this.context.run("extend-leases", args)) as (number | string)[]);
+  }
+
+  /** Records progress (0–100, optional small JSON detail) of a job this consumer holds. */
+  async progress(lease: Lease, percent: number, detail?: unknown): Promise<LeaseStatus> {
+    if (!Number.isFinite(percent) || percent < 0 || percent > 100) {
+      throw new ValidationError([{ path: "percent", message: "must be a number from 0 to 100" }]);
+    }
+    let encodedDetail = "";
+    if (detail !== undefined) {
+      const problem = findNonJson(detail, LIMITS.jsonDepth);
+      if (problem) throw new ValidationError([{ path: "detail", message: `must be JSON: ${problem}` }]);
+      encodedDetail = JSON.stringify(detail);
+      if (utf8Length(encodedDetail) > LIMITS.progressDetailBytes) {
+        throw new ValidationError([
+          { path: "detail", message: `must be at most ${LIMITS.progressDetailBytes} bytes` },
+        ]);
+      }
+    }
+    const reply = (await this.context.run("update-progress", [
+      lease.seq,
+      lease.token,
+      percent,
+      encodedDetail,
+    ])) as (number | string)[];
+    return leaseStatuses(reply)[0] as LeaseStatus;
+  }
+
+  /** Hands jobs back to pending without counting the attempt (graceful shutdown). */
+  async release(leases: readonly Lease[]): Promise<LeaseStatus[]> {
+    if (leases.length === 0) return [];
+    const args: string[] = [];
+    for (const lease of leases) args.push(lease.seq, lease.token);
+    return leaseStatuses((await this.context.run("release-jobs", args)) as (number | string)[]);
+  }
+
+  /** Runs the queue's idempotent housekeeping (see `Queue.maintain`). */
+  maintain(): Promise<MaintenanceResult> {
+    return maintainQueue(this.context);
+  }
+
+  /** Closes the blocking connection this consumer opened (the command one is the caller's). */
+  async close(): Promise<void> {
+    if (this.blocking && this.ownsBlocking) this.blocking.disconnect();
+    this.blocking = undefined;
+  }
+
+  private toLeasedJob([
+    seq,
+    token,
+    attempt,
+    type,
+    payload,
+    maxAttempts,
+    timeout,
+    createdAt,
+  ]: RawJob): LeasedJob {
+    return {
+      id: formatJobId(this.queue, seq),
+      queue: this.queue,
+      seq,
+      token: String(token),
+      type,
+      payload: JSON.parse(payload),
+      attempt,
+      maxAttempts,
+      timeoutMs: timeout ? Number(timeout) : null,
+      createdAt,
+    };
+  }
+}
+
+function leaseStatuses(flat: (number | string)[]): LeaseStatus[] {
+  const statuses: LeaseStatus[] = [];
+  for (let i = 0; i < flat.length; i += 2) {
+    statuses.push(flat[i] === 1 ? { ok: true } : { ok: false, state: (flat[i + 1] as string) || null });
+  }
+  return statuses;
+}

@@ -1,0 +1,38 @@
+/**
+ * A job as a consumer holds it: the data to run it, plus the lease (seq and
+ * fencing token) that every later call about it must present.
+ */
+import type { JsonValue } from "../schemas/json-value.js";
+
+export interface Lease {
+  seq: string;
+  /** Fencing token: changes every time the job is leased. */
+  token: string;
+}
+
+export interface LeasedJob extends Lease {
+  id: string;
+  queue: string;
+  type: string;
+  payload: JsonValue;
+  /** 1 for the first attempt. */
+  attempt: number;
+  maxAttempts: number;
+  /** The job's own timeout, or null to use the consumer's default. */
+  timeoutMs: number | null;
+  createdAt: number;
+}
+
+/** Errors of this class dead-letter the job at once: retrying cannot help. */
+export class UnrecoverableError extends Error {
+  override name = "UnrecoverableError";
+}
+
+export type Outcome =
+  | { lease: Lease; kind: "completed"; result?: unknown }
+  | { lease: Lease; kind: "failed"; error: unknown; unrecoverable?: boolean; reason?: string };
+
+export type LeaseStatus =
+  | { ok: true }
+  /** The lease is gone: the job was canceled, re-leased to someone else, or deleted. */
+  | { ok: false; state: string | null };

@@ -1,0 +1,102 @@
+/**
+ * Typed errors of the engine, and the one place where the Lua scripts' numeric
+ * failure codes become them. Every error carries a stable `code` that the HTTP API
+ * passes through to clients.
+ */
+import type * as v from "valibot";
+import type { JobState } from "./schemas/job-state.js";
+
+export interface FieldIssue {
+  /** Dotted path of the offending field, e.g. `backoff.delayMs`; empty for the whole input. */
+  path: string;
+  message: string;
+}
+
+export class RQueueError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad input. Nothing was written. */
+export class ValidationError extends RQueueError {
+  constructor(readonly issues: FieldIssue[]) {
+    super(
+      "validation_failed",
+      issues.map((issue) => `${issue.path || "input"}: ${issue.message}`).join("; "),
+    );
+  }
+
+  static fromValibot(issues: readonly v.BaseIssue<unknown>[], pathPrefix = ""): ValidationError {
+    return new ValidationError(
+      issues.map((issue) => {
+        const path = (issue.path ?? []).map((item) => String(item.key)).join(".");
+        return { path: [pathPrefix, path].filter(Boolean).join("."), message: issue.message };
+      }),
+    );
+  }
+}
+
+export class JobNotFoundError extends RQueueError {
+  constructor(readonly jobId: string) {
+    super("job_not_found", `job ${jobId} does not exist`);
+  }
+}
+
+/**
+ * The caller's lease on the job is no longer valid: it expired and the job was
+ * re-leased (fencing token mismatch), or the job was canceled. Nothing was changed.
+ */
+export class LeaseLostError extends RQueueError {
+  constructor(
+    readonly jobId: string,
+    readonly state: JobState | undefined,
+  ) {
+    super("lease_lost", `lease on job ${jobId} is no longer held (job is ${state ?? "gone"})`);
+  }
+}
+
+/** The requested state change is not allowed from the job's current state. */
+export class IllegalTransitionError extends RQueueError {
+  constructor(
+    readonly jobId: string,
+    readonly state: JobState,
+    readonly action: string,
+  ) {
+    super("illegal_transition", `cannot ${action} job ${jobId}: it is ${state}`);
+  }
+}
+
+/** Codes the Lua scripts return instead of raising, so one failed item never aborts a batch. */
+export const SCRIPT_CODES = {
+  ok: 1,
+  notFound: -1,
+  leaseLost: -2,
+  illegalTransition: -3,
+  tooManyTypes: -4,
+} as const;
+
+/** Turns a script's per-item failure code into the typed error, in one place. */
+export function errorFromScriptCode(
+  code: number,
+  jobId: string,
+  state: string | undefined,
+  action: string,
+): RQueueError {
+  switch (code) {
+    case SCRIPT_CODES.notFound:
+      return new JobNotFoundError(jobId);
+    case SCRIPT_CODES.leaseLost:
+      return new LeaseLostError(jobId, (state || undefined) as JobState | undefined);
+    case SCRIPT_CODES.illegalTransition:
+      return new IllegalTransitionError(jobId, state as JobState, action);
+    case SCRIPT_CODES.tooManyTypes:
+      return new ValidationError([{ path: "type", message: "too many distinct job types in this queue" }]);
+    default:
+      return new RQueueError("script_failed", `unexpected script result ${code} for job ${jobId}`);
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * @rqueue/shared — R-queue's Redis contract and queue engine: schemas, key names,
+ * Lua scripts, the producer/admin `Queue`, the `Consumer` and `ConsumeLoop` that
+ * workers build on, and the constants the infrastructure shares.
+ */
+export * from "./consumer/consume-loop.js";
+export * from "./consumer/consumer.js";
+export * from "./consumer/leased-job.js";
+export * from "./errors.js";
+export * from "./job.js";
+export * from "./job-id.js";
+export * from "./keys.js";
+export * from "./metrics.js";
+export type { AddedJob } from "./queue/add-jobs.js";
+export * from "./queue/list-jobs.js";
+export * from "./queue/maintain-queue.js";
+export * from "./queue/queue.js";
+export * from "./queue/read-stats.js";
+export * from "./redis/connection.js";
+export * from "./schemas/job-input.js";
+export * from "./schemas/job-state.js";
+export * from "./schemas/json-value.js";
+export * from "./schemas/limits.js";
+export * from "./settings.js";

@@ -1,0 +1,110 @@
+/**
+ * The public shape of a job and its decoding from the job hash. Field names in
+ * Redis are short on purpose (memory per job is a design target); this is the one
+ * place that knows them.
+ */
+
+import { formatJobId } from "./job-id.js";
+import type { BackoffOptions } from "./schemas/job-input.js";
+import type { JobState } from "./schemas/job-state.js";
+import type { JsonValue } from "./schemas/json-value.js";
+import { decodeBackoff } from "./settings.js";
+
+export interface AttemptError {
+  attempt: number;
+  message: string;
+  stack?: string;
+  workerId?: string;
+  /** Why the attempt ended, when not a plain error: `lease-expired`, `timeout`, `unrecoverable`. */
+  reason?: string;
+  at: string;
+}
+
+export interface JobProgress {
+  percent: number;
+  detail?: JsonValue;
+}
+
+export interface Job {
+  id: string;
+  queue: string;
+  type: string;
+  state: JobState;
+  priority: number;
+  payload: JsonValue;
+  progress: JobProgress | null;
+  result: JsonValue | null;
+  /** Attempts started so far. */
+  attempts: number;
+  maxAttempts: number;
+  backoff: BackoffOptions | null;
+  timeoutMs: number | null;
+  idempotencyKey: string | null;
+  lastError: AttemptError | null;
+  errors: AttemptError[];
+  /** Why a failed job was dead-lettered: `error`, `unrecoverable`, `lease-expired`. */
+  failureReason: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** When a scheduled job becomes pending. */
+  runAt: string | null;
+  workerId: string | null;
+  dependsOn: string[];
+  dependents: string[];
+}
+
+const iso = (ms: string | undefined) => (ms ? new Date(Number(ms)).toISOString() : null);
+
+function parseJson<T>(text: string | undefined, fallback: T): T {
+  if (text === undefined || text === "") return fallback;
+  return JSON.parse(text) as T;
+}
+
+interface StoredError extends Omit<AttemptError, "at"> {
+  at: number;
+}
+
+/** Builds a Job from the fields of its hash (as returned by HGETALL). */
+export function decodeJob(queue: string, seq: string, h: Record<string, string>): Job {
+  const errors = parseJson<StoredError[]>(h.e, []).map((entry) => ({
+    ...entry,
+    at: new Date(entry.at).toISOString(),
+  }));
+  const state = h.s as JobState;
+  return {
+    id: formatJobId(queue, seq),
+    queue,
+    type: h.t ?? "",
+    state,
+    priority: Number(h.p ?? 5),
+    payload: parseJson<JsonValue>(h.d, null),
+    progress:
+      h.pg === undefined
+        ? null
+        : { percent: Number(h.pg), ...(h.pd ? { detail: parseJson(h.pd, null) } : {}) },
+    result: parseJson<JsonValue>(h.r, null),
+    attempts: Number(h.a ?? 0),
+    maxAttempts: Number(h.ma ?? 1),
+    backoff: h.bo ? decodeBackoff(h.bo) : null,
+    timeoutMs: h.to ? Number(h.to) : null,
+    idempotencyKey: h.ik ?? null,
+    lastError: errors.at(-1) ?? null,
+    errors,
+    failureReason: h.fr ?? null,
+    createdAt: iso(h.c) ?? new Date(0).toISOString(),
+    startedAt: iso(h.st),
+    finishedAt: iso(h.f),
+    runAt: state === "scheduled" ? iso(h.ra) : null,
+    workerId: h.w ?? null,
+    dependsOn: [],
+    dependents: [],
+  };
+}
+
+/** HGETALL arrives from Lua as a flat [field, value, ...] array. */
+export function pairsToRecord(flat: string[], start = 0): Record<string, string> {
+  const record: Record<string, string> = {};
+  for (let i = start; i + 1 < flat.length; i += 2) record[flat[i] as string] = flat[i + 1] as string;
+  return record;
+}

@@ -1,0 +1,69 @@
+/**
+ * Every Redis key name R-queue uses is built here, and nowhere else.
+ *
+ * All keys of one queue share the hash tag `{<queue>}`, so every script touches a
+ * single slot and runs unchanged on Redis Cluster. Lua scripts receive the queue's
+ * prefix as KEYS[1] and derive per-job and per-type keys from it with the same
+ * layout as below (see scripts/includes/keys.lua); the two must stay in step.
+ */
+import type { JobState } from "./schemas/job-state.js";
+
+export interface QueueKeys {
+  /** `rq:{queue}:` — what the Lua scripts derive every other key from. */
+  prefix: string;
+  /** Hash of one job. */
+  job(seq: string): string;
+  /** Bounded list of one job's log lines. */
+  jobLog(seq: string): string;
+  /** Sorted set of the jobs of one type in one state. */
+  index(state: JobState, type: string): string;
+  /** Set of the job types ever added to the queue (bounded). */
+  types: string;
+  /** Wake-up marker that idle consumers block on. */
+  marker: string;
+  /** Queue settings: paused flag. */
+  meta: string;
+  /** Capped stream of state changes. */
+  events: string;
+  /** Lifetime counters (completed, failed, retried, ...). */
+  stats: string;
+  /** Counter behind job ids and pending order. */
+  sequence: string;
+  /** The fixed keys every script declares, in the order scripts/includes/keys.lua reads them. */
+  scriptKeys: string[];
+  /** Idempotency key → job id, with the retention window as TTL. */
+  idempotency(key: string): string;
+  /** Per-second completed/failed counts of one minute (expire after an hour). */
+  throughput(minute: number): string;
+  /** Wait and run time histograms of one minute (expire after an hour). */
+  latency(minute: number): string;
+}
+
+export function queueKeys(queue: string): QueueKeys {
+  const prefix = `rq:{${queue}}:`;
+  const fixed = {
+    meta: `${prefix}meta`,
+    types: `${prefix}types`,
+    marker: `${prefix}marker`,
+    events: `${prefix}events`,
+    stats: `${prefix}stats`,
+    sequence: `${prefix}seq`,
+  };
+  return {
+    ...fixed,
+    scriptKeys: [fixed.meta, fixed.types, fixed.marker, fixed.events, fixed.stats, fixed.sequence],
+    prefix,
+    job: (seq) => `${prefix}j:${seq}`,
+    jobLog: (seq) => `${prefix}log:${seq}`,
+    index: (state, type) => `${prefix}${state}:${type}`,
+    idempotency: (key) => `${prefix}idem:${key}`,
+    throughput: (minute) => `${prefix}tp:${minute}`,
+    latency: (minute) => `${prefix}lat:${minute}`,
+  };
+}
+
+/** Registry of live workers; global rather than per queue because a worker serves many queues. */
+export const WORKERS_KEY = "rq:workers";
+export const workerKey = (workerId: string) => `rq:worker:${workerId}`;
+/** Set of known queue names, so the control plane lists queues without scanning keys. */
+export const QUEUES_KEY = "rq:queues";

@@ -1,0 +1,44 @@
+/**
+ * Single-job admin actions (cancel, retry, remove): each is one script call whose
+ * domain failures come back as codes and become typed errors here.
+ */
+import { errorFromScriptCode, SCRIPT_CODES } from "../errors.js";
+import { formatJobId } from "../job-id.js";
+import type { JobState } from "../schemas/job-state.js";
+import type { ScriptName } from "../scripts/load-scripts.js";
+import type { QueueContext } from "./queue-context.js";
+
+async function jobAction(
+  ctx: QueueContext,
+  script: ScriptName,
+  action: string,
+  seq: string,
+): Promise<JobState> {
+  const [code, state] = (await ctx.run(script, [seq])) as [number, string];
+  if (code !== SCRIPT_CODES.ok) throw errorFromScriptCode(code, formatJobId(ctx.name, seq), state, action);
+  return state as JobState;
+}
+
+/** Cancels a non-final job; returns the state it was canceled from. */
+export const cancelJob = (ctx: QueueContext, seq: string) => jobAction(ctx, "cancel-job", "cancel", seq);
+
+/** Sends a failed or canceled job back to pending with attempts reset. */
+export const retryJob = (ctx: QueueContext, seq: string) => jobAction(ctx, "retry-job", "retry", seq);
+
+/** Deletes a job in a final state; returns that state. */
+export const removeJob = (ctx: QueueContext, seq: string) => jobAction(ctx, "remove-job", "remove", seq);
+
+/** Runs a chunked bulk script until it reports nothing more to do; returns the total. */
+export async function runChunked(
+  ctx: QueueContext,
+  script: "retry-dead-letter" | "purge-dead-letter",
+  type: string | undefined,
+  chunk = 500,
+): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const [count, more] = (await ctx.run(script, [type ?? "", chunk])) as [number, number];
+    total += count;
+    if (more !== 1) return total;
+  }
+}

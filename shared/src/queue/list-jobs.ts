@@ -1,0 +1,88 @@
+/**
+ * Listing and counting jobs through the per-state indexes: one page costs
+ * O(log n + page) per job type, whatever the number of jobs.
+ */
+import * as v from "valibot";
+import { ValidationError } from "../errors.js";
+import { decodeJob, type Job, pairsToRecord } from "../job.js";
+import { JobTypeSchema } from "../schemas/job-input.js";
+import { JOB_STATES, type JobState, JobStateSchema } from "../schemas/job-state.js";
+import { LIMITS } from "../schemas/limits.js";
+import type { QueueContext } from "./queue-context.js";
+
+export interface ListJobsOptions {
+  state: JobState;
+  type?: string | undefined;
+  /** 1–200, default 50. */
+  limit?: number | undefined;
+  /** `nextCursor` of the previous page. */
+  cursor?: string | undefined;
+}
+
+export interface JobPage {
+  items: Job[];
+  nextCursor: string | null;
+}
+
+const CURSOR_PATTERN = /^[0-9.e+-]+:\d+$/;
+
+export const ListJobsSchema = v.strictObject({
+  state: JobStateSchema,
+  type: v.optional(JobTypeSchema),
+  limit: v.optional(
+    v.pipe(
+      v.number("must be a number"),
+      v.integer("must be an integer"),
+      v.minValue(1, "must be at least 1"),
+      v.maxValue(LIMITS.listPageMax, `must be at most ${LIMITS.listPageMax}`),
+    ),
+  ),
+  cursor: v.optional(
+    v.pipe(
+      v.string(),
+      v.transform((text) => Buffer.from(text, "base64url").toString("utf8")),
+      v.regex(CURSOR_PATTERN, "is not a cursor returned by this API"),
+    ),
+  ),
+});
+
+export async function listJobs(ctx: QueueContext, options: ListJobsOptions): Promise<JobPage> {
+  const parsed = v.safeParse(ListJobsSchema, options);
+  if (!parsed.success) throw ValidationError.fromValibot(parsed.issues);
+  const { state, type, limit = 50, cursor } = parsed.output;
+  const [rows, next] = (await ctx.run("list-jobs", [state, type ?? "", cursor ?? "", limit])) as [
+    string[][],
+    string | null,
+  ];
+  return {
+    items: rows.map((row) => decodeJob(ctx.name, row[0] as string, pairsToRecord(row, 1))),
+    nextCursor: next ? Buffer.from(next, "utf8").toString("base64url") : null,
+  };
+}
+
+export type StateCounts = Record<JobState, number>;
+
+export interface JobCounts {
+  total: StateCounts;
+  byType: Record<string, StateCounts>;
+}
+
+const zeroCounts = (): StateCounts =>
+  Object.fromEntries(JOB_STATES.map((state) => [state, 0])) as StateCounts;
+
+export async function countJobs(ctx: QueueContext): Promise<JobCounts> {
+  const reply = (await ctx.run("count-jobs", [...JOB_STATES])) as (string | number)[];
+  const total = zeroCounts();
+  const byType: Record<string, StateCounts> = {};
+  const width = JOB_STATES.length + 1;
+  for (let i = 0; i < reply.length; i += width) {
+    const counts = zeroCounts();
+    JOB_STATES.forEach((state, offset) => {
+      const n = Number(reply[i + 1 + offset]);
+      counts[state] = n;
+      total[state] += n;
+    });
+    byType[String(reply[i])] = counts;
+  }
+  return { total, byType };
+}

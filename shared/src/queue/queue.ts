@@ -1,0 +1,151 @@
+/**
+ * `Queue`: the producer and administration side of one queue. Adds jobs, reads
+ * them, lists and counts them, cancels, retries and removes them, manages the
+ * dead-letter queue, pauses and resumes, and runs the idempotent housekeeping
+ * that any process may run.
+ */
+import { JobNotFoundError, ValidationError } from "../errors.js";
+import { decodeJob, type Job } from "../job.js";
+import { parseJobId } from "../job-id.js";
+import { QUEUES_KEY } from "../keys.js";
+import type { RedisClient } from "../redis/connection.js";
+import { DEFAULT_QUEUE, type JobInput, QUEUE_NAME_PATTERN } from "../schemas/job-input.js";
+import type { JobState } from "../schemas/job-state.js";
+import { type QueueSettingsInput, resolveSettings } from "../settings.js";
+import { type AddedJob, addJobs } from "./add-jobs.js";
+import { cancelJob, removeJob, retryJob, runChunked } from "./job-actions.js";
+import { countJobs, type JobCounts, type JobPage, type ListJobsOptions, listJobs } from "./list-jobs.js";
+import { type MaintenanceResult, maintainQueue } from "./maintain-queue.js";
+import { createQueueContext, type QueueContext } from "./queue-context.js";
+import { type QueueStats, readStats } from "./read-stats.js";
+
+export interface QueueOptions {
+  /** A command connection (see `createRedis`). */
+  redis: RedisClient;
+  /** Defaults to `default`. */
+  name?: string;
+  settings?: QueueSettingsInput;
+}
+
+export class Queue {
+  readonly name: string;
+  /** @internal Shared with the consumer of the same queue. */
+  readonly context: QueueContext;
+  private registered = false;
+
+  constructor(options: QueueOptions) {
+    const name = options.name ?? DEFAULT_QUEUE;
+    if (!QUEUE_NAME_PATTERN.test(name)) {
+      throw new ValidationError([
+        { path: "queue", message: "must be 1-64 characters of letters, digits, '_', '.', '-'" },
+      ]);
+    }
+    this.name = name;
+    this.context = createQueueContext(options.redis, name, resolveSettings(options.settings));
+  }
+
+  /** Adds one job. With an idempotency key seen within the window, returns the existing job's id. */
+  async add(input: JobInput): Promise<AddedJob> {
+    const [added] = await this.addBulk([input]);
+    return added as AddedJob;
+  }
+
+  /** Adds up to 1,000 jobs atomically in one round trip: all are written or none. */
+  async addBulk(inputs: readonly JobInput[]): Promise<AddedJob[]> {
+    await this.register();
+    return addJobs(this.context, inputs);
+  }
+
+  /** The job, or null when no such job exists (or it was trimmed by retention). */
+  async getJob(id: string): Promise<Job | null> {
+    const seq = this.seqOf(id);
+    const fields = await this.context.redis.hgetall(this.context.keys.job(seq));
+    if (!fields.s) return null;
+    return decodeJob(this.name, seq, fields);
+  }
+
+  async getJobOrThrow(id: string): Promise<Job> {
+    const job = await this.getJob(id);
+    if (!job) throw new JobNotFoundError(id);
+    return job;
+  }
+
+  /**
+   * Cancels a job that is not final yet; returns the state it was in. A processing
+   * job's worker is told at its next lease renewal and its late result is discarded.
+   */
+  cancel(id: string): Promise<JobState> {
+    return cancelJob(this.context, this.seqOf(id));
+  }
+
+  /** Sends a failed or canceled job back to pending with its attempts reset. */
+  async retry(id: string): Promise<void> {
+    await retryJob(this.context, this.seqOf(id));
+  }
+
+  /** Deletes a completed, failed or canceled job. */
+  async remove(id: string): Promise<void> {
+    await removeJob(this.context, this.seqOf(id));
+  }
+
+  /** One page of jobs in a state, newest first (pending: order of entry), with a stable cursor. */
+  list(options: ListJobsOptions): Promise<JobPage> {
+    return listJobs(this.context, options);
+  }
+
+  counts(): Promise<JobCounts> {
+    return countJobs(this.context);
+  }
+
+  /** Retries every dead-lettered job (of one type, if given); returns how many. */
+  retryDeadLetter(filter: { type?: string } = {}): Promise<number> {
+    return runChunked(this.context, "retry-dead-letter", filter.type);
+  }
+
+  /** Deletes every dead-lettered job (of one type, if given); returns how many. */
+  purgeDeadLetter(filter: { type?: string } = {}): Promise<number> {
+    return runChunked(this.context, "purge-dead-letter", filter.type);
+  }
+
+  /** Stops consumers from taking jobs; running jobs finish normally. */
+  async pause(): Promise<void> {
+    await this.context.redis.hset(this.context.keys.meta, "paused", "1");
+  }
+
+  async resume(): Promise<void> {
+    const { redis, keys } = this.context;
+    await redis.hdel(keys.meta, "paused");
+    // Consumers may be blocked on the marker: wake them.
+    await redis.zadd(keys.marker, 0, "0");
+  }
+
+  async isPaused(): Promise<boolean> {
+    return (await this.context.redis.hexists(this.context.keys.meta, "paused")) === 1;
+  }
+
+  stats(windowMinutes?: number): Promise<QueueStats> {
+    return readStats(this.context, windowMinutes);
+  }
+
+  /**
+   * Housekeeping: recovers expired leases, promotes due scheduled jobs, trims final
+   * jobs past their retention age. Idempotent and safe to run from any number of
+   * processes at once; repeats bounded chunks until done.
+   */
+  maintain(chunk?: number): Promise<MaintenanceResult> {
+    return maintainQueue(this.context, chunk);
+  }
+
+  private seqOf(id: string): string {
+    const { queue, seq } = parseJobId(id);
+    if (queue !== this.name) throw new JobNotFoundError(id);
+    return seq;
+  }
+
+  /** Records the queue's name once, so the control plane lists queues without a key scan. */
+  private async register(): Promise<void> {
+    if (this.registered) return;
+    await this.context.redis.sadd(QUEUES_KEY, this.name);
+    this.registered = true;
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Opens Redis connections from one URL, standalone or Cluster, with the reconnect
+ * behaviour a queue needs: command connections retry forever with a capped
+ * backoff, so a Redis restart heals without restarting the process; blocking
+ * connections are separate and never time out a command on their own.
+ *
+ * URLs: `redis://[:password@]host:port[/db]`, `rediss://…` (TLS), or
+ * `redis-cluster://[:password@]host:port,host:port,…` for Redis Cluster.
+ */
+import { Cluster, Redis, type RedisOptions } from "ioredis";
+import type { RedisClient } from "../scripts/load-scripts.js";
+
+export type { RedisClient };
+
+export interface ConnectionOptions {
+  /** Overrides the password in the URL (e.g. from a secret). */
+  password?: string | undefined;
+  /** Blocking connections wait on BZPOPMIN/XREAD: no per-command retry limit. */
+  blocking?: boolean;
+  /**
+   * Fail commands at once while disconnected instead of queueing them until Redis
+   * is back. The control plane wants this (answer 503 fast); workers do not.
+   */
+  failFast?: boolean;
+  connectionName?: string;
+}
+
+const retryStrategy = (attempt: number) => Math.min(50 * 2 ** attempt, 2_000);
+
+function baseOptions(options: ConnectionOptions): RedisOptions {
+  return {
+    // RESP2 on purpose: our scripts return nested arrays and ioredis 5 speaks RESP2;
+    // it is also what BullMQ uses, so benchmarks compare like with like.
+    maxRetriesPerRequest: options.blocking ? null : options.failFast ? 0 : 20,
+    enableOfflineQueue: !options.failFast,
+    retryStrategy,
+    connectTimeout: 5_000,
+    lazyConnect: false,
+    ...(options.password ? { password: options.password } : {}),
+    ...(options.connectionName ? { connectionName: options.connectionName } : {}),
+  };
+}
+
+export function isClusterUrl(url: string): boolean {
+  return url.startsWith("redis-cluster://");
+}
+
+export function createRedis(url: string, options: ConnectionOptions = {}): RedisClient {
+  if (!isClusterUrl(url)) return new Redis(url, baseOptions(options));
+  const parsed = new URL(url.replace(/^redis-cluster:/, "http:"));
+  const hosts = url
+    .replace(/^redis-cluster:\/\/([^@]*@)?/, "")
+    .replace(/\/.*$/, "")
+    .split(",");
+  const nodes = hosts.map((hostPort) => {
+    const [host, port] = hostPort.split(":");
+    return { host: host || "127.0.0.1", port: Number(port || 6379) };
+  });
+  const password = options.password ?? (parsed.password ? decodeURIComponent(parsed.password) : undefined);
+  return new Cluster(nodes, {
+    redisOptions: baseOptions({ ...options, password }),
+    clusterRetryStrategy: retryStrategy,
+    enableOfflineQueue: !options.failFast,
+    // Blocking commands must not be redirected mid-wait by ioredis's own retry.
+    maxRedirections: 16,
+  });
+}
+
+/** A second connection to the same server(s), e.g. a blocking one beside a command one. */
+export function duplicateRedis(redis: RedisClient, options: ConnectionOptions = {}): RedisClient {
+  if (redis instanceof Cluster) {
+    return redis.duplicate([], { redisOptions: { ...redis.options.redisOptions, ...baseOptions(options) } });
+  }
+  return redis.duplicate(baseOptions(options));
+}
+
+/**
+ * Eviction silently deletes jobs and leases (bullmq#1046). Returns the policy of
+ * every reachable node that is not `noeviction`, so callers can warn loudly.
+ */
+export async function findEvictionRisk(redis: RedisClient): Promise<string[]> {
+  const nodes = redis instanceof Cluster ? redis.nodes("master") : [redis];
+  const risky: string[] = [];
+  for (const node of nodes) {
+    try {
+      const reply = (await node.config("GET", "maxmemory-policy")) as string[];
+      const policy = reply[1];
+      if (policy && policy !== "noeviction")
+        risky.push(`${node.options.host}:${node.options.port} ${policy}`);
+    } catch {
+      // Managed Redis may forbid CONFIG; nothing to check then.
+    }
+  }
+  return risky;
+}
+
+export async function warnOnEvictionPolicy(
+  redis: RedisClient,
+  warn: (message: string) => void,
+): Promise<void> {
+  const risky = await findEvictionRisk(redis);
+  if (risky.length > 0) {
+    warn(
+      `DANGER: Redis maxmemory-policy is not noeviction (${risky.join(", ")}). ` +
+        "Under memory pressure Redis will silently delete jobs and leases. Set maxmemory-policy noeviction.",
+    );
+  }
+}

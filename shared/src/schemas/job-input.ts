@@ -1,0 +1,109 @@
+/**
+ * The schema of a job submission, written once and used by the engine (Queue.add),
+ * the HTTP API, the dashboard's form and the OpenAPI document.
+ */
+import * as v from "valibot";
+import { findNonJson, utf8Length } from "./json-value.js";
+import { LIMITS } from "./limits.js";
+
+export const JOB_TYPE_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+/** Queue names become part of every key's hash tag and of job ids, so no `{`, `}` or `:`. */
+export const QUEUE_NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
+
+export const DEFAULT_QUEUE = "default";
+export const PRIORITY = { min: 1, max: 10, default: 5 } as const;
+
+export const JobTypeSchema = v.pipe(
+  v.string("must be a string"),
+  v.regex(JOB_TYPE_PATTERN, "must match [a-z0-9][a-z0-9._-]{0,63}"),
+);
+
+export const QueueNameSchema = v.pipe(
+  v.string("must be a string"),
+  v.regex(QUEUE_NAME_PATTERN, "must be 1-64 characters of letters, digits, '_', '.', '-'"),
+);
+
+const integerIn = (min: number, max: number) =>
+  v.pipe(
+    v.number("must be a number"),
+    v.integer("must be an integer"),
+    v.minValue(min, `must be at least ${min}`),
+    v.maxValue(max, `must be at most ${max}`),
+  );
+
+export const PrioritySchema = integerIn(PRIORITY.min, PRIORITY.max);
+
+export const BackoffSchema = v.strictObject({
+  strategy: v.picklist(["exponential", "fixed"], "must be 'exponential' or 'fixed'"),
+  delayMs: integerIn(0, LIMITS.maxBackoffMs),
+  maxDelayMs: v.optional(integerIn(0, LIMITS.maxBackoffMs)),
+  /** Full jitter (a random delay between 0 and the computed one) spreads retry storms; on by default. */
+  jitter: v.optional(v.boolean("must be a boolean")),
+});
+export type BackoffOptions = v.InferOutput<typeof BackoffSchema>;
+
+/** A JSON value with a serialized size limit. */
+export function jsonValueSchema(maxBytes: number) {
+  return v.pipe(
+    v.unknown(),
+    v.check((value) => value !== undefined, "is required"),
+    v.rawCheck(({ dataset, addIssue }) => {
+      const problem = findNonJson(dataset.value, LIMITS.jsonDepth);
+      if (problem) addIssue({ message: `must be JSON: ${problem}` });
+    }),
+    v.check(
+      (value) => utf8Length(JSON.stringify(value)) <= maxBytes,
+      `must be at most ${maxBytes} bytes as JSON`,
+    ),
+  );
+}
+
+const RunAtSchema = v.union(
+  [
+    v.pipe(
+      v.string(),
+      v.check((text) => !Number.isNaN(Date.parse(text)), "must be an ISO 8601 timestamp"),
+    ),
+    v.pipe(v.number(), v.integer(), v.minValue(0)),
+    v.date(),
+  ],
+  "must be an ISO 8601 timestamp, epoch milliseconds or a Date",
+);
+
+export interface JobInputLimits {
+  payloadBytes: number;
+}
+
+export function createJobInputSchema(limits: JobInputLimits = { payloadBytes: LIMITS.payloadBytes }) {
+  return v.pipe(
+    v.strictObject({
+      type: JobTypeSchema,
+      payload: v.optional(jsonValueSchema(limits.payloadBytes), {}),
+      queue: v.optional(QueueNameSchema),
+      priority: v.optional(PrioritySchema),
+      delayMs: v.optional(integerIn(0, LIMITS.maxDelayMs)),
+      runAt: v.optional(RunAtSchema),
+      maxAttempts: v.optional(integerIn(1, 100)),
+      backoff: v.optional(BackoffSchema),
+      timeoutMs: v.optional(integerIn(1, LIMITS.maxTimeoutMs)),
+      idempotencyKey: v.optional(
+        v.pipe(
+          v.string("must be a string"),
+          v.minLength(1, "must not be empty"),
+          v.maxLength(LIMITS.idempotencyKeyChars, `must be at most ${LIMITS.idempotencyKeyChars} characters`),
+        ),
+      ),
+    }),
+    v.forward(
+      v.check(
+        (input) => input.delayMs === undefined || input.runAt === undefined,
+        "give delayMs or runAt, not both",
+      ),
+      ["runAt"],
+    ),
+  );
+}
+
+export const JobInputSchema = createJobInputSchema();
+/** What a producer passes to `Queue.add`. */
+export type JobInput = v.InferInput<typeof JobInputSchema>;

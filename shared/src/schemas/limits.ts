@@ -1,0 +1,31 @@
+/**
+ * Size and range limits on everything that comes from outside. The engine enforces
+ * them before anything is written; the control plane reuses them for HTTP bodies.
+ */
+export const LIMITS = {
+  /** Default cap on one job's serialized payload. Configurable per Queue. */
+  payloadBytes: 512 * 1024,
+  /** Cap on a job's serialized result. */
+  resultBytes: 512 * 1024,
+  /** Cap on the small JSON detail that may accompany a progress report. */
+  progressDetailBytes: 4 * 1024,
+  /** Error message and stack kept per failed attempt. */
+  errorMessageChars: 2_000,
+  errorStackChars: 8_000,
+  /** Failed attempts remembered on a job (oldest dropped first). */
+  errorHistory: 10,
+  /** Jobs in one bulk add. */
+  batchJobs: 1_000,
+  /** Distinct job types per queue: each type has its own indexes, so they must stay few. */
+  typesPerQueue: 1_000,
+  idempotencyKeyChars: 256,
+  maxDelayMs: 366 * 24 * 3600 * 1000,
+  maxTimeoutMs: 24 * 3600 * 1000,
+  maxBackoffMs: 7 * 24 * 3600 * 1000,
+  /** Nesting depth accepted in JSON payloads, results and details. */
+  jsonDepth: 64,
+  /** Log lines kept per job, and characters per line. */
+  logLines: 200,
+  logLineChars: 2_000,
+  listPageMax: 200,
+} as const;

@@ -1,0 +1,95 @@
+--[[
+  add-jobs: adds a batch of jobs atomically (a single add is a batch of one).
+
+  KEYS[1..6]  meta, types, marker, events, stats, seq of the queue
+  ARGV[1]     key prefix `rq:{queue}:`
+  ARGV[2]     settings (see includes/settings.lua)
+  ARGV[3]     unused (random seed slot shared by all scripts)
+  ARGV[4]     idempotency window in ms
+  ARGV[5]     number of jobs N
+  ARGV[6..]   N groups of 9 fields: type, payload, priority, delayMs, runAtMs
+              (0 = none), maxAttempts, backoff ('' = queue default), timeoutMs
+              ('' = default), idempotencyKey ('' = none)
+
+  Returns: flat array of N pairs (seq, created): created is 1 for a new job and 0
+  when an idempotency key returned an existing one. -4 (too many types) when the
+  batch would exceed the queue's type limit; nothing is written then.
+]]
+--!include includes/keys.lua
+--!include includes/settings.lua
+--!include includes/now.lua
+--!include includes/scores.lua
+--!include includes/events.lua
+--!include includes/stats.lua
+--!include includes/transitions.lua
+
+local idem_ms = tonumber(ARGV[4])
+local count = tonumber(ARGV[5])
+local FIELDS = 9
+
+-- Reject before writing anything, so the batch stays all-or-nothing.
+local new_types = {}
+for i = 0, count - 1 do
+  local jtype = ARGV[6 + i * FIELDS]
+  if not new_types[jtype] and redis.call('SISMEMBER', TYPES_KEY, jtype) == 0 then
+    new_types[jtype] = true
+    new_types[#new_types + 1] = jtype
+  end
+end
+if #new_types > 0 then
+  if redis.call('SCARD', TYPES_KEY) + #new_types > SETTINGS.max_types then return -4 end
+  redis.call('SADD', TYPES_KEY, unpack(new_types))
+end
+
+local result = {}
+local added = 0
+for i = 0, count - 1 do
+  local base = 6 + i * FIELDS
+  local jtype, payload, priority = ARGV[base], ARGV[base + 1], tonumber(ARGV[base + 2])
+  local delay_ms, run_at = tonumber(ARGV[base + 3]), tonumber(ARGV[base + 4])
+  local max_attempts, backoff, timeout, idem = ARGV[base + 5], ARGV[base + 6], ARGV[base + 7], ARGV[base + 8]
+
+  local existing = false
+  if idem ~= '' then
+    existing = redis.call('GET', P .. 'idem:' .. idem)
+    -- A key whose job was already trimmed by retention no longer dedupes.
+    if existing and redis.call('EXISTS', job_key(existing)) == 0 then existing = false end
+  end
+
+  if existing then
+    result[#result + 1] = existing
+    result[#result + 1] = 0
+  else
+    local seq = tostring(next_order())
+    local jk = job_key(seq)
+    -- Only non-default fields are stored: memory per pending job is a design target.
+    local fields = { 't', jtype, 'd', payload, 'p', priority, 'c', NOW, 'ma', max_attempts }
+    if backoff ~= '' then fields[#fields + 1] = 'bo'; fields[#fields + 1] = backoff end
+    if timeout ~= '' then fields[#fields + 1] = 'to'; fields[#fields + 1] = timeout end
+    if idem ~= '' then
+      fields[#fields + 1] = 'ik'; fields[#fields + 1] = idem
+      redis.call('SET', P .. 'idem:' .. idem, seq, 'PX', idem_ms)
+    end
+    local due = run_at > 0 and run_at or NOW + delay_ms
+    fields[#fields + 1] = 's'
+    if due > NOW then
+      fields[#fields + 1] = 'scheduled'; fields[#fields + 1] = 'ra'; fields[#fields + 1] = due
+      redis.call('HSET', jk, unpack(fields))
+      enqueue_scheduled(seq, jtype, due)
+      emit('scheduled', seq, 'runAt', due)
+    else
+      fields[#fields + 1] = 'pending'
+      redis.call('HSET', jk, unpack(fields))
+      enqueue_pending(seq, jtype, priority, tonumber(seq))
+      emit('pending', seq)
+    end
+    added = added + 1
+    result[#result + 1] = seq
+    result[#result + 1] = 1
+  end
+end
+
+stat_count('added', added)
+flush_stats(NOW)
+flush_wakeups()
+return result

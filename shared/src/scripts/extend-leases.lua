@@ -1,0 +1,33 @@
+--[[
+  extend-leases: one heartbeat renews every lease a worker holds in this queue.
+
+  KEYS[1..6]  meta, types, marker, events, stats, seq of the queue
+  ARGV[1]     key prefix
+  ARGV[2..3]  settings, random (unused)
+  ARGV[4]     lease duration in ms
+  ARGV[5..]   pairs of seq, token
+
+  Returns: flat array of one (code, state) pair per lease: 1 renewed; -1 job gone;
+  -2 lease lost, with the job's current state (e.g. canceled: the worker aborts).
+]]
+--!include includes/keys.lua
+--!include includes/now.lua
+
+local deadline = NOW + tonumber(ARGV[4])
+local result = {}
+for i = 5, #ARGV, 2 do
+  local seq, token = ARGV[i], ARGV[i + 1]
+  local job = redis.call('HMGET', job_key(seq), 's', 'tk', 't')
+  if not job[1] then
+    result[#result + 1] = -1
+    result[#result + 1] = ''
+  elseif job[1] ~= 'processing' or job[2] ~= token then
+    result[#result + 1] = -2
+    result[#result + 1] = job[1]
+  else
+    redis.call('ZADD', index_key('processing', job[3]), 'XX', deadline, seq)
+    result[#result + 1] = 1
+    result[#result + 1] = 'processing'
+  end
+end
+return result

@@ -1,0 +1,66 @@
+--[[
+  One failed attempt: remember the error, then retry after a backoff or
+  dead-letter. Used for errors reported by workers and for expired leases alike,
+  so a stalled job follows the same backoff schedule as a failed one.
+  Requires transitions. ARGV[3] of the calling script is a random number in [0,1)
+  for jitter; further draws come from a small LCG seeded with it.
+]]
+local jitter_state = math.floor((tonumber(ARGV[3]) or 0) * 2147483647)
+local function next_random()
+  jitter_state = (jitter_state * 1103515245 + 12345) % 2147483648
+  return jitter_state / 2147483648
+end
+
+-- Backoff field: "<f|e>,<delayMs>,<maxDelayMs>,<jitter 0|1>"; absent means the queue default.
+local function backoff_delay(backoff, attempt)
+  local fixed, delay, max_delay, jitter
+  if backoff then
+    local kind, d, m, j = string.match(backoff, '^(%a),(%d+),(%d*),(%d)$')
+    fixed, delay, max_delay, jitter = kind == 'f', tonumber(d), tonumber(m), j == '1'
+  else
+    fixed, delay = SETTINGS.backoff_fixed == 1, SETTINGS.backoff_delay_ms
+    max_delay, jitter = SETTINGS.backoff_max_ms, SETTINGS.backoff_jitter == 1
+  end
+  if not fixed then delay = delay * 2 ^ (attempt - 1) end
+  if max_delay and delay > max_delay then delay = max_delay end
+  if jitter then delay = delay * next_random() end
+  return math.floor(delay)
+end
+
+local function append_error(errors_json, error_json, attempt, now, keep)
+  local errors = errors_json and cjson.decode(errors_json) or {}
+  local entry = cjson.decode(error_json)
+  entry.attempt = attempt
+  entry.at = now
+  errors[#errors + 1] = entry
+  while #errors > keep do table.remove(errors, 1) end
+  return cjson.encode(errors)
+end
+
+-- The job must already be out of the processing index. Returns the new state.
+local function fail_attempt(seq, jtype, now, error_json, unrecoverable, reason)
+  local jk = job_key(seq)
+  local job = redis.call('HMGET', jk, 'a', 'ma', 'bo', 'p', 'e')
+  local attempt, max_attempts = tonumber(job[1]) or 0, tonumber(job[2]) or 1
+  local errors = append_error(job[5] or nil, error_json, attempt, now, 10)
+  if unrecoverable or attempt >= max_attempts then
+    redis.call('HSET', jk, 's', 'failed', 'f', now, 'e', errors, 'fr', reason)
+    enter_final(seq, jtype, 'failed', now)
+    stat_count('failed', 1)
+    stat_throughput('f', now)
+    emit('failed', seq, 'reason', reason)
+    return 'failed'
+  end
+  stat_count('retried', 1)
+  local delay = backoff_delay(job[3] or nil, attempt)
+  if delay <= 0 then
+    redis.call('HSET', jk, 's', 'pending', 'pa', now, 'e', errors)
+    enqueue_pending(seq, jtype, tonumber(job[4]) or 5, next_order())
+    emit('pending', seq, 'reason', reason)
+    return 'pending'
+  end
+  redis.call('HSET', jk, 's', 'scheduled', 'ra', now + delay, 'e', errors)
+  enqueue_scheduled(seq, jtype, now + delay)
+  emit('scheduled', seq, 'reason', reason, 'runAt', now + delay)
+  return 'scheduled'
+end

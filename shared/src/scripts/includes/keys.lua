@@ -1,0 +1,13 @@
+--[[
+  Key layout as seen from Lua. Mirrors shared/src/keys.ts. Every script receives
+  the same six fixed keys of one queue (declared, so Redis and Cluster clients know
+  the slot) and, in ARGV[1], the queue's prefix `rq:{<queue>}:`; per-job and
+  per-type keys derive from that prefix, so they hash to the same slot.
+]]
+local META_KEY, TYPES_KEY, MARKER_KEY = KEYS[1], KEYS[2], KEYS[3]
+local EVENTS_KEY, STATS_KEY, SEQ_KEY = KEYS[4], KEYS[5], KEYS[6]
+local P = ARGV[1]
+
+local function job_key(seq) return P .. 'j:' .. seq end
+local function log_key(seq) return P .. 'log:' .. seq end
+local function index_key(state, jtype) return P .. state .. ':' .. jtype end

@@ -1,0 +1,21 @@
+--[[
+  Scores of the per-state indexes. Every score is unique within a queue (up to a
+  collision of two sequence numbers 4096 apart in the same millisecond), so
+  listing cursors are exact and pages never overlap.
+
+  pending:   band * 2^42 + order, where band = 10 - priority (higher priority sorts
+             first) and order comes from the queue's sequence counter (FIFO).
+  others:    a time in ms plus (seq mod 4096) / 4096 as a tiebreak; the fraction is
+             a dyadic number, exact in a double up to year 2248.
+]]
+local BAND = 4398046511104 -- 2^42
+
+local function fmt(score) return string.format('%.17g', score) end
+
+local function pending_score(priority, order)
+  return fmt((10 - priority) * BAND + order)
+end
+
+local function time_score(ms, seq)
+  return fmt(ms + (tonumber(seq) % 4096) / 4096)
+end

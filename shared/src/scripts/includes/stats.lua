@@ -1,0 +1,46 @@
+--[[
+  Throughput and latency statistics, aggregated in Lua tables during one call and
+  written once at its end (flush_stats), so a batch of 50 jobs costs a handful of
+  HINCRBYs rather than hundreds. Per-minute keys expire after an hour: memory
+  stays bounded however many jobs run.
+
+  tp:<minute>   hash  c:<second> / f:<second> -> jobs completed / dead-lettered
+  lat:<minute>  hash  w<bucket> / r<bucket>  -> wait / run time histogram
+  stats         hash  lifetime counters
+  Latency buckets are quarter powers of two: bucket b holds ms <= 2^(b/4) - 1.
+]]
+local STAT_COUNTERS, STAT_TP, STAT_LAT = {}, {}, {}
+local LOG2 = math.log(2)
+
+local function stat_count(name, n)
+  STAT_COUNTERS[name] = (STAT_COUNTERS[name] or 0) + n
+end
+
+local function stat_throughput(kind, now)
+  local field = kind .. ':' .. math.floor(now / 1000)
+  STAT_TP[field] = (STAT_TP[field] or 0) + 1
+end
+
+local function stat_latency(kind, ms)
+  if ms < 0 then ms = 0 end
+  local field = kind .. math.ceil(4 * math.log(ms + 1) / LOG2)
+  STAT_LAT[field] = (STAT_LAT[field] or 0) + 1
+end
+
+local function flush_hash(key, increments)
+  local touched = false
+  for field, n in pairs(increments) do
+    redis.call('HINCRBY', key, field, n)
+    touched = true
+  end
+  return touched
+end
+
+local function flush_stats(now)
+  local minute = math.floor(now / 60000)
+  flush_hash(STATS_KEY, STAT_COUNTERS)
+  local tp_key = P .. 'tp:' .. minute
+  if flush_hash(tp_key, STAT_TP) then redis.call('EXPIRE', tp_key, 3600) end
+  local lat_key = P .. 'lat:' .. minute
+  if flush_hash(lat_key, STAT_LAT) then redis.call('EXPIRE', lat_key, 3600) end
+end

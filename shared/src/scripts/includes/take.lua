@@ -1,0 +1,103 @@
+--[[
+  Taking work: promote due scheduled jobs, then lease up to N pending jobs in
+  priority order (FIFO within a priority) across the allowed job types.
+  Requires transitions and stats.
+
+  A leased job is returned as a flat array:
+    seq, token, attempt, type, payload, maxAttempts, timeoutMs|false, createdAt
+]]
+
+-- Moves up to `limit` due scheduled jobs into pending. Idempotent: any process may run it.
+local function promote_due(types, now, limit)
+  local moved = 0
+  for _, jtype in ipairs(types) do
+    if moved >= limit then break end
+    local key = index_key('scheduled', jtype)
+    local due = redis.call('ZRANGEBYSCORE', key, '-inf', now, 'LIMIT', 0, limit - moved)
+    for _, seq in ipairs(due) do
+      redis.call('ZREM', key, seq)
+      local jk = job_key(seq)
+      redis.call('HSET', jk, 's', 'pending', 'pa', now)
+      enqueue_pending(seq, jtype, tonumber(redis.call('HGET', jk, 'p')) or 5, next_order())
+      emit('pending', seq)
+    end
+    moved = moved + #due
+  end
+  return moved
+end
+
+-- Earliest run time among scheduled jobs of the given types, or false.
+local function next_due(types)
+  local earliest = false
+  for _, jtype in ipairs(types) do
+    local head = redis.call('ZRANGE', index_key('scheduled', jtype), 0, 0, 'WITHSCORES')
+    if head[2] then
+      local due = math.floor(tonumber(head[2]))
+      if not earliest or due < earliest then earliest = due end
+    end
+  end
+  return earliest
+end
+
+local function lease(seq, jtype, now, deadline, worker)
+  local jk = job_key(seq)
+  local job = redis.call('HMGET', jk, 'd', 'a', 'tk', 'ma', 'to', 'c', 'pa', 'ra')
+  local attempt = (tonumber(job[2]) or 0) + 1
+  local token = (tonumber(job[3]) or 0) + 1
+  redis.call('HSET', jk, 's', 'processing', 'a', attempt, 'tk', token, 'w', worker, 'st', now)
+  redis.call('ZADD', index_key('processing', jtype), deadline, seq)
+  stat_latency('w', now - (tonumber(job[7]) or tonumber(job[8]) or tonumber(job[6])))
+  emit('processing', seq, 'worker', worker, 'attempt', attempt)
+  return { seq, token, attempt, jtype, job[1], tonumber(job[4]), job[5], tonumber(job[6]) }
+end
+
+-- Pops up to n (seq, type) pairs from the pending indexes of `types`, best score first.
+local function pop_pending(types, n)
+  local popped = {}
+  if #types == 1 then
+    local entries = redis.call('ZPOPMIN', index_key('pending', types[1]), n)
+    for i = 1, #entries, 2 do popped[#popped + 1] = { entries[i], types[1] } end
+    return popped
+  end
+  local candidates = {}
+  for _, jtype in ipairs(types) do
+    local entries = redis.call('ZRANGE', index_key('pending', jtype), 0, n - 1, 'WITHSCORES')
+    for i = 1, #entries, 2 do
+      candidates[#candidates + 1] = { entries[i], jtype, tonumber(entries[i + 1]) }
+    end
+  end
+  table.sort(candidates, function(a, b) return a[3] < b[3] end)
+  for i = 1, math.min(n, #candidates) do
+    local c = candidates[i]
+    redis.call('ZREM', index_key('pending', c[2]), c[1])
+    popped[#popped + 1] = { c[1], c[2] }
+  end
+  return popped
+end
+
+-- `allowed` is a list of types, or empty for every type of the queue.
+local function take_jobs(allowed, n, now, lease_ms, worker)
+  local all_types = redis.call('SMEMBERS', TYPES_KEY)
+  local types = all_types
+  if #allowed > 0 then
+    local known = {}
+    for _, t in ipairs(all_types) do known[t] = true end
+    types = {}
+    for _, t in ipairs(allowed) do if known[t] then types[#types + 1] = t end end
+  end
+  promote_due(types, now, 1000)
+  local taken = {}
+  if n <= 0 or redis.call('HEXISTS', META_KEY, 'paused') == 1 then return taken, types end
+  local with_pending = {}
+  for _, jtype in ipairs(types) do
+    if redis.call('EXISTS', index_key('pending', jtype)) == 1 then with_pending[#with_pending + 1] = jtype end
+  end
+  if #with_pending == 0 then return taken, types end
+  local deadline = now + lease_ms
+  for _, entry in ipairs(pop_pending(with_pending, n)) do
+    taken[#taken + 1] = lease(entry[1], entry[2], now, deadline, worker)
+  end
+  -- Jobs remain: wake the next idle consumer too.
+  if #taken == n then wake_pending = true end
+  return taken, types
+end

@@ -1,0 +1,75 @@
+/**
+ * Loads the Lua scripts: resolves `--!include` lines, registers each script on a
+ * connection with ioredis's defineCommand (EVALSHA, falling back to EVAL when Redis
+ * answers NOSCRIPT, e.g. after a restart), and gives them typed call sites.
+ */
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Cluster, Redis } from "ioredis";
+
+const SCRIPT_DIR = dirname(fileURLToPath(import.meta.url));
+
+export const SCRIPT_NAMES = [
+  "add-jobs",
+  "settle-and-take",
+  "extend-leases",
+  "update-progress",
+  "release-jobs",
+  "maintain-queue",
+  "cancel-job",
+  "retry-job",
+  "remove-job",
+  "retry-dead-letter",
+  "purge-dead-letter",
+  "list-jobs",
+  "count-jobs",
+] as const;
+export type ScriptName = (typeof SCRIPT_NAMES)[number];
+
+/** Every script takes the same six fixed keys of its queue (see includes/keys.lua). */
+export const SCRIPT_KEY_COUNT = 6;
+
+const INCLUDE = /^--!include (\S+)\s*$/gm;
+
+function readScript(file: string, seen = new Set<string>()): string {
+  const source = readFileSync(join(SCRIPT_DIR, file), "utf8");
+  return source.replace(INCLUDE, (_line, included: string) => {
+    if (seen.has(included)) return "";
+    seen.add(included);
+    return readScript(included, seen);
+  });
+}
+
+const sources = new Map<ScriptName, string>();
+export function scriptSource(name: ScriptName): string {
+  let source = sources.get(name);
+  if (!source) {
+    source = readScript(`${name}.lua`);
+    sources.set(name, source);
+  }
+  return source;
+}
+
+export type RedisClient = Redis | Cluster;
+type ScriptCall = (keys: string[], args: (string | number)[]) => Promise<unknown>;
+
+const registered = new WeakSet<RedisClient>();
+/** Registers the scripts once per connection and returns a caller. */
+export function scriptRunner(
+  redis: RedisClient,
+): (name: ScriptName, keys: string[], args: (string | number)[]) => Promise<unknown> {
+  if (!registered.has(redis)) {
+    for (const name of SCRIPT_NAMES) {
+      redis.defineCommand(commandName(name), { numberOfKeys: SCRIPT_KEY_COUNT, lua: scriptSource(name) });
+    }
+    registered.add(redis);
+  }
+  return (name, keys, args) => {
+    const call = (redis as unknown as Record<string, ScriptCall>)[commandName(name)];
+    if (!call) throw new Error(`script ${name} is not registered`);
+    return call.call(redis, keys, args);
+  };
+}
+
+const commandName = (name: ScriptName) => `rq_${name.replaceAll("-", "_")}`;

@@ -1,0 +1,72 @@
+--[[
+  maintain-queue: the queue's housekeeping, safe for any number of processes to run
+  at once (every step re-checks Redis state), so there is no single point of
+  failure. Each step is bounded per call; callers repeat while `more` is 1.
+    1. expired leases: the worker died or stalled; the attempt fails with reason
+       lease-expired and follows the backoff schedule (or dead-letters)
+    2. due scheduled jobs become pending
+    3. final jobs older than their retention age are deleted
+
+  KEYS[1..6]  meta, types, marker, events, stats, seq of the queue
+  ARGV[1]     key prefix
+  ARGV[2]     settings
+  ARGV[3]     random number in [0,1) for backoff jitter
+  ARGV[4]     most items per step
+
+  Returns: { recovered, promoted, trimmed, more (1|0), nextDueMs|false }
+]]
+--!include includes/keys.lua
+--!include includes/settings.lua
+--!include includes/now.lua
+--!include includes/scores.lua
+--!include includes/events.lua
+--!include includes/stats.lua
+--!include includes/transitions.lua
+--!include includes/failure.lua
+--!include includes/take.lua
+
+local limit = tonumber(ARGV[4])
+local types = redis.call('SMEMBERS', TYPES_KEY)
+
+local recovered = 0
+for _, jtype in ipairs(types) do
+  if recovered >= limit then break end
+  local key = index_key('processing', jtype)
+  local expired = redis.call('ZRANGEBYSCORE', key, '-inf', NOW, 'LIMIT', 0, limit - recovered)
+  for _, seq in ipairs(expired) do
+    redis.call('ZREM', key, seq)
+    local job = redis.call('HMGET', job_key(seq), 'w', 'a')
+    local error_json = cjson.encode({
+      message = 'lease expired: the worker stopped renewing it (crashed, killed or stalled)',
+      reason = 'lease-expired',
+      workerId = job[1] or '',
+      attempt = tonumber(job[2]) or 0,
+      at = NOW,
+    })
+    fail_attempt(seq, jtype, NOW, error_json, false, 'lease-expired')
+  end
+  recovered = recovered + #expired
+end
+
+local promoted = promote_due(types, NOW, limit)
+
+local trimmed = 0
+for state, names in pairs(RETENTION) do
+  local cutoff = NOW - SETTINGS[names[2]]
+  for _, jtype in ipairs(types) do
+    if trimmed >= limit then break end
+    local key = index_key(state, jtype)
+    local old = redis.call('ZRANGEBYSCORE', key, '-inf', cutoff, 'LIMIT', 0, limit - trimmed)
+    if #old > 0 then
+      redis.call('ZREM', key, unpack(old))
+      for _, seq in ipairs(old) do delete_job(seq) end
+      trimmed = trimmed + #old
+    end
+  end
+end
+
+trim_by_count()
+flush_stats(NOW)
+flush_wakeups()
+local more = (recovered >= limit or promoted >= limit or trimmed >= limit) and 1 or 0
+return { recovered, promoted, trimmed, more, next_due(types) }

@@ -1,0 +1,44 @@
+--[[
+  release-jobs: a worker shutting down hands its unfinished jobs back. The attempt
+  does not count (the job did nothing wrong) and the job keeps its place at the
+  front of its priority band, ahead of jobs added after it.
+
+  KEYS[1..6]  meta, types, marker, events, stats, seq of the queue
+  ARGV[1]     key prefix
+  ARGV[2]     settings
+  ARGV[3]     random (unused)
+  ARGV[4..]   pairs of seq, token
+
+  Returns: flat array of (code, state) pairs: 1 released (state pending); -1 job
+  gone; -2 lease no longer held (nothing changed).
+]]
+--!include includes/keys.lua
+--!include includes/settings.lua
+--!include includes/now.lua
+--!include includes/scores.lua
+--!include includes/events.lua
+--!include includes/stats.lua
+--!include includes/transitions.lua
+
+local result = {}
+for i = 4, #ARGV, 2 do
+  local seq, token = ARGV[i], ARGV[i + 1]
+  local jk = job_key(seq)
+  local job = redis.call('HMGET', jk, 's', 'tk', 't', 'a', 'p')
+  if not job[1] then
+    result[#result + 1] = -1
+    result[#result + 1] = ''
+  elseif job[1] ~= 'processing' or job[2] ~= token then
+    result[#result + 1] = -2
+    result[#result + 1] = job[1]
+  else
+    redis.call('ZREM', index_key('processing', job[3]), seq)
+    redis.call('HSET', jk, 's', 'pending', 'a', math.max((tonumber(job[4]) or 1) - 1, 0), 'pa', NOW)
+    enqueue_pending(seq, job[3], tonumber(job[5]) or 5, tonumber(seq))
+    emit('pending', seq, 'reason', 'released')
+    result[#result + 1] = 1
+    result[#result + 1] = 'pending'
+  end
+end
+flush_wakeups()
+return result

@@ -14,7 +14,7 @@ export const JOB_STATES = [
   "canceled",
 ] as const;
 
-export const JobStateSchema = v.picklist(JOB_STATES, "must be one of " + JOB_STATES.join(", "));
+export const JobStateSchema = v.picklist(JOB_STATES, `must be one of ${JOB_STATES.join(", ")}`);
 export type JobState = (typeof JOB_STATES)[number];
 
 export const FINAL_STATES: readonly JobState[] = ["completed", "failed", "canceled"];

@@ -21,4 +21,6 @@ export * from "./schemas/job-input.js";
 export * from "./schemas/job-state.js";
 export * from "./schemas/json-value.js";
 export * from "./schemas/limits.js";
+export * from "./scaling-policy.js";
 export * from "./settings.js";
+export * from "./workers/worker-registry.js";

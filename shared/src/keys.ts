@@ -62,8 +62,11 @@ export function queueKeys(queue: string): QueueKeys {
   };
 }
 
-/** Registry of live workers; global rather than per queue because a worker serves many queues. */
-export const WORKERS_KEY = "rq:workers";
-export const workerKey = (workerId: string) => `rq:worker:${workerId}`;
+/**
+ * Registry of live workers: global rather than per queue because a worker serves
+ * many queues. One hash tag, so the registry's pipelines stay single-slot on Cluster.
+ */
+export const WORKERS_KEY = "rq:{workers}:all";
+export const workerKey = (workerId: string) => `rq:{workers}:w:${workerId}`;
 /** Set of known queue names, so the control plane lists queues without scanning keys. */
 export const QUEUES_KEY = "rq:queues";

@@ -1,0 +1,42 @@
+# R-queue: the two commands a newcomer needs are `make dev` and `make test`.
+# Both install what is missing first (npm dependencies, redis-server via apt).
+.PHONY: deps dev test test-unit typecheck lint format bench image deploy destroy clean
+
+deps:
+	@bash scripts/ensure-deps.sh
+
+## Start the whole stack locally: Redis (embedded if none reachable), control plane, autoscaled workers.
+dev: deps
+	npx tsx --conditions=development scripts/dev.ts
+
+## Typecheck, lint and run every test against real Redis servers the harness starts.
+test: deps typecheck lint test-unit
+
+test-unit: deps
+	npx vitest run
+
+typecheck: deps
+	npx tsc -p tsconfig.json
+
+lint: deps
+	npx biome check .
+
+format: deps
+	npx biome check --write .
+
+## Throughput, latency and memory against BullMQ on the same Redis, in the same run.
+bench: deps
+	npx tsx --conditions=development bench/src/run.ts
+
+image:
+	docker build -f worker-image/Dockerfile -t rqueue-worker .
+	docker build -f control-plane/Dockerfile -t rqueue-control-plane .
+
+deploy: deps
+	bash infra/scripts/deploy.sh
+
+destroy: deps
+	bash infra/scripts/destroy.sh
+
+clean:
+	rm -rf node_modules */node_modules */dist .data

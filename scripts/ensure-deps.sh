@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian machine lacks for R-queue: npm dependencies (from the
+# committed lock file) and redis-server/redis-cli through apt. Safe to run every time:
+# each step is skipped when already satisfied.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_node_major=20
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt "$need_node_major" ]; then
+  echo "R-queue needs Node.js >= $need_node_major (found: $(node --version 2>/dev/null || echo none))." >&2
+  exit 1
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "==> npm ci"
+  npm ci --no-audit --no-fund
+fi
+
+apt_install() {
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+      echo "Missing Debian packages: $*. Install them with: apt-get install -y $*" >&2
+      exit 1
+    fi
+  fi
+  echo "==> apt-get install $*"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
+if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
+  apt_install redis-server redis-tools
+fi

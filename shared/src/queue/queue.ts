@@ -74,7 +74,7 @@ export class Queue {
    * Cancels a job that is not final yet; returns the state it was in. A processing
    * job's worker is told at its next lease renewal and its late result is discarded.
    */
-  cancel(id: string): Promise<JobState> {
+  async cancel(id: string): Promise<JobState> {
     return cancelJob(this.context, this.seqOf(id));
   }
 

@@ -47,18 +47,15 @@ export function isClusterUrl(url: string): boolean {
 
 export function createRedis(url: string, options: ConnectionOptions = {}): RedisClient {
   if (!isClusterUrl(url)) return new Redis(url, baseOptions(options));
-  const parsed = new URL(url.replace(/^redis-cluster:/, "http:"));
-  const hosts = url
-    .replace(/^redis-cluster:\/\/([^@]*@)?/, "")
-    .replace(/\/.*$/, "")
-    .split(",");
-  const nodes = hosts.map((hostPort) => {
+  const [, user, urlPassword, hostList = ""] = /^redis-cluster:\/\/(?:([^:@]*):([^@]*)@)?([^/]*)/.exec(url) ?? [];
+  const nodes = hostList.split(",").map((hostPort) => {
     const [host, port] = hostPort.split(":");
     return { host: host || "127.0.0.1", port: Number(port || 6379) };
   });
-  const password = options.password ?? (parsed.password ? decodeURIComponent(parsed.password) : undefined);
+  const password = options.password ?? (urlPassword ? decodeURIComponent(urlPassword) : undefined);
+  const username = user ? decodeURIComponent(user) : undefined;
   return new Cluster(nodes, {
-    redisOptions: baseOptions({ ...options, password }),
+    redisOptions: { ...baseOptions({ ...options, password }), ...(username ? { username } : {}) },
     clusterRetryStrategy: retryStrategy,
     enableOfflineQueue: !options.failFast,
     // Blocking commands must not be redirected mid-wait by ioredis's own retry.

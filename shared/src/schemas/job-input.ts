@@ -50,11 +50,10 @@ export function jsonValueSchema(maxBytes: number) {
     v.rawCheck(({ dataset, addIssue }) => {
       const problem = findNonJson(dataset.value, LIMITS.jsonDepth);
       if (problem) addIssue({ message: `must be JSON: ${problem}` });
+      else if (utf8Length(JSON.stringify(dataset.value)) > maxBytes) {
+        addIssue({ message: `must be at most ${maxBytes} bytes as JSON` });
+      }
     }),
-    v.check(
-      (value) => utf8Length(JSON.stringify(value)) <= maxBytes,
-      `must be at most ${maxBytes} bytes as JSON`,
-    ),
   );
 }
 

@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { backlogPerWorker, DEFAULT_SCALING_POLICY, decideScaling, idealWorkers } from "./scaling-policy.js";
 
-const policy = { ...DEFAULT_SCALING_POLICY, targetBacklogPerWorker: 10, scaleInCooldownMs: 1_000, scaleOutCooldownMs: 100 };
+const policy = {
+  ...DEFAULT_SCALING_POLICY,
+  targetBacklogPerWorker: 10,
+  scaleInCooldownMs: 1_000,
+  scaleOutCooldownMs: 100,
+};
 const base = { processing: 0, now: 10_000, lastScaleOutAt: null, lastScaleInAt: null };
 
 describe("scaling policy", () => {

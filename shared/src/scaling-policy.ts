@@ -58,7 +58,8 @@ export function decideScaling(policy: ScalingPolicy, input: ScalingInput): Scali
   }
   if (ideal < current) {
     const lastAction = Math.max(input.lastScaleOutAt ?? 0, input.lastScaleInAt ?? 0);
-    if (input.now - lastAction < policy.scaleInCooldownMs) return { desired: current, reason: "scale-in cooldown" };
+    if (input.now - lastAction < policy.scaleInCooldownMs)
+      return { desired: current, reason: "scale-in cooldown" };
     return { desired: current - 1, reason: `backlog ${input.backlog} needs only ${ideal} workers` };
   }
   return { desired: current, reason: "steady" };

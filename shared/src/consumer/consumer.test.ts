@@ -31,7 +31,9 @@ describe.each(targets)("consumer (%s)", (_name, url) => {
       taken.push(...batch);
     }
     expect(taken).toHaveLength(200);
-    const priorities = await Promise.all(taken.map(async (job) => (await queue.getJobOrThrow(job.id)).priority));
+    const priorities = await Promise.all(
+      taken.map(async (job) => (await queue.getJobOrThrow(job.id)).priority),
+    );
     for (let i = 1; i < taken.length; i++) {
       const [before, after] = [priorities[i - 1] as number, priorities[i] as number];
       expect(before).toBeGreaterThanOrEqual(after);
@@ -79,7 +81,10 @@ describe.each(targets)("consumer (%s)", (_name, url) => {
       }
       startedAt.push(Date.now());
       expect(job.attempt).toBe(attempt);
-      const { rejected } = await worker.settle([{ lease: job, kind: "failed", error: new Error(`boom ${attempt}`) }], 0);
+      const { rejected } = await worker.settle(
+        [{ lease: job, kind: "failed", error: new Error(`boom ${attempt}`) }],
+        0,
+      );
       expect(rejected).toEqual([null]);
       const state = (await queue.getJobOrThrow(id)).state;
       expect(state).toBe(attempt < 3 ? "scheduled" : "failed");
@@ -105,7 +110,11 @@ describe.each(targets)("consumer (%s)", (_name, url) => {
     const [job] = await worker.take(1);
     if (!job) throw new Error("no job");
     await worker.settle([{ lease: job, kind: "failed", error: new UnrecoverableError("bad input") }], 0);
-    expect(await queue.getJobOrThrow(id)).toMatchObject({ state: "failed", attempts: 1, failureReason: "unrecoverable" });
+    expect(await queue.getJobOrThrow(id)).toMatchObject({
+      state: "failed",
+      attempts: 1,
+      failureReason: "unrecoverable",
+    });
   });
 
   it("fails an attempt whose result is too large or not JSON, unrecoverably", async () => {
@@ -136,7 +145,11 @@ describe.each(targets)("consumer (%s)", (_name, url) => {
     expect(maintenance.recovered).toBe(1);
     const recovered = await queue.getJobOrThrow(id);
     expect(recovered).toMatchObject({ state: "pending", attempts: 1 });
-    expect(recovered.lastError).toMatchObject({ reason: "lease-expired", workerId: "dead-worker", attempt: 1 });
+    expect(recovered.lastError).toMatchObject({
+      reason: "lease-expired",
+      workerId: "dead-worker",
+      attempt: 1,
+    });
 
     const alive = consumer("alive-worker", { leaseMs: 30_000 });
     const [fresh] = await alive.take(1);
@@ -150,7 +163,11 @@ describe.each(targets)("consumer (%s)", (_name, url) => {
     expect(await dead.extendLeases([stale])).toEqual([{ ok: false, state: "processing" }]);
     expect(await dead.progress(stale, 50)).toEqual({ ok: false, state: "processing" });
     expect(await dead.release([stale])).toEqual([{ ok: false, state: "processing" }]);
-    expect(await queue.getJobOrThrow(id)).toMatchObject({ state: "processing", workerId: "alive-worker", progress: null });
+    expect(await queue.getJobOrThrow(id)).toMatchObject({
+      state: "processing",
+      workerId: "alive-worker",
+      progress: null,
+    });
 
     await alive.settle([{ lease: fresh, kind: "completed", result: "fresh" }], 0);
     expect(await queue.getJobOrThrow(id)).toMatchObject({ state: "completed", result: "fresh" });
@@ -189,7 +206,9 @@ describe.each(targets)("consumer (%s)", (_name, url) => {
     await worker.progress(job, 60);
     expect((await queue.getJobOrThrow(id)).progress).toEqual({ percent: 60 });
     await expect(worker.progress(job, 101)).rejects.toMatchObject({ code: "validation_failed" });
-    await expect(worker.progress(job, 5, "x".repeat(5_000))).rejects.toMatchObject({ code: "validation_failed" });
+    await expect(worker.progress(job, 5, "x".repeat(5_000))).rejects.toMatchObject({
+      code: "validation_failed",
+    });
   });
 
   it("hands jobs back on release without counting the attempt, ahead of newer jobs", async () => {

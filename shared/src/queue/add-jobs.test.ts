@@ -85,8 +85,12 @@ describe.each(targets)("adding jobs (%s)", (_name, url) => {
     const error = await queue.add({ type: "noop", payload: big }).catch((caught: unknown) => caught);
     expect((error as ValidationError).issues[0]).toMatchObject({ path: "payload" });
     const small = newQueue({ maxPayloadBytes: 16 });
-    await expect(small.add({ type: "noop", payload: "0123456789abcdef" })).rejects.toBeInstanceOf(ValidationError);
-    await expect(small.add({ type: "noop", payload: "0123456789" })).resolves.toMatchObject({ created: true });
+    await expect(small.add({ type: "noop", payload: "0123456789abcdef" })).rejects.toBeInstanceOf(
+      ValidationError,
+    );
+    await expect(small.add({ type: "noop", payload: "0123456789" })).resolves.toMatchObject({
+      created: true,
+    });
   });
 
   it("rejects a job for another queue", async () => {
@@ -103,12 +107,14 @@ describe.each(targets)("adding jobs (%s)", (_name, url) => {
       .catch((caught: unknown) => caught);
     expect((error as ValidationError).issues[0]).toMatchObject({ path: "jobs.1.priority" });
     expect((await queue.counts()).total.pending).toBe(0);
-    const added = await queue.addBulk(Array.from({ length: 1_000 }, (_, i) => ({ type: "noop", payload: { i } })));
+    const added = await queue.addBulk(
+      Array.from({ length: 1_000 }, (_, i) => ({ type: "noop", payload: { i } })),
+    );
     expect(new Set(added.map((job) => job.id)).size).toBe(1_000);
     expect((await queue.counts()).total.pending).toBe(1_000);
-    await expect(queue.addBulk(Array.from({ length: 1_001 }, () => ({ type: "noop" })))).rejects.toBeInstanceOf(
-      ValidationError,
-    );
+    await expect(
+      queue.addBulk(Array.from({ length: 1_001 }, () => ({ type: "noop" }))),
+    ).rejects.toBeInstanceOf(ValidationError);
   });
 
   it("returns the existing job for a repeated idempotency key, also under concurrency", async () => {

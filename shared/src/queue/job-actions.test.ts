@@ -57,7 +57,11 @@ describe.each(targets)("job actions (%s)", (_name, url) => {
     if (!job) throw new Error("no job");
     await worker.settle([{ lease: job, kind: "failed", error: new Error("nope") }], 0);
     await queue.retry(id);
-    expect(await queue.getJobOrThrow(id)).toMatchObject({ state: "pending", attempts: 0, failureReason: null });
+    expect(await queue.getJobOrThrow(id)).toMatchObject({
+      state: "pending",
+      attempts: 0,
+      failureReason: null,
+    });
     const [again] = await worker.take(1);
     expect(again).toMatchObject({ id, attempt: 1 });
     if (!again) throw new Error("no job");

@@ -8,7 +8,13 @@ import { Queue } from "./queue.js";
 describe.each(targets)("listing and counting (%s)", (_name, url) => {
   const redis = useRedis(url);
 
-  async function walk(queue: Queue, state: JobState, limit: number, type?: string, between?: () => Promise<void>) {
+  async function walk(
+    queue: Queue,
+    state: JobState,
+    limit: number,
+    type?: string,
+    between?: () => Promise<void>,
+  ) {
     const ids: string[] = [];
     let cursor: string | undefined;
     for (;;) {
@@ -24,7 +30,10 @@ describe.each(targets)("listing and counting (%s)", (_name, url) => {
   it("pages pending jobs newest first, across types and priorities, stable while jobs are added", async () => {
     const queue = new Queue({ redis: redis(), name: uniqueQueue("list") });
     const added = await queue.addBulk(
-      Array.from({ length: 230 }, (_, i) => ({ type: ["a", "b", "c"][i % 3] as string, priority: 1 + (i % 10) })),
+      Array.from({ length: 230 }, (_, i) => ({
+        type: ["a", "b", "c"][i % 3] as string,
+        priority: 1 + (i % 10),
+      })),
     );
     const seen = await walk(queue, "pending", 17, undefined, async () => {
       await queue.add({ type: "a", priority: 10 });

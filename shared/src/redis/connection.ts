@@ -23,6 +23,11 @@ export interface ConnectionOptions {
    */
   failFast?: boolean;
   connectionName?: string;
+  /**
+   * Connection-level errors (refused, reset) while ioredis reconnects on its own.
+   * Commands that fail still reject; this only observes the socket.
+   */
+  onError?: (error: Error) => void;
 }
 
 const retryStrategy = (attempt: number) => Math.min(50 * 2 ** attempt, 2_000);
@@ -46,8 +51,19 @@ export function isClusterUrl(url: string): boolean {
 }
 
 export function createRedis(url: string, options: ConnectionOptions = {}): RedisClient {
-  if (!isClusterUrl(url)) return new Redis(url, baseOptions(options));
-  const [, user, urlPassword, hostList = ""] = /^redis-cluster:\/\/(?:([^:@]*):([^@]*)@)?([^/]*)/.exec(url) ?? [];
+  const client = isClusterUrl(url) ? createCluster(url, options) : new Redis(url, baseOptions(options));
+  return observeErrors(client, options);
+}
+
+// Without a listener ioredis prints every reconnect failure as "Unhandled error event".
+function observeErrors(client: RedisClient, options: ConnectionOptions): RedisClient {
+  client.on("error", options.onError ?? (() => {}));
+  return client;
+}
+
+function createCluster(url: string, options: ConnectionOptions): Cluster {
+  const [, user, urlPassword, hostList = ""] =
+    /^redis-cluster:\/\/(?:([^:@]*):([^@]*)@)?([^/]*)/.exec(url) ?? [];
   const nodes = hostList.split(",").map((hostPort) => {
     const [host, port] = hostPort.split(":");
     return { host: host || "127.0.0.1", port: Number(port || 6379) };
@@ -66,9 +82,12 @@ export function createRedis(url: string, options: ConnectionOptions = {}): Redis
 /** A second connection to the same server(s), e.g. a blocking one beside a command one. */
 export function duplicateRedis(redis: RedisClient, options: ConnectionOptions = {}): RedisClient {
   if (redis instanceof Cluster) {
-    return redis.duplicate([], { redisOptions: { ...redis.options.redisOptions, ...baseOptions(options) } });
+    return observeErrors(
+      redis.duplicate([], { redisOptions: { ...redis.options.redisOptions, ...baseOptions(options) } }),
+      options,
+    );
   }
-  return redis.duplicate(baseOptions(options));
+  return observeErrors(redis.duplicate(baseOptions(options)), options);
 }
 
 /**

@@ -39,7 +39,11 @@ export interface WorkerEntry extends WorkerSnapshot {
 
 export const STALE_AFTER_HEARTBEATS = 3;
 
-export async function recordHeartbeat(redis: RedisClient, snapshot: WorkerSnapshot, now = Date.now()): Promise<void> {
+export async function recordHeartbeat(
+  redis: RedisClient,
+  snapshot: WorkerSnapshot,
+  now = Date.now(),
+): Promise<void> {
   const ttlMs = snapshot.heartbeatMs * 20;
   await redis
     .multi()
@@ -58,7 +62,10 @@ export interface ListWorkersOptions {
   removeAfterMs?: number;
 }
 
-export async function listWorkers(redis: RedisClient, options: ListWorkersOptions = {}): Promise<WorkerEntry[]> {
+export async function listWorkers(
+  redis: RedisClient,
+  options: ListWorkersOptions = {},
+): Promise<WorkerEntry[]> {
   const now = options.now ?? Date.now();
   const removeAfterMs = options.removeAfterMs ?? 600_000;
   const gone = await redis.zrangebyscore(WORKERS_KEY, "-inf", now - removeAfterMs);
@@ -84,7 +91,11 @@ export async function listWorkers(redis: RedisClient, options: ListWorkersOption
     const snapshot = JSON.parse(json) as WorkerSnapshot;
     const lastBeat = beats[index] ?? 0;
     const stale = now - lastBeat > snapshot.heartbeatMs * STALE_AFTER_HEARTBEATS;
-    entries.push({ ...snapshot, status: stale ? "stale" : "healthy", lastHeartbeatAt: new Date(lastBeat).toISOString() });
+    entries.push({
+      ...snapshot,
+      status: stale ? "stale" : "healthy",
+      lastHeartbeatAt: new Date(lastBeat).toISOString(),
+    });
   });
   return entries;
 }

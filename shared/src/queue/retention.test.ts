@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { sleep, targets, uniqueQueue, useRedis } from "../../test/engine-fixture.js";
+import { Consumer } from "../consumer/consumer.js";
+import { Queue } from "./queue.js";
+
+describe.each(targets)("retention (%s)", (_name, url) => {
+  const redis = useRedis(url);
+
+  async function runAll(queue: Queue, worker: Consumer, kind: "completed" | "failed") {
+    for (;;) {
+      const jobs = await worker.take(50);
+      if (jobs.length === 0) return;
+      await worker.settle(
+        jobs.map((lease) =>
+          kind === "completed"
+            ? { lease, kind: "completed" as const, result: { ok: true } }
+            : { lease, kind: "failed" as const, error: new Error("x") },
+        ),
+        0,
+      );
+    }
+  }
+
+  it("keeps final jobs by count, deleting the oldest jobs' data", async () => {
+    const settings = { retention: { keepCompleted: 5, keepFailed: 3 } };
+    const queue = new Queue({ redis: redis(), name: uniqueQueue("ret"), settings });
+    const worker = new Consumer({ redis: redis(), queue: queue.name, workerId: "w1", settings });
+    const added = await queue.addBulk(Array.from({ length: 12 }, () => ({ type: "noop" })));
+    await runAll(queue, worker, "completed");
+    expect((await queue.counts()).total.completed).toBe(5);
+    const survivors = (await queue.list({ state: "completed" })).items.map((job) => job.id);
+    expect(survivors).toHaveLength(5);
+    const missing = await Promise.all(added.map(async ({ id }) => (await queue.getJob(id)) === null));
+    expect(missing.filter(Boolean)).toHaveLength(7);
+
+    await queue.addBulk(Array.from({ length: 6 }, () => ({ type: "noop", maxAttempts: 1 })));
+    await runAll(queue, worker, "failed");
+    expect((await queue.counts()).total.failed).toBe(3);
+  });
+
+  it("trims final jobs by age in housekeeping", async () => {
+    const settings = { retention: { completedAgeMs: 50, canceledAgeMs: 50 } };
+    const queue = new Queue({ redis: redis(), name: uniqueQueue("ret"), settings });
+    const worker = new Consumer({ redis: redis(), queue: queue.name, workerId: "w1", settings });
+    await queue.addBulk(Array.from({ length: 30 }, () => ({ type: "noop" })));
+    await runAll(queue, worker, "completed");
+    const canceled = await queue.add({ type: "noop" });
+    await queue.cancel(canceled.id);
+    expect((await queue.maintain()).trimmed).toBe(0);
+    await sleep(80);
+    const young = await queue.add({ type: "noop" });
+    await queue.cancel(young.id);
+    expect((await queue.maintain(7)).trimmed).toBe(31);
+    expect((await queue.counts()).total).toMatchObject({ completed: 0, canceled: 1 });
+  });
+
+  it("keeps Redis memory bounded under a steady stream of jobs", async () => {
+    const settings = { retention: { keepCompleted: 100 }, eventsMaxLen: 200 };
+    const queue = new Queue({ redis: redis(), name: uniqueQueue("ret"), settings });
+    const worker = new Consumer({ redis: redis(), queue: queue.name, workerId: "w1", settings });
+    const keysOfQueue = async () => {
+      const nodes = "nodes" in redis() ? (redis() as import("ioredis").Cluster).nodes("master") : [redis()];
+      let total = 0;
+      for (const node of nodes) total += (await node.keys(`rq:{${queue.name}}:*`)).length;
+      return total;
+    };
+    const sizes: number[] = [];
+    for (let round = 0; round < 4; round++) {
+      await queue.addBulk(Array.from({ length: 500 }, () => ({ type: "noop", payload: { round } })));
+      await runAll(queue, worker, "completed");
+      sizes.push(await keysOfQueue());
+    }
+    expect((await queue.counts()).total.completed).toBe(100);
+    // Same key count after 500 jobs as after 2,000: nothing accumulates.
+    expect(sizes[3]).toBe(sizes[0]);
+    expect(await redis().xlen(queue.context.keys.events)).toBeLessThan(400);
+  });
+});

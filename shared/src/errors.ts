@@ -71,6 +71,16 @@ export class IllegalTransitionError extends RQueueError {
   }
 }
 
+/** An admin call named a job type that has no circuit breaker in that queue. */
+export class CircuitBreakerNotFoundError extends RQueueError {
+  constructor(
+    readonly queue: string,
+    readonly type: string,
+  ) {
+    super("circuit_breaker_not_found", `job type ${type} of queue ${queue} has no circuit breaker`);
+  }
+}
+
 /** Codes the Lua scripts return instead of raising, so one failed item never aborts a batch. */
 export const SCRIPT_CODES = {
   ok: 1,
@@ -99,4 +109,10 @@ export function errorFromScriptCode(
     default:
       return new RQueueError("script_failed", `unexpected script result ${code} for job ${jobId}`);
   }
+}
+
+/** Turns a circuit-breaker script's failure code into the typed error. */
+export function circuitBreakerErrorFromScriptCode(code: number, queue: string, type: string): RQueueError {
+  if (code === SCRIPT_CODES.notFound) return new CircuitBreakerNotFoundError(queue, type);
+  return new RQueueError("script_failed", `unexpected script result ${code} for circuit breaker ${type}`);
 }

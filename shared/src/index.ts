@@ -3,6 +3,7 @@
  * Lua scripts, the producer/admin `Queue`, the `Consumer` and `ConsumeLoop` that
  * workers build on, and the constants the infrastructure shares.
  */
+export * from "./circuit-breaker/circuit-breaker.js";
 export * from "./consumer/consume-loop.js";
 export * from "./consumer/consumer.js";
 export * from "./consumer/leased-job.js";
@@ -12,6 +13,7 @@ export * from "./job-id.js";
 export * from "./keys.js";
 export * from "./metrics.js";
 export type { AddedJob } from "./queue/add-jobs.js";
+export * from "./queue/job-logs.js";
 export * from "./queue/list-jobs.js";
 export * from "./queue/maintain-queue.js";
 export * from "./queue/queue.js";

@@ -17,6 +17,8 @@ export interface QueueKeys {
   jobLog(seq: string): string;
   /** Sorted set of the jobs of one type in one state. */
   index(state: JobState, type: string): string;
+  /** Hash of one job type's circuit breaker: thresholds, state and sliding window. */
+  circuitBreaker(type: string): string;
   /** Set of the job types ever added to the queue (bounded). */
   types: string;
   /** Wake-up marker that idle consumers block on. */
@@ -56,6 +58,7 @@ export function queueKeys(queue: string): QueueKeys {
     job: (seq) => `${prefix}j:${seq}`,
     jobLog: (seq) => `${prefix}log:${seq}`,
     index: (state, type) => `${prefix}${state}:${type}`,
+    circuitBreaker: (type) => `${prefix}cb:${type}`,
     idempotency: (key) => `${prefix}idem:${key}`,
     throughput: (minute) => `${prefix}tp:${minute}`,
     latency: (minute) => `${prefix}lat:${minute}`,

@@ -40,6 +40,10 @@ export interface ConsumeLoopOptions {
   concurrency: number;
   /** Timeout for jobs that set none; defaults to the queue settings' default. */
   defaultTimeoutMs?: number;
+  /** Per job type: the timeout of its jobs that set none (before `defaultTimeoutMs`). */
+  typeTimeoutsMs?: Readonly<Record<string, number>>;
+  /** Per job type: the most of its jobs this loop runs at once (within `concurrency`). */
+  typeConcurrency?: Readonly<Record<string, number>>;
   /** How often leases are renewed; default a third of the lease. */
   heartbeatMs?: number;
   /** Longest single blocking wait, which also bounds how late housekeeping can run. */
@@ -70,8 +74,10 @@ export class ConsumeLoop {
   private blockingWait: Promise<boolean> | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private maintenanceTimer: NodeJS.Timeout | undefined;
-  private readonly options: Required<Omit<ConsumeLoopOptions, "onJobStart" | "onJobEnd">> &
-    Pick<ConsumeLoopOptions, "onJobStart" | "onJobEnd">;
+  private readonly options: Required<
+    Omit<ConsumeLoopOptions, "onJobStart" | "onJobEnd" | "typeTimeoutsMs" | "typeConcurrency">
+  > &
+    Pick<ConsumeLoopOptions, "onJobStart" | "onJobEnd" | "typeTimeoutsMs" | "typeConcurrency">;
 
   constructor(options: ConsumeLoopOptions) {
     const leaseMs = options.consumer.leaseMs;
@@ -140,7 +146,7 @@ export class ConsumeLoop {
         const batch = this.outcomes;
         this.outcomes = [];
         try {
-          const result = await this.options.consumer.settle(batch, want);
+          const result = await this.options.consumer.settle(batch, want, this.freeTypeSlots());
           failures = 0;
           for (const job of result.taken) this.launch(job);
           idle = result.taken.length < want;
@@ -187,6 +193,18 @@ export class ConsumeLoop {
     return this.blockingWait;
   }
 
+  /** Free slots per capped job type, so a take never exceeds a type's concurrency. */
+  private freeTypeSlots(): Record<string, number> | undefined {
+    const caps = this.options.typeConcurrency;
+    if (!caps) return undefined;
+    const free: Record<string, number> = { ...caps };
+    for (const { job } of this.active.values()) {
+      const slots = free[job.type];
+      if (slots !== undefined) free[job.type] = slots - 1;
+    }
+    return free;
+  }
+
   private wake(): void {
     const notify = this.notify;
     this.notify = undefined;
@@ -197,7 +215,8 @@ export class ConsumeLoop {
     const controller = new AbortController();
     const running: Running = { job, controller, startedAt: Date.now(), timer: undefined, done: false };
     this.active.set(job.seq, running);
-    const timeoutMs = job.timeoutMs ?? this.options.defaultTimeoutMs;
+    const timeoutMs =
+      job.timeoutMs ?? this.options.typeTimeoutsMs?.[job.type] ?? this.options.defaultTimeoutMs;
     running.timer = setTimeout(() => this.timeOut(running, timeoutMs), timeoutMs);
     this.options.onJobStart?.(job);
     const context: JobContext = {

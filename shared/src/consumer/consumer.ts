@@ -36,7 +36,10 @@ export interface SettleResult {
   /** Per outcome, in order: null when recorded, else the lease problem. */
   rejected: (LeaseStatus | null)[];
   taken: LeasedJob[];
-  /** When nothing could be taken: the earliest scheduled run time, epoch ms. */
+  /**
+   * When fewer jobs than asked could be taken: the earliest scheduled run time, or
+   * when an open circuit breaker that held jobs back lets probes through, epoch ms.
+   */
   nextDueAt: number | null;
 }
 
@@ -65,9 +68,26 @@ export class Consumer {
     return this.context.settings;
   }
 
-  /** Records outcomes and leases up to `take` jobs in one round trip. */
-  async settle(outcomes: readonly Outcome[], take: number): Promise<SettleResult> {
-    const args: (string | number)[] = [this.workerId, this.leaseMs, take, this.types, outcomes.length];
+  /**
+   * Records outcomes and leases up to `take` jobs in one round trip. `typeLimits`
+   * caps how many jobs of a type this take may lease (0: none); it applies to the
+   * `types` this consumer was created with.
+   */
+  async settle(
+    outcomes: readonly Outcome[],
+    take: number,
+    typeLimits?: Readonly<Record<string, number>>,
+  ): Promise<SettleResult> {
+    const types =
+      typeLimits && this.options.types
+        ? this.options.types
+            .map((type) => {
+              const limit = typeLimits[type];
+              return limit === undefined ? type : `${type}=${Math.max(0, Math.floor(limit))}`;
+            })
+            .join(",")
+        : this.types;
+    const args: (string | number)[] = [this.workerId, this.leaseMs, take, types, outcomes.length];
     for (const outcome of outcomes) args.push(...encodeOutcome(outcome, this.workerId));
     const [codes, taken, due] = (await this.context.run("settle-and-take", args)) as [
       (number | string)[],

@@ -6,7 +6,7 @@ import { Queue } from "./queue.js";
 describe.each(targets)("retention (%s)", (_name, url) => {
   const redis = useRedis(url);
 
-  async function runAll(queue: Queue, worker: Consumer, kind: "completed" | "failed") {
+  async function runAll(worker: Consumer, kind: "completed" | "failed") {
     for (;;) {
       const jobs = await worker.take(50);
       if (jobs.length === 0) return;
@@ -26,7 +26,7 @@ describe.each(targets)("retention (%s)", (_name, url) => {
     const queue = new Queue({ redis: redis(), name: uniqueQueue("ret"), settings });
     const worker = new Consumer({ redis: redis(), queue: queue.name, workerId: "w1", settings });
     const added = await queue.addBulk(Array.from({ length: 12 }, () => ({ type: "noop" })));
-    await runAll(queue, worker, "completed");
+    await runAll(worker, "completed");
     expect((await queue.counts()).total.completed).toBe(5);
     const survivors = (await queue.list({ state: "completed" })).items.map((job) => job.id);
     expect(survivors).toHaveLength(5);
@@ -34,7 +34,7 @@ describe.each(targets)("retention (%s)", (_name, url) => {
     expect(missing.filter(Boolean)).toHaveLength(7);
 
     await queue.addBulk(Array.from({ length: 6 }, () => ({ type: "noop", maxAttempts: 1 })));
-    await runAll(queue, worker, "failed");
+    await runAll(worker, "failed");
     expect((await queue.counts()).total.failed).toBe(3);
   });
 
@@ -43,7 +43,7 @@ describe.each(targets)("retention (%s)", (_name, url) => {
     const queue = new Queue({ redis: redis(), name: uniqueQueue("ret"), settings });
     const worker = new Consumer({ redis: redis(), queue: queue.name, workerId: "w1", settings });
     await queue.addBulk(Array.from({ length: 30 }, () => ({ type: "noop" })));
-    await runAll(queue, worker, "completed");
+    await runAll(worker, "completed");
     const canceled = await queue.add({ type: "noop" });
     await queue.cancel(canceled.id);
     expect((await queue.maintain()).trimmed).toBe(0);
@@ -67,7 +67,7 @@ describe.each(targets)("retention (%s)", (_name, url) => {
     const sizes: number[] = [];
     for (let round = 0; round < 4; round++) {
       await queue.addBulk(Array.from({ length: 500 }, () => ({ type: "noop", payload: { round } })));
-      await runAll(queue, worker, "completed");
+      await runAll(worker, "completed");
       sizes.push(await keysOfQueue());
     }
     expect((await queue.counts()).total.completed).toBe(100);

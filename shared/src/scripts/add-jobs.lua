@@ -28,12 +28,12 @@ local count = tonumber(ARGV[5])
 local FIELDS = 9
 
 -- Reject before writing anything, so the batch stays all-or-nothing.
-local new_types = {}
+local new_types, checked = {}, {}
 for i = 0, count - 1 do
   local jtype = ARGV[6 + i * FIELDS]
-  if not new_types[jtype] and redis.call('SISMEMBER', TYPES_KEY, jtype) == 0 then
-    new_types[jtype] = true
-    new_types[#new_types + 1] = jtype
+  if not checked[jtype] then
+    checked[jtype] = true
+    if redis.call('SISMEMBER', TYPES_KEY, jtype) == 0 then new_types[#new_types + 1] = jtype end
   end
 end
 if #new_types > 0 then
@@ -43,6 +43,7 @@ end
 
 local result = {}
 local added = 0
+reserve_orders(count)
 for i = 0, count - 1 do
   local base = 6 + i * FIELDS
   local jtype, payload, priority = ARGV[base], ARGV[base + 1], tonumber(ARGV[base + 2])
@@ -76,12 +77,12 @@ for i = 0, count - 1 do
       fields[#fields + 1] = 'scheduled'; fields[#fields + 1] = 'ra'; fields[#fields + 1] = due
       redis.call('HSET', jk, unpack(fields))
       enqueue_scheduled(seq, jtype, due)
-      emit('scheduled', seq, 'runAt', due)
+      queue_event('scheduled', seq)
     else
       fields[#fields + 1] = 'pending'
       redis.call('HSET', jk, unpack(fields))
       enqueue_pending(seq, jtype, priority, tonumber(seq))
-      emit('pending', seq)
+      queue_event('pending', seq)
     end
     added = added + 1
     result[#result + 1] = seq
@@ -90,6 +91,7 @@ for i = 0, count - 1 do
 end
 
 stat_count('added', added)
+flush_changes()
 flush_stats(NOW)
 flush_wakeups()
 return result

@@ -31,6 +31,7 @@ redis.call('HSET', jk, 's', 'canceled', 'f', NOW)
 enter_final(seq, jtype, 'canceled', NOW)
 stat_count('canceled', 1)
 emit('canceled', seq, 'from', state)
+flush_changes()
 trim_by_count()
 flush_stats(NOW)
 return { 1, state }

@@ -24,6 +24,9 @@ export const SCRIPT_NAMES = [
   "purge-dead-letter",
   "list-jobs",
   "count-jobs",
+  "append-job-log",
+  "read-circuit-breakers",
+  "reset-circuit-breaker",
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 

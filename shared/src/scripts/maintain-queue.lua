@@ -34,7 +34,7 @@ for _, jtype in ipairs(types) do
   local key = index_key('processing', jtype)
   local expired = redis.call('ZRANGEBYSCORE', key, '-inf', NOW, 'LIMIT', 0, limit - recovered)
   for _, seq in ipairs(expired) do
-    redis.call('ZREM', key, seq)
+    defer_remove(key, seq)
     local job = redis.call('HMGET', job_key(seq), 'w', 'a')
     local error_json = cjson.encode({
       message = 'lease expired: the worker stopped renewing it (crashed, killed or stalled)',
@@ -58,13 +58,14 @@ for state, names in pairs(RETENTION) do
     local key = index_key(state, jtype)
     local old = redis.call('ZRANGEBYSCORE', key, '-inf', cutoff, 'LIMIT', 0, limit - trimmed)
     if #old > 0 then
-      redis.call('ZREM', key, unpack(old))
-      for _, seq in ipairs(old) do delete_job(seq) end
+      call_in_slices('ZREM', key, old)
+      delete_jobs(old)
       trimmed = trimmed + #old
     end
   end
 end
 
+flush_changes()
 trim_by_count()
 flush_stats(NOW)
 flush_wakeups()

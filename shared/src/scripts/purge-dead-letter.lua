@@ -24,11 +24,14 @@ local limit = tonumber(ARGV[5])
 local purged = 0
 for _, jtype in ipairs(types) do
   if purged >= limit then break end
-  local seqs = redis.call('ZPOPMIN', index_key('failed', jtype), limit - purged)
-  for i = 1, #seqs, 2 do
-    delete_job(seqs[i])
-    emit('removed', seqs[i])
+  local key = index_key('failed', jtype)
+  local seqs = redis.call('ZRANGE', key, 0, limit - purged - 1)
+  if #seqs > 0 then
+    redis.call('ZREMRANGEBYRANK', key, 0, #seqs - 1)
+    delete_jobs(seqs)
+    for _, seq in ipairs(seqs) do queue_event('removed', seq) end
   end
-  purged = purged + #seqs / 2
+  purged = purged + #seqs
 end
+flush_events()
 return { purged, purged >= limit and 1 or 0 }

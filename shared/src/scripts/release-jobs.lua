@@ -32,7 +32,7 @@ for i = 4, #ARGV, 2 do
     result[#result + 1] = -2
     result[#result + 1] = job[1]
   else
-    redis.call('ZREM', index_key('processing', job[3]), seq)
+    defer_remove(index_key('processing', job[3]), seq)
     redis.call('HSET', jk, 's', 'pending', 'a', math.max((tonumber(job[4]) or 1) - 1, 0), 'pa', NOW)
     enqueue_pending(seq, job[3], tonumber(job[5]) or 5, tonumber(seq))
     emit('pending', seq, 'reason', 'released')
@@ -40,5 +40,6 @@ for i = 4, #ARGV, 2 do
     result[#result + 1] = 'pending'
   end
 end
+flush_changes()
 flush_wakeups()
 return result

@@ -23,6 +23,6 @@ local job = redis.call('HMGET', job_key(seq), 's', 't')
 if not job[1] then return { -1, '' } end
 if not RETENTION[job[1]] then return { -3, job[1] } end
 redis.call('ZREM', index_key(job[1], job[2]), seq)
-delete_job(seq)
+delete_jobs({ seq })
 emit('removed', seq)
 return { 1, job[1] }

@@ -27,5 +27,6 @@ for _, jtype in ipairs(types) do
   for _, seq in ipairs(seqs) do requeue_final(seq, jtype, 'failed') end
   retried = retried + #seqs
 end
+flush_changes()
 flush_wakeups()
 return { retried, retried >= limit and 1 or 0 }

@@ -23,5 +23,6 @@ local job = redis.call('HMGET', job_key(seq), 's', 't')
 if not job[1] then return { -1, '' } end
 if job[1] ~= 'failed' and job[1] ~= 'canceled' then return { -3, job[1] } end
 requeue_final(seq, job[2], job[1])
+flush_changes()
 flush_wakeups()
 return { 1, 'pending' }

@@ -10,7 +10,8 @@
   ARGV[4]     worker id
   ARGV[5]     lease duration in ms
   ARGV[6]     how many jobs to take
-  ARGV[7]     allowed job types, comma-separated ('' = every type)
+  ARGV[7]     allowed job types, comma-separated ('' = every type); `type=N`
+              takes at most N jobs of that type (a worker's per-type concurrency)
   ARGV[8]     number of outcomes N
   ARGV[9..]   N groups of 4 fields: seq, token, kind, data
               kind 'c' completed (data = result JSON or ''),
@@ -22,7 +23,9 @@
               gone, -2 lease lost (state says what the job is now); state is the
               job's new state on success
     taken:    leased jobs (see includes/take.lua)
-    nextDueMs: earliest scheduled run time when fewer jobs than asked were taken
+    nextDueMs: earliest scheduled run time when fewer jobs than asked were taken,
+              or when an open circuit breaker held jobs back, when it reopens
+  Outcomes count in their type's circuit breaker (includes/circuit-breaker.lua).
 ]]
 --!include includes/keys.lua
 --!include includes/settings.lua
@@ -36,7 +39,10 @@
 
 local worker, lease_ms, take_count = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
 local allowed = {}
-for t in string.gmatch(ARGV[7], '[^,]+') do allowed[#allowed + 1] = t end
+for t, limit in string.gmatch(ARGV[7], '([^,=]+)=?(%d*)') do
+  allowed[#allowed + 1] = t
+  if limit ~= '' then take_limits[t] = tonumber(limit) end
+end
 local count = tonumber(ARGV[8])
 
 local outcomes = {}
@@ -54,7 +60,8 @@ for i = 0, count - 1 do
     outcomes[#outcomes + 1] = job[1]
   else
     local jtype = job[3]
-    redis.call('ZREM', index_key('processing', jtype), seq)
+    cb_record(jtype, kind ~= 'c')
+    defer_remove(index_key('processing', jtype), seq)
     stat_latency('r', NOW - (tonumber(job[4]) or NOW))
     local state
     if kind == 'c' then
@@ -66,7 +73,7 @@ for i = 0, count - 1 do
       enter_final(seq, jtype, 'completed', NOW)
       stat_count('completed', 1)
       stat_throughput('c', NOW)
-      emit('completed', seq)
+      queue_event('completed', seq)
       state = 'completed'
     else
       state = fail_attempt(seq, jtype, NOW, data, kind == 'u', kind == 'u' and 'unrecoverable' or 'error')
@@ -76,10 +83,16 @@ for i = 0, count - 1 do
   end
 end
 
+cb_apply(NOW)
 local taken, types = take_jobs(allowed, take_count, NOW, lease_ms, worker)
 local due = false
-if #taken < take_count then due = next_due(types) end
+if #taken < take_count then
+  due = next_due(types)
+  if earliest_reopen and (not due or earliest_reopen < due) then due = earliest_reopen end
+end
 
+cb_save()
+flush_changes()
 trim_by_count()
 flush_stats(NOW)
 flush_wakeups()

@@ -1,7 +1,30 @@
 --[[
   State changes go to one capped stream per queue. Approximate trimming (~) keeps
   XADD O(1) amortized.
+
+  Entry fields: e <event> j <seqs> [more fields]. `j` is a comma-separated list:
+  events without per-job details are batched, one entry per event per script call
+  (queue_event + flush_events), so a batch of 50 jobs costs one XADD, not 50.
 ]]
 local function emit(event, seq, ...)
   redis.call('XADD', EVENTS_KEY, 'MAXLEN', '~', SETTINGS.events_max_len, '*', 'e', event, 'j', seq, ...)
+end
+
+local QUEUED_EVENTS = {}
+local QUEUED_EVENT_ORDER = {}
+local function queue_event(event, seq)
+  local seqs = QUEUED_EVENTS[event]
+  if not seqs then
+    seqs = {}
+    QUEUED_EVENTS[event] = seqs
+    QUEUED_EVENT_ORDER[#QUEUED_EVENT_ORDER + 1] = event
+  end
+  seqs[#seqs + 1] = seq
+end
+
+local function flush_events()
+  for _, event in ipairs(QUEUED_EVENT_ORDER) do
+    emit(event, table.concat(QUEUED_EVENTS[event], ','))
+  end
+  QUEUED_EVENTS, QUEUED_EVENT_ORDER = {}, {}
 end

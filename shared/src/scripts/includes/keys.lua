@@ -11,3 +11,4 @@ local P = ARGV[1]
 local function job_key(seq) return P .. 'j:' .. seq end
 local function log_key(seq) return P .. 'log:' .. seq end
 local function index_key(state, jtype) return P .. state .. ':' .. jtype end
+local function breaker_key(jtype) return P .. 'cb:' .. jtype end

@@ -1,11 +1,13 @@
 --[[
   Taking work: promote due scheduled jobs, then lease up to N pending jobs in
-  priority order (FIFO within a priority) across the allowed job types.
+  priority order (FIFO within a priority) across the allowed job types, skipping
+  types whose circuit breaker is open and within each type's take limit.
   Requires transitions and stats.
 
   A leased job is returned as a flat array:
     seq, token, attempt, type, payload, maxAttempts, timeoutMs|false, createdAt
 ]]
+--!include includes/circuit-breaker.lua
 
 -- Moves up to `limit` due scheduled jobs into pending. Idempotent: any process may run it.
 local function promote_due(types, now, limit)
@@ -15,11 +17,11 @@ local function promote_due(types, now, limit)
     local key = index_key('scheduled', jtype)
     local due = redis.call('ZRANGEBYSCORE', key, '-inf', now, 'LIMIT', 0, limit - moved)
     for _, seq in ipairs(due) do
-      redis.call('ZREM', key, seq)
+      defer_remove(key, seq)
       local jk = job_key(seq)
       redis.call('HSET', jk, 's', 'pending', 'pa', now)
       enqueue_pending(seq, jtype, tonumber(redis.call('HGET', jk, 'p')) or 5, next_order())
-      emit('pending', seq)
+      queue_event('pending', seq)
     end
     moved = moved + #due
   end
@@ -45,9 +47,9 @@ local function lease(seq, jtype, now, deadline, worker)
   local attempt = (tonumber(job[2]) or 0) + 1
   local token = (tonumber(job[3]) or 0) + 1
   redis.call('HSET', jk, 's', 'processing', 'a', attempt, 'tk', token, 'w', worker, 'st', now)
-  redis.call('ZADD', index_key('processing', jtype), deadline, seq)
+  defer_add(index_key('processing', jtype), deadline, seq)
   stat_latency('w', now - (tonumber(job[7]) or tonumber(job[8]) or tonumber(job[6])))
-  emit('processing', seq, 'worker', worker, 'attempt', attempt)
+  queue_event('processing', seq)
   return { seq, token, attempt, jtype, job[1], tonumber(job[4]), job[5], tonumber(job[6]) }
 end
 
@@ -55,13 +57,13 @@ end
 local function pop_pending(types, n)
   local popped = {}
   if #types == 1 then
-    local entries = redis.call('ZPOPMIN', index_key('pending', types[1]), n)
+    local entries = redis.call('ZPOPMIN', index_key('pending', types[1]), take_limit(types[1], n))
     for i = 1, #entries, 2 do popped[#popped + 1] = { entries[i], types[1] } end
     return popped
   end
   local candidates = {}
   for _, jtype in ipairs(types) do
-    local entries = redis.call('ZRANGE', index_key('pending', jtype), 0, n - 1, 'WITHSCORES')
+    local entries = redis.call('ZRANGE', index_key('pending', jtype), 0, take_limit(jtype, n) - 1, 'WITHSCORES')
     for i = 1, #entries, 2 do
       candidates[#candidates + 1] = { entries[i], jtype, tonumber(entries[i + 1]) }
     end
@@ -69,7 +71,7 @@ local function pop_pending(types, n)
   table.sort(candidates, function(a, b) return a[3] < b[3] end)
   for i = 1, math.min(n, #candidates) do
     local c = candidates[i]
-    redis.call('ZREM', index_key('pending', c[2]), c[1])
+    defer_remove(index_key('pending', c[2]), c[1])
     popped[#popped + 1] = { c[1], c[2] }
   end
   return popped
@@ -86,16 +88,20 @@ local function take_jobs(allowed, n, now, lease_ms, worker)
     for _, t in ipairs(allowed) do if known[t] then types[#types + 1] = t end end
   end
   promote_due(types, now, 1000)
+  flush_changes() -- promoted jobs must be visible to the pop below
   local taken = {}
   if n <= 0 or redis.call('HEXISTS', META_KEY, 'paused') == 1 then return taken, types end
   local with_pending = {}
   for _, jtype in ipairs(types) do
-    if redis.call('EXISTS', index_key('pending', jtype)) == 1 then with_pending[#with_pending + 1] = jtype end
+    if redis.call('EXISTS', index_key('pending', jtype)) == 1 and cb_admits(jtype, now) then
+      with_pending[#with_pending + 1] = jtype
+    end
   end
   if #with_pending == 0 then return taken, types end
   local deadline = now + lease_ms
   for _, entry in ipairs(pop_pending(with_pending, n)) do
     taken[#taken + 1] = lease(entry[1], entry[2], now, deadline, worker)
+    cb_taken(entry[2], now)
   end
   -- Jobs remain: wake the next idle consumer too.
   if #taken == n then wake_pending = true end

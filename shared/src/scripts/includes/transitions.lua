@@ -3,22 +3,71 @@
   final state. They keep the per-state indexes, the events stream, retention and
   wake-ups consistent; callers set the job hash fields of the new state.
   Requires keys, settings, scores, events, stats.
+
+  Index writes are deferred and flushed once per script call (flush_changes): one
+  ZADD or ZREM per index carries a whole batch, which is most of what makes the
+  hot path cheap. Removals flush before additions, so a job that leaves and
+  re-enters one index in the same call ends up in it.
 ]]
 local wake_pending = false
 local earliest_due = nil
 local trim_candidates = {}
+local INDEX_ADDS, INDEX_REMOVALS = {}, {}
+
+local function defer_add(key, score, member)
+  local args = INDEX_ADDS[key]
+  if not args then
+    args = {}
+    INDEX_ADDS[key] = args
+  end
+  args[#args + 1] = score
+  args[#args + 1] = member
+end
+
+local function defer_remove(key, member)
+  local members = INDEX_REMOVALS[key]
+  if not members then
+    members = {}
+    INDEX_REMOVALS[key] = members
+  end
+  members[#members + 1] = member
+end
+
+-- unpack() is bounded by Lua's C stack: send long argument lists in slices.
+local function call_in_slices(command, key, args)
+  for i = 1, #args, 4000 do
+    redis.call(command, key, unpack(args, i, math.min(i + 3999, #args)))
+  end
+end
+
+local function flush_changes()
+  for key, members in pairs(INDEX_REMOVALS) do call_in_slices('ZREM', key, members) end
+  for key, args in pairs(INDEX_ADDS) do call_in_slices('ZADD', key, args) end
+  INDEX_ADDS, INDEX_REMOVALS = {}, {}
+  flush_events()
+end
 
 local function enqueue_pending(seq, jtype, priority, order)
-  redis.call('ZADD', index_key('pending', jtype), pending_score(priority, order), seq)
+  defer_add(index_key('pending', jtype), pending_score(priority, order), seq)
   wake_pending = true
 end
 
+local order_base, order_left = 0, 0
+-- Order numbers come from the queue's counter; reserve them in blocks to spare INCRs.
+local function reserve_orders(count)
+  order_base = redis.call('INCRBY', SEQ_KEY, count) - count
+  order_left = count
+end
+
 local function next_order()
-  return redis.call('INCR', SEQ_KEY)
+  if order_left == 0 then reserve_orders(1) end
+  order_base = order_base + 1
+  order_left = order_left - 1
+  return order_base
 end
 
 local function enqueue_scheduled(seq, jtype, run_at)
-  redis.call('ZADD', index_key('scheduled', jtype), time_score(run_at, seq), seq)
+  defer_add(index_key('scheduled', jtype), time_score(run_at, seq), seq)
   if earliest_due == nil or run_at < earliest_due then earliest_due = run_at end
 end
 
@@ -28,17 +77,22 @@ local RETENTION = {
   canceled = { 'keep_canceled', 'canceled_age_ms' },
 }
 
-local function delete_job(seq)
-  redis.call('DEL', job_key(seq), log_key(seq))
+local function delete_jobs(seqs)
+  local keys = {}
+  for _, seq in ipairs(seqs) do
+    keys[#keys + 1] = job_key(seq)
+    keys[#keys + 1] = log_key(seq)
+  end
+  for i = 1, #keys, 4000 do redis.call('DEL', unpack(keys, i, math.min(i + 3999, #keys))) end
 end
 
 -- Moves a job (already removed from its previous index) into a final state index.
 local function enter_final(seq, jtype, state, now)
-  redis.call('ZADD', index_key(state, jtype), time_score(now, seq), seq)
+  defer_add(index_key(state, jtype), time_score(now, seq), seq)
   trim_candidates[state .. ':' .. jtype] = { state, jtype }
 end
 
--- Retention by count, per type: drops the oldest final jobs past the limit. Bounded
+-- Retention by count, per type (after flush_changes): drops the oldest final jobs past the limit. Bounded
 -- per call so one call never blocks Redis; later calls finish the job.
 local function trim_by_count()
   for _, candidate in pairs(trim_candidates) do
@@ -46,8 +100,9 @@ local function trim_by_count()
     local keep = SETTINGS[RETENTION[candidate[1]][1]]
     local excess = redis.call('ZCARD', key) - keep
     if excess > 0 then
-      local oldest = redis.call('ZPOPMIN', key, math.min(excess, 1000))
-      for i = 1, #oldest, 2 do delete_job(oldest[i]) end
+      local oldest = redis.call('ZRANGE', key, 0, math.min(excess, 1000) - 1)
+      redis.call('ZREMRANGEBYRANK', key, 0, #oldest - 1)
+      delete_jobs(oldest)
     end
   end
 end
@@ -63,9 +118,9 @@ end
 -- history stays for the record. The caller checked the state.
 local function requeue_final(seq, jtype, state)
   local jk = job_key(seq)
-  redis.call('ZREM', index_key(state, jtype), seq)
+  defer_remove(index_key(state, jtype), seq)
   redis.call('HSET', jk, 's', 'pending', 'a', 0, 'pa', NOW)
   redis.call('HDEL', jk, 'f', 'fr', 'r', 'pg', 'pd')
   enqueue_pending(seq, jtype, tonumber(redis.call('HGET', jk, 'p')) or 5, next_order())
-  emit('pending', seq, 'reason', 'retried')
+  queue_event('pending', seq)
 end

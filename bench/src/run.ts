@@ -43,7 +43,7 @@ async function measure(name: string, run: (system: QueueSystem) => Promise<numbe
   for (let r = 0; r < ROUNDS; r++) {
     for (const factory of r % 2 ? [bullmq, rqueue] : [rqueue, bullmq]) {
       const value = await withSystem(factory, run);
-      (results[factory.name] ??= []).push(value);
+      results[factory.name] = [...(results[factory.name] ?? []), value];
     }
   }
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;

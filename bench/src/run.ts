@@ -3,7 +3,9 @@
  * its own redis-server (or uses BENCH_REDIS_URL), flushes it between scenarios,
  * prints a table and writes bench/results/latest.json.
  * Scenarios: drain (20k no-op jobs, concurrency 50), bulk enqueue (batches of
- * 1,000), Redis bytes per pending job, add→start latency at 1k jobs/s.
+ * 1,000), Redis bytes per pending job, add→start latency at 1k jobs/s, and
+ * dependency fan-out/fan-in with the longest script call (R-queue only).
+ * BENCH_ONLY=drain,bulk,memory,latency,deps picks scenarios.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -11,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { startRedisServer } from "../../shared/test/redis-harness.js";
 import { bulkEnqueue } from "./scenarios/bulk-enqueue.js";
+import { dependencyScale } from "./scenarios/dependencies.js";
 import { drain } from "./scenarios/drain.js";
 import { addToStartLatency } from "./scenarios/latency.js";
 import { bytesPerPendingJob } from "./scenarios/memory.js";
@@ -75,6 +78,16 @@ if (wanted("latency")) {
       ),
     );
   }
+}
+
+if (wanted("deps")) {
+  await admin.flushall();
+  const result = await dependencyScale(url, admin);
+  console.log(
+    `dependencies: 10k children unblocked in ${result.fanOutUnblockMs} ms; fan-in of 1k parents ok; ` +
+      `longest script call ${result.longestScriptMs.toFixed(2)} ms (${result.longestScriptCommand})`,
+  );
+  rows.push({ scenario: "dependencies at scale (R-queue)", rounds: {}, median: {}, detail: result });
 }
 
 const out = join(dirname(fileURLToPath(import.meta.url)), "..", "results", "latest.json");

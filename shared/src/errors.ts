@@ -66,8 +66,9 @@ export class IllegalTransitionError extends RQueueError {
     readonly jobId: string,
     readonly state: JobState,
     readonly action: string,
+    reason?: string,
   ) {
-    super("illegal_transition", `cannot ${action} job ${jobId}: it is ${state}`);
+    super("illegal_transition", `cannot ${action} job ${jobId}: ${reason ?? `it is ${state}`}`);
   }
 }
 
@@ -88,6 +89,9 @@ export const SCRIPT_CODES = {
   leaseLost: -2,
   illegalTransition: -3,
   tooManyTypes: -4,
+  unknownParent: -5,
+  parentFailed: -6,
+  hasDependents: -7,
 } as const;
 
 /** Turns a script's per-item failure code into the typed error, in one place. */
@@ -97,6 +101,7 @@ export function errorFromScriptCode(
   state: string | undefined,
   action: string,
 ): RQueueError {
+  const queue = jobId.slice(0, jobId.lastIndexOf(":"));
   switch (code) {
     case SCRIPT_CODES.notFound:
       return new JobNotFoundError(jobId);
@@ -104,6 +109,22 @@ export function errorFromScriptCode(
       return new LeaseLostError(jobId, (state || undefined) as JobState | undefined);
     case SCRIPT_CODES.illegalTransition:
       return new IllegalTransitionError(jobId, state as JobState, action);
+    case SCRIPT_CODES.unknownParent:
+      return new ValidationError([{ path: "dependsOn", message: `unknown job ${queue}:${state}` }]);
+    case SCRIPT_CODES.parentFailed:
+      return new IllegalTransitionError(
+        jobId,
+        "failed",
+        action,
+        `its parent ${queue}:${state} is failed (retry the parent with cascade: true instead)`,
+      );
+    case SCRIPT_CODES.hasDependents:
+      return new IllegalTransitionError(
+        jobId,
+        state as JobState,
+        action,
+        "blocked jobs still wait on its outcome",
+      );
     case SCRIPT_CODES.tooManyTypes:
       return new ValidationError([{ path: "type", message: "too many distinct job types in this queue" }]);
     default:

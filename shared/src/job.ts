@@ -50,9 +50,19 @@ export interface Job {
   /** When a scheduled job becomes pending. */
   runAt: string | null;
   workerId: string | null;
+  /** Parents: jobs that must complete before this one runs. */
   dependsOn: string[];
+  /** What a parent's failure or cancelation does to this job. */
+  onParentFailure: "fail" | "ignore";
+  /** The parent whose failure failed this job (reason `dependency-failed`). */
+  failedParent: string | null;
+  /** Jobs that depend on this one (at most the first 1,000 by id; see `dependentsCount`). */
   dependents: string[];
+  dependentsCount: number;
 }
+
+/** At most this many dependents are listed on a job; `dependentsCount` has the total. */
+export const DEPENDENTS_SHOWN = 1_000;
 
 const iso = (ms: string | undefined) => (ms ? new Date(Number(ms)).toISOString() : null);
 
@@ -65,8 +75,13 @@ interface StoredError extends Omit<AttemptError, "at"> {
   at: number;
 }
 
-/** Builds a Job from the fields of its hash (as returned by HGETALL). */
-export function decodeJob(queue: string, seq: string, h: Record<string, string>): Job {
+/** Builds a Job from the fields of its hash (as returned by HGETALL) and its dependents' seqs. */
+export function decodeJob(
+  queue: string,
+  seq: string,
+  h: Record<string, string>,
+  dependents: { seqs: string[]; count: number } = { seqs: [], count: 0 },
+): Job {
   const errors = parseJson<StoredError[]>(h.e, []).map((entry) => ({
     ...entry,
     at: new Date(entry.at).toISOString(),
@@ -97,8 +112,14 @@ export function decodeJob(queue: string, seq: string, h: Record<string, string>)
     finishedAt: iso(h.f),
     runAt: state === "scheduled" ? iso(h.ra) : null,
     workerId: h.w ?? null,
-    dependsOn: [],
-    dependents: [],
+    dependsOn: h.dp ? h.dp.split(",").map((parent) => formatJobId(queue, parent)) : [],
+    onParentFailure: h.op === "i" ? "ignore" : "fail",
+    failedParent: h.fp ? formatJobId(queue, h.fp) : null,
+    dependents: dependents.seqs
+      .map(Number)
+      .sort((a, b) => a - b)
+      .map((child) => formatJobId(queue, String(child))),
+    dependentsCount: dependents.count,
   };
 }
 

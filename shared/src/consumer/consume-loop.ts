@@ -21,6 +21,8 @@ export interface JobContext {
   attempt: number;
   /** Reports progress (0–100) with an optional small JSON detail. */
   progress(percent: number, detail?: unknown): Promise<void>;
+  /** Results of the jobs this one depended on, keyed by parent id (read on demand). */
+  parentResults(): Promise<Record<string, unknown>>;
 }
 
 export type JobHandler = (job: LeasedJob, context: JobContext) => unknown;
@@ -226,6 +228,7 @@ export class ConsumeLoop {
         const status = await this.options.consumer.progress(job, percent, detail);
         if (!status.ok) this.abandon(running, status.state === "canceled" ? "canceled" : "lease-lost");
       },
+      parentResults: () => this.options.consumer.parentResults(job),
     };
     let result: unknown;
     try {

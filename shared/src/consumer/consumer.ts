@@ -12,6 +12,7 @@ import { ValidationError } from "../errors.js";
 import { formatJobId } from "../job-id.js";
 import { type MaintenanceResult, maintainQueue } from "../queue/maintain-queue.js";
 import { createQueueContext, type QueueContext } from "../queue/queue-context.js";
+import { readParentResults } from "../queue/read-job.js";
 import { duplicateRedis, type RedisClient } from "../redis/connection.js";
 import { findNonJson, utf8Length } from "../schemas/json-value.js";
 import { LIMITS } from "../schemas/limits.js";
@@ -43,7 +44,7 @@ export interface SettleResult {
   nextDueAt: number | null;
 }
 
-type RawJob = [string, number, number, string, string, number, string | null, number];
+type RawJob = [string, number, number, string, string, number, string | null, number, string | null];
 
 export class Consumer {
   readonly queue: string;
@@ -172,6 +173,11 @@ export class Consumer {
     this.blocking = undefined;
   }
 
+  /** The results of the job's parents, keyed by parent id (size-limited; null past the limit or when gone). */
+  parentResults(job: LeasedJob): Promise<Record<string, unknown>> {
+    return readParentResults(this.context, job.parentSeqs, LIMITS.resultBytes);
+  }
+
   private toLeasedJob([
     seq,
     token,
@@ -181,6 +187,7 @@ export class Consumer {
     maxAttempts,
     timeout,
     createdAt,
+    parents,
   ]: RawJob): LeasedJob {
     return {
       id: formatJobId(this.queue, seq),
@@ -193,6 +200,7 @@ export class Consumer {
       maxAttempts,
       timeoutMs: timeout ? Number(timeout) : null,
       createdAt,
+      parentSeqs: parents ? parents.split(",") : [],
     };
   }
 }

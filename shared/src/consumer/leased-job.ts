@@ -21,6 +21,8 @@ export interface LeasedJob extends Lease {
   /** The job's own timeout, or null to use the consumer's default. */
   timeoutMs: number | null;
   createdAt: number;
+  /** Seqs of the jobs this one depended on (all completed, or final under `ignore`). */
+  parentSeqs: string[];
 }
 
 /** Errors of this class dead-letter the job at once: retrying cannot help. */

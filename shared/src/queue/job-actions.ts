@@ -22,8 +22,17 @@ async function jobAction(
 /** Cancels a non-final job; returns the state it was canceled from. */
 export const cancelJob = (ctx: QueueContext, seq: string) => jobAction(ctx, "cancel-job", "cancel", seq);
 
-/** Sends a failed or canceled job back to pending with attempts reset. */
-export const retryJob = (ctx: QueueContext, seq: string) => jobAction(ctx, "retry-job", "retry", seq);
+/** Sends a failed or canceled job back with attempts reset; with cascade, re-arms its failed dependents. */
+export async function retryJob(ctx: QueueContext, seq: string, cascade: boolean): Promise<JobState> {
+  const flag = cascade ? "1" : "";
+  let [code, state, more] = (await ctx.run("retry-job", [seq, flag])) as [number, string, number];
+  if (code !== SCRIPT_CODES.ok) throw errorFromScriptCode(code, formatJobId(ctx.name, seq), state, "retry");
+  const newState = state as JobState;
+  // Large graphs are re-armed in bounded chunks.
+  while (more === 1)
+    [code, state, more] = (await ctx.run("retry-job", ["", flag])) as [number, string, number];
+  return newState;
+}
 
 /** Deletes a job in a final state; returns that state. */
 export const removeJob = (ctx: QueueContext, seq: string) => jobAction(ctx, "remove-job", "remove", seq);

@@ -12,7 +12,7 @@ export interface MaintenanceResult {
   nextDueAt: number | null;
 }
 
-export async function maintainQueue(ctx: QueueContext, chunk = 500): Promise<MaintenanceResult> {
+export async function maintainQueue(ctx: QueueContext, chunk = 200): Promise<MaintenanceResult> {
   const total: MaintenanceResult = { recovered: 0, promoted: 0, trimmed: 0, nextDueAt: null };
   for (;;) {
     const [recovered, promoted, trimmed, more, due] = (await ctx.run("maintain-queue", [chunk])) as [

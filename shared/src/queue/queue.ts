@@ -5,7 +5,7 @@
  * that any process may run.
  */
 import { JobNotFoundError, ValidationError } from "../errors.js";
-import { decodeJob, type Job } from "../job.js";
+import type { Job } from "../job.js";
 import { parseJobId } from "../job-id.js";
 import { QUEUES_KEY } from "../keys.js";
 import type { RedisClient } from "../redis/connection.js";
@@ -17,6 +17,7 @@ import { cancelJob, removeJob, retryJob, runChunked } from "./job-actions.js";
 import { countJobs, type JobCounts, type JobPage, type ListJobsOptions, listJobs } from "./list-jobs.js";
 import { type MaintenanceResult, maintainQueue } from "./maintain-queue.js";
 import { createQueueContext, type QueueContext } from "./queue-context.js";
+import { type JobGraph, readJob, readJobGraph } from "./read-job.js";
 import { type QueueStats, readStats } from "./read-stats.js";
 
 export interface QueueOptions {
@@ -58,10 +59,12 @@ export class Queue {
 
   /** The job, or null when no such job exists (or it was trimmed by retention). */
   async getJob(id: string): Promise<Job | null> {
-    const seq = this.seqOf(id);
-    const fields = await this.context.redis.hgetall(this.context.keys.job(seq));
-    if (!fields.s) return null;
-    return decodeJob(this.name, seq, fields);
+    return readJob(this.context, this.seqOf(id));
+  }
+
+  /** The job with its parents and children and their states (for a graph view); null if unknown. */
+  async getJobGraph(id: string): Promise<JobGraph | null> {
+    return readJobGraph(this.context, this.seqOf(id));
   }
 
   async getJobOrThrow(id: string): Promise<Job> {
@@ -78,9 +81,13 @@ export class Queue {
     return cancelJob(this.context, this.seqOf(id));
   }
 
-  /** Sends a failed or canceled job back to pending with its attempts reset. */
-  async retry(id: string): Promise<void> {
-    await retryJob(this.context, this.seqOf(id));
+  /**
+   * Sends a failed or canceled job back with its attempts reset: to pending, or to
+   * blocked while parents are unfinished. With `cascade`, dependents that failed
+   * because of it are re-armed too, down the graph. Returns its new state.
+   */
+  async retry(id: string, options: { cascade?: boolean } = {}): Promise<JobState> {
+    return retryJob(this.context, this.seqOf(id), options.cascade ?? false);
   }
 
   /** Deletes a completed, failed or canceled job. */

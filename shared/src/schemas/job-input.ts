@@ -69,6 +69,25 @@ const RunAtSchema = v.union(
   "must be an ISO 8601 timestamp, epoch milliseconds or a Date",
 );
 
+/** A client-chosen name for a job inside one batch, so other jobs of it can depend on it. */
+export const JOB_REF_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+export const MAX_PARENTS = 1_000;
+
+export const DependsOnSchema = v.pipe(
+  v.array(
+    v.pipe(
+      v.string("must be a string"),
+      v.check(
+        (entry) => JOB_REF_PATTERN.test(entry) || /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}:\d{1,16}$/.test(entry),
+        "must be a job id (<queue>:<number>) or a ref of this batch",
+      ),
+    ),
+    "must be an array of job ids or refs",
+  ),
+  v.maxLength(MAX_PARENTS, `must name at most ${MAX_PARENTS} parents`),
+  v.check((entries) => new Set(entries).size === entries.length, "must not name a parent twice"),
+);
+
 export interface JobInputLimits {
   payloadBytes: number;
 }
@@ -85,6 +104,14 @@ export function createJobInputSchema(limits: JobInputLimits = { payloadBytes: LI
       maxAttempts: v.optional(integerIn(1, 100)),
       backoff: v.optional(BackoffSchema),
       timeoutMs: v.optional(integerIn(1, LIMITS.maxTimeoutMs)),
+      /** Jobs (ids, or refs within a batch) that must complete before this one runs. */
+      dependsOn: v.optional(DependsOnSchema),
+      /** `fail` (default): fail when a parent fails or is canceled. `ignore`: run once all parents are final. */
+      onParentFailure: v.optional(v.picklist(["fail", "ignore"], "must be 'fail' or 'ignore'")),
+      /** Names this job within a batch, for other jobs' `dependsOn`. */
+      ref: v.optional(
+        v.pipe(v.string("must be a string"), v.regex(JOB_REF_PATTERN, "must be 1-64 of A-Z a-z 0-9 _ . -")),
+      ),
       idempotencyKey: v.optional(
         v.pipe(
           v.string("must be a string"),

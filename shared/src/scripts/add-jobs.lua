@@ -7,13 +7,16 @@
   ARGV[3]     unused (random seed slot shared by all scripts)
   ARGV[4]     idempotency window in ms
   ARGV[5]     number of jobs N
-  ARGV[6..]   N groups of 9 fields: type, payload, priority, delayMs, runAtMs
+  ARGV[6..]   N groups of 11 fields: type, payload, priority, delayMs, runAtMs
               (0 = none), maxAttempts, backoff ('' = queue default), timeoutMs
-              ('' = default), idempotencyKey ('' = none)
+              ('' = default), idempotencyKey ('' = none), parents (comma-separated
+              seqs, or '@k' for the k-th job of this batch, 0-based; '' = none),
+              'i' when parent failures are ignored ('' = fail with them)
+              Jobs come in topological order: a batch parent precedes its children.
 
   Returns: flat array of N pairs (seq, created): created is 1 for a new job and 0
-  when an idempotency key returned an existing one. -4 (too many types) when the
-  batch would exceed the queue's type limit; nothing is written then.
+  when an idempotency key returned an existing one. Nothing is written when it
+  returns -4 (too many types) or { -5, seq } (a parent does not exist).
 ]]
 --!include includes/keys.lua
 --!include includes/settings.lua
@@ -22,18 +25,24 @@
 --!include includes/events.lua
 --!include includes/stats.lua
 --!include includes/transitions.lua
+--!include includes/failure.lua
+--!include includes/dependencies.lua
 
 local idem_ms = tonumber(ARGV[4])
 local count = tonumber(ARGV[5])
-local FIELDS = 9
+local FIELDS = 11
 
 -- Reject before writing anything, so the batch stays all-or-nothing.
 local new_types, checked = {}, {}
 for i = 0, count - 1 do
-  local jtype = ARGV[6 + i * FIELDS]
+  local base = 6 + i * FIELDS
+  local jtype = ARGV[base]
   if not checked[jtype] then
     checked[jtype] = true
     if redis.call('SISMEMBER', TYPES_KEY, jtype) == 0 then new_types[#new_types + 1] = jtype end
+  end
+  for _, parent in ipairs(split_seqs(ARGV[base + 9])) do
+    if string.sub(parent, 1, 1) ~= '@' and redis.call('EXISTS', job_key(parent)) == 0 then return { -5, parent } end
   end
 end
 if #new_types > 0 then
@@ -41,7 +50,9 @@ if #new_types > 0 then
   redis.call('SADD', TYPES_KEY, unpack(new_types))
 end
 
+PARENT_STATES = {}
 local result = {}
+local batch_seqs = {}
 local added = 0
 reserve_orders(count)
 for i = 0, count - 1 do
@@ -49,6 +60,7 @@ for i = 0, count - 1 do
   local jtype, payload, priority = ARGV[base], ARGV[base + 1], tonumber(ARGV[base + 2])
   local delay_ms, run_at = tonumber(ARGV[base + 3]), tonumber(ARGV[base + 4])
   local max_attempts, backoff, timeout, idem = ARGV[base + 5], ARGV[base + 6], ARGV[base + 7], ARGV[base + 8]
+  local ignore_failures = ARGV[base + 10] == 'i'
 
   local existing = false
   if idem ~= '' then
@@ -58,10 +70,12 @@ for i = 0, count - 1 do
   end
 
   if existing then
+    batch_seqs[i + 1] = existing
     result[#result + 1] = existing
     result[#result + 1] = 0
   else
     local seq = tostring(next_order())
+    batch_seqs[i + 1] = seq
     local jk = job_key(seq)
     -- Only non-default fields are stored: memory per pending job is a design target.
     local fields = { 't', jtype, 'd', payload, 'p', priority, 'c', NOW, 'ma', max_attempts }
@@ -72,9 +86,31 @@ for i = 0, count - 1 do
       redis.call('SET', P .. 'idem:' .. idem, seq, 'PX', idem_ms)
     end
     local due = run_at > 0 and run_at or NOW + delay_ms
+    if due > NOW then fields[#fields + 1] = 'ra'; fields[#fields + 1] = due end
+
+    local parents = {}
+    for _, parent in ipairs(split_seqs(ARGV[base + 9])) do
+      parents[#parents + 1] = string.sub(parent, 1, 1) == '@' and batch_seqs[tonumber(string.sub(parent, 2)) + 1] or parent
+    end
+    local verdict, detail = 'ready', nil
+    if #parents > 0 then
+      fields[#fields + 1] = 'dp'; fields[#fields + 1] = table.concat(parents, ',')
+      if ignore_failures then fields[#fields + 1] = 'op'; fields[#fields + 1] = 'i' end
+      verdict, detail = link_parents(seq, parents, ignore_failures)
+    end
+
     fields[#fields + 1] = 's'
-    if due > NOW then
-      fields[#fields + 1] = 'scheduled'; fields[#fields + 1] = 'ra'; fields[#fields + 1] = due
+    if verdict == 'blocked' then
+      fields[#fields + 1] = 'blocked'; fields[#fields + 1] = 'dn'; fields[#fields + 1] = detail
+      redis.call('HSET', jk, unpack(fields))
+      defer_add(index_key('blocked', jtype), time_score(NOW, seq), seq)
+      queue_event('blocked', seq)
+    elseif verdict == 'failed' then
+      fields[#fields + 1] = 'blocked'
+      redis.call('HSET', jk, unpack(fields))
+      fail_for_parent(seq, jtype, detail, NOW, false)
+    elseif due > NOW then
+      fields[#fields + 1] = 'scheduled'
       redis.call('HSET', jk, unpack(fields))
       enqueue_scheduled(seq, jtype, due)
       queue_event('scheduled', seq)
@@ -92,6 +128,7 @@ end
 
 stat_count('added', added)
 flush_changes()
+trim_by_count()
 flush_stats(NOW)
 flush_wakeups()
 return result

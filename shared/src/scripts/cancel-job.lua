@@ -19,6 +19,8 @@
 --!include includes/events.lua
 --!include includes/stats.lua
 --!include includes/transitions.lua
+--!include includes/failure.lua
+--!include includes/dependencies.lua
 
 local seq = ARGV[4]
 local jk = job_key(seq)
@@ -27,11 +29,14 @@ local state, jtype = job[1], job[2]
 if not state then return { -1, '' } end
 if RETENTION[state] then return { -3, state } end
 redis.call('ZREM', index_key(state, jtype), seq)
+if state == 'blocked' then count_blocked_child(redis.call('HGET', jk, 'dp'), -1) end
 redis.call('HSET', jk, 's', 'canceled', 'f', NOW)
 enter_final(seq, jtype, 'canceled', NOW)
 stat_count('canceled', 1)
 emit('canceled', seq, 'from', state)
+if resolve_dependents(100, NOW) then wake_pending = true end
 flush_changes()
 trim_by_count()
 flush_stats(NOW)
+flush_wakeups()
 return { 1, state }

@@ -3,6 +3,7 @@
  * connection with ioredis's defineCommand (EVALSHA, falling back to EVAL when Redis
  * answers NOSCRIPT, e.g. after a restart), and gives them typed call sites.
  */
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -52,6 +53,11 @@ export function scriptSource(name: ScriptName): string {
     sources.set(name, source);
   }
   return source;
+}
+
+/** Which script an EVALSHA ran, e.g. to read SLOWLOG entries. */
+export function scriptNameBySha(sha: string): ScriptName | undefined {
+  return SCRIPT_NAMES.find((name) => createHash("sha1").update(scriptSource(name)).digest("hex") === sha);
 }
 
 export type RedisClient = Redis | Cluster;

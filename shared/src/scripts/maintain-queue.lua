@@ -5,7 +5,9 @@
     1. expired leases: the worker died or stalled; the attempt fails with reason
        lease-expired and follows the backoff schedule (or dead-letters)
     2. due scheduled jobs become pending
-    3. final jobs older than their retention age are deleted
+    3. finished parents' blocked dependents are resolved (see dependencies.lua)
+    4. final jobs older than their retention age are deleted (parents that blocked
+       jobs still wait on are kept)
 
   KEYS[1..6]  meta, types, marker, events, stats, seq of the queue
   ARGV[1]     key prefix
@@ -23,6 +25,7 @@
 --!include includes/stats.lua
 --!include includes/transitions.lua
 --!include includes/failure.lua
+--!include includes/dependencies.lua
 --!include includes/take.lua
 
 local limit = tonumber(ARGV[4])
@@ -49,6 +52,7 @@ for _, jtype in ipairs(types) do
 end
 
 local promoted = promote_due(types, NOW, limit)
+local resolving = resolve_dependents(math.min(limit, 100), NOW)
 
 local trimmed = 0
 for state, names in pairs(RETENTION) do
@@ -57,11 +61,7 @@ for state, names in pairs(RETENTION) do
     if trimmed >= limit then break end
     local key = index_key(state, jtype)
     local old = redis.call('ZRANGEBYSCORE', key, '-inf', cutoff, 'LIMIT', 0, limit - trimmed)
-    if #old > 0 then
-      call_in_slices('ZREM', key, old)
-      delete_jobs(old)
-      trimmed = trimmed + #old
-    end
+    if #old > 0 then trimmed = trimmed + #trim_jobs(key, old) end
   end
 end
 
@@ -69,5 +69,5 @@ flush_changes()
 trim_by_count()
 flush_stats(NOW)
 flush_wakeups()
-local more = (recovered >= limit or promoted >= limit or trimmed >= limit) and 1 or 0
+local more = (recovered >= limit or promoted >= limit or trimmed >= limit or resolving) and 1 or 0
 return { recovered, promoted, trimmed, more, next_due(types) }

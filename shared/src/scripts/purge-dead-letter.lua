@@ -27,11 +27,12 @@ for _, jtype in ipairs(types) do
   local key = index_key('failed', jtype)
   local seqs = redis.call('ZRANGE', key, 0, limit - purged - 1)
   if #seqs > 0 then
-    redis.call('ZREMRANGEBYRANK', key, 0, #seqs - 1)
-    delete_jobs(seqs)
-    for _, seq in ipairs(seqs) do queue_event('removed', seq) end
+    -- Parents that blocked jobs still wait on are kept (see trim_jobs).
+    local removed = trim_jobs(key, seqs)
+    for _, seq in ipairs(removed) do queue_event('removed', seq) end
+    purged = purged + #removed
+    if #removed < #seqs then break end
   end
-  purged = purged + #seqs
 end
 flush_events()
 return { purged, purged >= limit and 1 or 0 }

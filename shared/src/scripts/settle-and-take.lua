@@ -35,6 +35,7 @@
 --!include includes/stats.lua
 --!include includes/transitions.lua
 --!include includes/failure.lua
+--!include includes/dependencies.lua
 --!include includes/take.lua
 
 local worker, lease_ms, take_count = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
@@ -84,6 +85,8 @@ for i = 0, count - 1 do
 end
 
 cb_apply(NOW)
+-- Completions above may have unblocked dependents: take them in this same call.
+if resolve_dependents(100, NOW) then wake_pending = true end
 local taken, types = take_jobs(allowed, take_count, NOW, lease_ms, worker)
 local due = false
 if #taken < take_count then

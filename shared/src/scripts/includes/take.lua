@@ -5,7 +5,8 @@
   Requires transitions and stats.
 
   A leased job is returned as a flat array:
-    seq, token, attempt, type, payload, maxAttempts, timeoutMs|false, createdAt
+    seq, token, attempt, type, payload, maxAttempts, timeoutMs|false, createdAt,
+    parents (comma-separated seqs)|false
 ]]
 --!include includes/circuit-breaker.lua
 
@@ -43,14 +44,14 @@ end
 
 local function lease(seq, jtype, now, deadline, worker)
   local jk = job_key(seq)
-  local job = redis.call('HMGET', jk, 'd', 'a', 'tk', 'ma', 'to', 'c', 'pa', 'ra')
+  local job = redis.call('HMGET', jk, 'd', 'a', 'tk', 'ma', 'to', 'c', 'pa', 'ra', 'dp')
   local attempt = (tonumber(job[2]) or 0) + 1
   local token = (tonumber(job[3]) or 0) + 1
   redis.call('HSET', jk, 's', 'processing', 'a', attempt, 'tk', token, 'w', worker, 'st', now)
   defer_add(index_key('processing', jtype), deadline, seq)
   stat_latency('w', now - (tonumber(job[7]) or tonumber(job[8]) or tonumber(job[6])))
   queue_event('processing', seq)
-  return { seq, token, attempt, jtype, job[1], tonumber(job[4]), job[5], tonumber(job[6]) }
+  return { seq, token, attempt, jtype, job[1], tonumber(job[4]), job[5], tonumber(job[6]), job[9] }
 end
 
 -- Pops up to n (seq, type) pairs from the pending indexes of `types`, best score first.

@@ -40,7 +40,11 @@ local function call_in_slices(command, key, args)
   end
 end
 
+-- Other includes register what they defer too (see dependencies.lua).
+local before_flush = {}
+
 local function flush_changes()
+  for _, flush in ipairs(before_flush) do flush() end
   for key, members in pairs(INDEX_REMOVALS) do call_in_slices('ZREM', key, members) end
   for key, args in pairs(INDEX_ADDS) do call_in_slices('ZADD', key, args) end
   INDEX_ADDS, INDEX_REMOVALS = {}, {}
@@ -77,33 +81,59 @@ local RETENTION = {
   canceled = { 'keep_canceled', 'canceled_age_ms' },
 }
 
+local function children_key(seq) return P .. 'children:' .. seq end
+local function waiting_key(seq) return P .. 'waiting:' .. seq end
+
 local function delete_jobs(seqs)
   local keys = {}
   for _, seq in ipairs(seqs) do
     keys[#keys + 1] = job_key(seq)
     keys[#keys + 1] = log_key(seq)
+    keys[#keys + 1] = children_key(seq)
   end
-  for i = 1, #keys, 4000 do redis.call('DEL', unpack(keys, i, math.min(i + 3999, #keys))) end
+  for i = 1, #keys, 3000 do redis.call('DEL', unpack(keys, i, math.min(i + 2999, #keys))) end
 end
 
+-- A parent with blocked children (field hb > 0) is kept: they will need its outcome
+-- and result.
+local function has_blocked_children(seq)
+  return (tonumber(redis.call('HGET', job_key(seq), 'hb')) or 0) > 0
+end
+
+-- Deletes final jobs from an index, except parents that blocked jobs still wait on.
+local function trim_jobs(key, seqs)
+  local deletable = {}
+  for _, seq in ipairs(seqs) do
+    if not has_blocked_children(seq) then deletable[#deletable + 1] = seq end
+  end
+  if #deletable > 0 then
+    call_in_slices('ZREM', key, deletable)
+    delete_jobs(deletable)
+  end
+  return deletable
+end
+
+local RESOLVING_KEY = P .. 'resolving'
+
 -- Moves a job (already removed from its previous index) into a final state index.
+-- Jobs blocked on it are resolved later, in bounded chunks (see dependencies.lua).
 local function enter_final(seq, jtype, state, now)
   defer_add(index_key(state, jtype), time_score(now, seq), seq)
   trim_candidates[state .. ':' .. jtype] = { state, jtype }
+  if redis.call('EXISTS', waiting_key(seq)) == 1 then
+    redis.call('RPUSH', RESOLVING_KEY, seq .. ':' .. (state == 'completed' and 'c' or 'f'))
+  end
 end
 
--- Retention by count, per type (after flush_changes): drops the oldest final jobs past the limit. Bounded
--- per call so one call never blocks Redis; later calls finish the job.
+-- Retention by count, per type (after flush_changes): drops the oldest final jobs
+-- past the limit. Bounded per call so one call never blocks Redis; later calls
+-- finish the job.
 local function trim_by_count()
   for _, candidate in pairs(trim_candidates) do
     local key = index_key(candidate[1], candidate[2])
     local keep = SETTINGS[RETENTION[candidate[1]][1]]
     local excess = redis.call('ZCARD', key) - keep
-    if excess > 0 then
-      local oldest = redis.call('ZRANGE', key, 0, math.min(excess, 1000) - 1)
-      redis.call('ZREMRANGEBYRANK', key, 0, #oldest - 1)
-      delete_jobs(oldest)
-    end
+    if excess > 0 then trim_jobs(key, redis.call('ZRANGE', key, 0, math.min(excess, 1000) - 1)) end
   end
 end
 

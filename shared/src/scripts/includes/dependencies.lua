@@ -1,0 +1,211 @@
+--[[
+  Job dependencies within one queue (so every step stays in one slot).
+
+  Job hash:  dp  comma-separated parent seqs     dn  parents not yet resolved
+             op  'i' when the job runs even if a parent fails (onParentFailure ignore)
+             fp  the parent whose failure failed this job
+             hb  (on a parent) how many of its children are blocked: while > 0 the
+                 parent is never deleted or trimmed, so no child is stranded
+  children:<seq>  set of the job's dependents (kept while the job exists)
+  waiting:<seq>   set of dependents still blocked on the job's outcome
+  resolving       list of "<seq>:<c|f>": finished parents whose waiting set is
+                  being worked off, at most `budget` children per script call, so
+                  a fan-out of 10,000 never holds Redis for long
+
+  A canceled parent counts as failed. Requires transitions, failure (append_error).
+]]
+
+local function split_seqs(list)
+  local seqs = {}
+  if list then
+    for s in string.gmatch(list, '[^,]+') do seqs[#seqs + 1] = s end
+  end
+  return seqs
+end
+
+-- Counts a child in (+1) or out (-1) of its parents' blocked children.
+local function count_blocked_child(parents_list, delta)
+  for _, parent in ipairs(split_seqs(parents_list)) do
+    if redis.call('EXISTS', job_key(parent)) == 1 then redis.call('HINCRBY', job_key(parent), 'hb', delta) end
+  end
+end
+
+-- Set additions are collected per parent and written once per call (flush_links),
+-- so a batch of 1,000 children of one parent costs a few commands, not thousands.
+local LINKS = {}
+-- Parent states read during one add-jobs call: nothing else changes them meanwhile.
+local PARENT_STATES = nil
+
+local function links_of(parent)
+  local links = LINKS[parent]
+  if not links then
+    links = { children = {}, waiting = {}, blocked = 0 }
+    LINKS[parent] = links
+  end
+  return links
+end
+
+local function flush_links()
+  for parent, links in pairs(LINKS) do
+    if #links.children > 0 then call_in_slices('SADD', children_key(parent), links.children) end
+    if #links.waiting > 0 then call_in_slices('SADD', waiting_key(parent), links.waiting) end
+    if links.blocked ~= 0 then redis.call('HINCRBY', job_key(parent), 'hb', links.blocked) end
+  end
+  LINKS = {}
+end
+before_flush[#before_flush + 1] = flush_links
+
+local function parent_state(parent)
+  if not PARENT_STATES then return redis.call('HGET', job_key(parent), 's') end
+  local state = PARENT_STATES[parent]
+  if state == nil then
+    state = redis.call('HGET', job_key(parent), 's')
+    PARENT_STATES[parent] = state
+  end
+  return state
+end
+
+-- Blocked -> pending (or scheduled, when its delay is still ahead).
+local function unblock(seq, jtype, priority, run_at, now)
+  defer_remove(index_key('blocked', jtype), seq)
+  local jk = job_key(seq)
+  count_blocked_child(redis.call('HGET', jk, 'dp'), -1)
+  if run_at and run_at > now then
+    redis.call('HSET', jk, 's', 'scheduled')
+    redis.call('HDEL', jk, 'dn')
+    enqueue_scheduled(seq, jtype, run_at)
+    queue_event('scheduled', seq)
+  else
+    redis.call('HSET', jk, 's', 'pending', 'pa', now)
+    redis.call('HDEL', jk, 'dn')
+    enqueue_pending(seq, jtype, priority, next_order())
+    queue_event('pending', seq)
+  end
+end
+
+-- `was_blocked`: the job counted as a blocked child of its parents until now.
+local function fail_for_parent(seq, jtype, parent_seq, now, was_blocked)
+  local jk = job_key(seq)
+  if was_blocked then count_blocked_child(redis.call('HGET', jk, 'dp'), -1) end
+  local message = 'dependency ' .. parent_seq .. ' failed or was canceled'
+  local job = redis.call('HMGET', jk, 'a', 'e')
+  local errors = append_error(job[2] or nil, cjson.encode({ message = message, reason = 'dependency-failed' }),
+    tonumber(job[1]) or 0, now, 10)
+  redis.call('HSET', jk, 's', 'failed', 'f', now, 'fr', 'dependency-failed', 'fp', parent_seq, 'e', errors)
+  redis.call('HDEL', jk, 'dn')
+  enter_final(seq, jtype, 'failed', now)
+  stat_count('failed', 1)
+  emit('failed', seq, 'reason', 'dependency-failed', 'parent', parent_seq)
+end
+
+-- Applies one parent's outcome ('c' completed, 'f' failed or canceled) to a child.
+local function apply_parent_outcome(child, parent_seq, outcome, now)
+  local jk = job_key(child)
+  local job = redis.call('HMGET', jk, 's', 't', 'op', 'p', 'ra')
+  if job[1] ~= 'blocked' then return end -- canceled or failed meanwhile: nothing to do
+  if outcome == 'f' and job[3] ~= 'i' then
+    defer_remove(index_key('blocked', job[2]), child)
+    fail_for_parent(child, job[2], parent_seq, now, true)
+    return
+  end
+  if redis.call('HINCRBY', jk, 'dn', -1) <= 0 then
+    unblock(child, job[2], tonumber(job[4]) or 5, tonumber(job[5]), now)
+  end
+end
+
+-- Works off finished parents' waiting sets, at most `budget` children. Returns
+-- true when work remains (callers then wake consumers, who call again).
+local function resolve_dependents(budget, now)
+  flush_links() -- children linked earlier in this call must be seen
+  while budget > 0 do
+    local head = redis.call('LINDEX', RESOLVING_KEY, 0)
+    if not head then return false end
+    local parent_seq, outcome = string.match(head, '^(%d+):(%a)$')
+    local children = redis.call('SPOP', waiting_key(parent_seq), budget)
+    for _, child in ipairs(children) do apply_parent_outcome(child, parent_seq, outcome, now) end
+    budget = budget - #children
+    if redis.call('EXISTS', waiting_key(parent_seq)) == 0 then redis.call('LPOP', RESOLVING_KEY) end
+  end
+  return redis.call('EXISTS', RESOLVING_KEY) == 1
+end
+
+--[[
+  Links a job to its parents at submission (or re-evaluation on retry). Returns
+  'blocked' with the count of unresolved parents, 'failed' with the parent that
+  failed (fail policy), or 'ready'. Parents must exist (checked by the caller).
+]]
+local function link_parents(seq, parent_seqs, ignore_failures)
+  local unresolved, failed_parent = {}, nil
+  for _, parent in ipairs(parent_seqs) do
+    local state = parent_state(parent)
+    local links = links_of(parent)
+    links.children[#links.children + 1] = seq
+    if state == 'failed' or state == 'canceled' then
+      if not ignore_failures and not failed_parent then failed_parent = parent end
+    elseif state ~= 'completed' then
+      unresolved[#unresolved + 1] = parent
+    end
+  end
+  if failed_parent then return 'failed', failed_parent end
+  if #unresolved == 0 then return 'ready', 0 end
+  for _, parent in ipairs(unresolved) do
+    local links = links_of(parent)
+    links.waiting[#links.waiting + 1] = seq
+  end
+  -- Every parent, completed ones included, is kept while this job is blocked: it
+  -- will read their results.
+  for _, parent in ipairs(parent_seqs) do
+    local links = links_of(parent)
+    links.blocked = links.blocked + 1
+  end
+  return 'blocked', #unresolved
+end
+
+--[[
+  Sends a failed or canceled job back to work with attempts reset, re-evaluating
+  its parents like a new submission: unfinished parents block it again. Returns
+  'pending' or 'blocked', or false plus the parent that is still failed (fail
+  policy), in which case nothing changed.
+]]
+local function requeue_with_parents(seq, jtype, state, parents_list, ignore_failures)
+  local parents = split_seqs(parents_list)
+  if #parents == 0 then
+    requeue_final(seq, jtype, state)
+    return 'pending'
+  end
+  local verdict, detail = link_parents(seq, parents, ignore_failures)
+  if verdict == 'failed' then return false, detail end
+  if verdict == 'ready' then
+    requeue_final(seq, jtype, state)
+    return 'pending'
+  end
+  local jk = job_key(seq)
+  defer_remove(index_key(state, jtype), seq)
+  redis.call('HSET', jk, 's', 'blocked', 'a', 0, 'dn', detail)
+  redis.call('HDEL', jk, 'f', 'fr', 'fp', 'r', 'pg', 'pd')
+  defer_add(index_key('blocked', jtype), time_score(NOW, seq), seq)
+  queue_event('blocked', seq)
+  return 'blocked'
+end
+
+local REARM_KEY = P .. 'rearm'
+
+-- Cascading retry: dependents that failed because of a retried job are re-armed
+-- (blocked on it again), and so on down the graph, `budget` jobs per call.
+-- Returns true when work remains.
+local function rearm_dependents(budget)
+  while budget > 0 do
+    local parent = redis.call('LPOP', REARM_KEY)
+    if not parent then return false end
+    for _, child in ipairs(redis.call('SMEMBERS', children_key(parent))) do
+      local job = redis.call('HMGET', job_key(child), 's', 'fp', 't', 'dp', 'op')
+      if job[1] == 'failed' and job[2] == parent then
+        if requeue_with_parents(child, job[3], 'failed', job[4] or nil, job[5] == 'i') then
+          redis.call('RPUSH', REARM_KEY, child)
+        end
+      end
+      budget = budget - 1
+    end
+  end
+  return redis.call('EXISTS', REARM_KEY) == 1
+end

@@ -248,13 +248,13 @@ describe.each(targets)("job dependencies (%s)", (_name, url) => {
 
   it("re-arms failed dependents only when a parent is retried with cascade", async () => {
     const { queue, state, runAvailable } = setup();
-    const [a, b, c] = (
+    const [a = "", b = "", c = ""] = (
       await queue.addBulk([
         { type: "x", ref: "a" },
         { type: "x", ref: "b", dependsOn: ["a"] },
         { type: "x", ref: "c", dependsOn: ["b"] },
       ])
-    ).map((job) => job.id ?? "");
+    ).map((job) => job.id);
     await runAvailable("failed");
     await expect(queue.retry(b)).rejects.toThrow(`its parent ${a} is failed`);
     expect(await queue.retry(a)).toBe("pending");

@@ -17,6 +17,7 @@ import { cancelJob, removeJob, retryJob, runChunked } from "./job-actions.js";
 import { countJobs, type JobCounts, type JobPage, type ListJobsOptions, listJobs } from "./list-jobs.js";
 import { type MaintenanceResult, maintainQueue } from "./maintain-queue.js";
 import { createQueueContext, type QueueContext } from "./queue-context.js";
+import { type QueueGauges, readGauges } from "./read-gauges.js";
 import { type JobGraph, readJob, readJobGraph } from "./read-job.js";
 import { type QueueStats, readStats } from "./read-stats.js";
 
@@ -102,6 +103,11 @@ export class Queue {
 
   counts(): Promise<JobCounts> {
     return countJobs(this.context);
+  }
+
+  /** Counts, backlog (pending + due scheduled), oldest pending age and paused flag, in one call. */
+  gauges(): Promise<QueueGauges> {
+    return readGauges(this.context);
   }
 
   /** Retries every dead-lettered job (of one type, if given); returns how many. */

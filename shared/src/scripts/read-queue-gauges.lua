@@ -1,0 +1,37 @@
+--[[
+  read-queue-gauges: what operators and autoscalers watch, in one call and without
+  a scan of jobs: counts per state and type, due scheduled jobs not promoted yet,
+  the oldest pending job's waiting start, and the paused flag.
+  Cost: O(types x (states + 10 x log n)).
+
+  KEYS[1..6]  meta, types, marker, events, stats, seq of the queue
+  ARGV[1]     key prefix
+  ARGV[2..3]  settings, random (unused)
+  ARGV[4..]   the states to count
+
+  Returns: { counts, dueScheduled, oldestPendingSinceMs|false, paused (1|0), nowMs }
+    counts: flat array of (type, count per state in ARGV order...) groups
+]]
+--!include includes/keys.lua
+--!include includes/now.lua
+--!include includes/scores.lua
+
+local counts, due, oldest = {}, 0, false
+for _, jtype in ipairs(redis.call('SMEMBERS', TYPES_KEY)) do
+  counts[#counts + 1] = jtype
+  for i = 4, #ARGV do
+    counts[#counts + 1] = redis.call('ZCARD', index_key(ARGV[i], jtype))
+  end
+  due = due + redis.call('ZCOUNT', index_key('scheduled', jtype), '-inf', NOW)
+  -- The head of each priority band is that band's longest-waiting job.
+  local pending = index_key('pending', jtype)
+  for band = 0, 9 do
+    local head = redis.call('ZRANGEBYSCORE', pending, fmt(band * BAND), '(' .. fmt((band + 1) * BAND), 'LIMIT', 0, 1)[1]
+    if head then
+      local job = redis.call('HMGET', job_key(head), 'pa', 'ra', 'c')
+      local since = tonumber(job[1]) or tonumber(job[2]) or tonumber(job[3])
+      if since and (not oldest or since < oldest) then oldest = since end
+    end
+  end
+end
+return { counts, due, oldest, redis.call('HEXISTS', META_KEY, 'paused'), NOW }

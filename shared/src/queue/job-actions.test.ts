@@ -107,3 +107,24 @@ describe.each(targets)("job actions (%s)", (_name, url) => {
     expect((await queue.counts()).total).toMatchObject({ failed: 0, pending: 400 });
   });
 });
+
+describe.each(targets)("canceling a job that re-entered pending (%s)", (_name, url) => {
+  const redis = useRedis(url);
+
+  it("finds it in its new place in the pending index", async () => {
+    const settings = { defaultBackoff: { delayMs: 0 } };
+    const queue = new Queue({ redis: redis(), name: uniqueQueue("act"), settings });
+    const worker = new Consumer({ redis: redis(), queue: queue.name, workerId: "w1", settings });
+    await queue.addBulk(Array.from({ length: 300 }, () => ({ type: "noop" })));
+    const [first] = await worker.take(1);
+    if (!first) throw new Error("no job");
+    await worker.settle([{ lease: first, kind: "failed", error: new Error("again") }], 0);
+    expect(await queue.getJobOrThrow(first.id)).toMatchObject({ state: "pending", attempts: 1 });
+    expect((await queue.counts()).total.pending).toBe(300);
+    await queue.cancel(first.id);
+    expect((await queue.counts()).total.pending).toBe(299);
+    const rest = await worker.take(1_000);
+    expect(rest).toHaveLength(299);
+    expect(rest.map((job) => job.id)).not.toContain(first.id);
+  });
+});

@@ -24,11 +24,15 @@
 
 local seq = ARGV[4]
 local jk = job_key(seq)
-local job = redis.call('HMGET', jk, 's', 't')
+local job = redis.call('HMGET', jk, 's', 't', 'p', 'po')
 local state, jtype = job[1], job[2]
 if not state then return { -1, '' } end
 if RETENTION[state] then return { -3, state } end
-redis.call('ZREM', index_key(state, jtype), seq)
+if state == 'pending' then
+  pending_remove(seq, jtype, tonumber(job[3]) or 5, tonumber(job[4]) or tonumber(seq))
+else
+  redis.call('ZREM', index_key(state, jtype), seq)
+end
 if state == 'blocked' then count_blocked_child(redis.call('HGET', jk, 'dp'), -1) end
 redis.call('HSET', jk, 's', 'canceled', 'f', NOW)
 enter_final(seq, jtype, 'canceled', NOW)

@@ -10,12 +10,14 @@
   Returns: flat array of (type, count per state in ARGV order...) groups.
 ]]
 --!include includes/keys.lua
+--!include includes/scores.lua
+--!include includes/pending.lua
 
 local result = {}
 for _, jtype in ipairs(redis.call('SMEMBERS', TYPES_KEY)) do
   result[#result + 1] = jtype
   for i = 4, #ARGV do
-    result[#result + 1] = redis.call('ZCARD', index_key(ARGV[i], jtype))
+    result[#result + 1] = ARGV[i] == 'pending' and pending_count(jtype) or redis.call('ZCARD', index_key(ARGV[i], jtype))
   end
 end
 return result

@@ -5,6 +5,8 @@
   pending, whose index is ordered by run order rather than age).
 
   Order key: pending -> the order number (score minus its band); others -> score.
+  Pending indexes are sharded (see includes/pending.lua): the walk goes shard by
+  shard from the cursor down.
   Ties on the order key are broken by seq, descending.
 
   KEYS[1..6]  meta, types, marker, events, stats, seq of the queue
@@ -20,6 +22,7 @@
 ]]
 --!include includes/keys.lua
 --!include includes/scores.lua
+--!include includes/pending.lua
 
 local state, jtype, cursor, limit = ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7])
 local c_key, c_seq = nil, nil
@@ -57,8 +60,14 @@ for _, t in ipairs(types) do
   if state == 'pending' then
     for band = 0, 9 do
       local base = band * BAND
-      local hi = c_key and fmt(base + c_key) or fmt(base + BAND - 1)
-      collect(key, hi, fmt(base), base)
+      local taken = 0
+      pending_walk_down(t, c_key and base + c_key or base + BAND - 1, base, function(seq, score)
+        if before_cursor(score - base, seq) then
+          candidates[#candidates + 1] = { seq, score - base }
+          taken = taken + 1
+        end
+        return taken <= limit
+      end)
     end
   else
     collect(key, c_key and fmt(c_key) or '+inf', '-inf', 0)

@@ -25,6 +25,7 @@ export const SCRIPT_NAMES = [
   "purge-dead-letter",
   "list-jobs",
   "count-jobs",
+  "read-queue-gauges",
   "append-job-log",
   "read-circuit-breakers",
   "reset-circuit-breaker",

@@ -15,23 +15,20 @@
 --!include includes/keys.lua
 --!include includes/now.lua
 --!include includes/scores.lua
+--!include includes/pending.lua
 
 local counts, due, oldest = {}, 0, false
 for _, jtype in ipairs(redis.call('SMEMBERS', TYPES_KEY)) do
   counts[#counts + 1] = jtype
   for i = 4, #ARGV do
-    counts[#counts + 1] = redis.call('ZCARD', index_key(ARGV[i], jtype))
+    counts[#counts + 1] = ARGV[i] == 'pending' and pending_count(jtype) or redis.call('ZCARD', index_key(ARGV[i], jtype))
   end
   due = due + redis.call('ZCOUNT', index_key('scheduled', jtype), '-inf', NOW)
   -- The head of each priority band is that band's longest-waiting job.
-  local pending = index_key('pending', jtype)
-  for band = 0, 9 do
-    local head = redis.call('ZRANGEBYSCORE', pending, fmt(band * BAND), '(' .. fmt((band + 1) * BAND), 'LIMIT', 0, 1)[1]
-    if head then
-      local job = redis.call('HMGET', job_key(head), 'pa', 'ra', 'c')
-      local since = tonumber(job[1]) or tonumber(job[2]) or tonumber(job[3])
-      if since and (not oldest or since < oldest) then oldest = since end
-    end
+  for _, head in ipairs(pending_band_heads(jtype)) do
+    local job = redis.call('HMGET', job_key(head), 'pa', 'ra', 'c')
+    local since = tonumber(job[1]) or tonumber(job[2]) or tonumber(job[3])
+    if since and (not oldest or since < oldest) then oldest = since end
   end
 end
 return { counts, due, oldest, redis.call('HEXISTS', META_KEY, 'paused'), NOW }

@@ -34,6 +34,7 @@ for i = 4, #ARGV, 2 do
   else
     defer_remove(index_key('processing', job[3]), seq)
     redis.call('HSET', jk, 's', 'pending', 'a', math.max((tonumber(job[4]) or 1) - 1, 0), 'pa', NOW)
+    redis.call('HDEL', jk, 'po')
     enqueue_pending(seq, job[3], tonumber(job[5]) or 5, tonumber(seq))
     emit('pending', seq, 'reason', 'released')
     result[#result + 1] = 1

@@ -58,23 +58,30 @@ end
 local function pop_pending(types, n)
   local popped = {}
   if #types == 1 then
-    local entries = redis.call('ZPOPMIN', index_key('pending', types[1]), take_limit(types[1], n))
-    for i = 1, #entries, 2 do popped[#popped + 1] = { entries[i], types[1] } end
+    for _, seq in ipairs(pending_pop_type(types[1], take_limit(types[1], n))) do
+      popped[#popped + 1] = { seq, types[1] }
+    end
     return popped
   end
   local candidates = {}
   for _, jtype in ipairs(types) do
-    local entries = redis.call('ZRANGE', index_key('pending', jtype), 0, take_limit(jtype, n) - 1, 'WITHSCORES')
-    for i = 1, #entries, 2 do
-      candidates[#candidates + 1] = { entries[i], jtype, tonumber(entries[i + 1]) }
+    for _, entry in ipairs(pending_peek(jtype, take_limit(jtype, n))) do
+      candidates[#candidates + 1] = { entry[1], jtype, entry[2], entry[3] }
     end
   end
   table.sort(candidates, function(a, b) return a[3] < b[3] end)
+  local chosen_by_type = {}
   for i = 1, math.min(n, #candidates) do
     local c = candidates[i]
-    defer_remove(index_key('pending', c[2]), c[1])
+    local chosen = chosen_by_type[c[2]]
+    if not chosen then
+      chosen = {}
+      chosen_by_type[c[2]] = chosen
+    end
+    chosen[#chosen + 1] = { c[1], c[3], c[4] }
     popped[#popped + 1] = { c[1], c[2] }
   end
+  for jtype, chosen in pairs(chosen_by_type) do pending_take_peeked(jtype, chosen) end
   return popped
 end
 

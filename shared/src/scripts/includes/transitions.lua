@@ -9,6 +9,8 @@
   hot path cheap. Removals flush before additions, so a job that leaves and
   re-enters one index in the same call ends up in it.
 ]]
+--!include includes/pending.lua
+
 local wake_pending = false
 local earliest_due = nil
 local trim_candidates = {}
@@ -45,14 +47,18 @@ local before_flush = {}
 
 local function flush_changes()
   for _, flush in ipairs(before_flush) do flush() end
+  flush_pending()
   for key, members in pairs(INDEX_REMOVALS) do call_in_slices('ZREM', key, members) end
   for key, args in pairs(INDEX_ADDS) do call_in_slices('ZADD', key, args) end
   INDEX_ADDS, INDEX_REMOVALS = {}, {}
   flush_events()
 end
 
+-- `order` is the job's seq (fresh or released jobs) or a new order number, kept in
+-- `po` so the job's shard can be found again.
 local function enqueue_pending(seq, jtype, priority, order)
-  defer_add(index_key('pending', jtype), pending_score(priority, order), seq)
+  if order ~= tonumber(seq) then redis.call('HSET', job_key(seq), 'po', order) end
+  pending_add(seq, jtype, pending_score(priority, order))
   wake_pending = true
 end
 

@@ -1,0 +1,160 @@
+--[[
+  The pending index of one job type, sharded for memory: a small sorted set per
+  run of 128 consecutive scores, plus an index of the non-empty shards.
+
+    pending:<type>            sorted set of shard numbers (score = shard number)
+    pending:<type>:<shard>    sorted set seq -> pending score (see scores.lua)
+    pending-count             hash type -> number of pending jobs (O(1) counts)
+
+  A shard holds at most 128 jobs, so Redis keeps it as a compact listpack (about
+  15 bytes a job instead of about 105 in one big skiplist) while every operation
+  stays O(log n): find the shard through the index, then work inside at most 128
+  entries. Priority bands are 2^42 scores wide, so a shard never spans two bands.
+
+  A job's pending score is pending_score(priority, order): order is its seq for a
+  fresh or released job, else the field `po`, so removal can find its shard.
+  Requires keys, scores; flushed by transitions.flush_changes.
+]]
+local SHARD_WIDTH = 128
+local PENDING_COUNT_KEY = P .. 'pending-count'
+
+local function shard_of(score) return math.floor(tonumber(score) / SHARD_WIDTH) end
+local function shard_key(jtype, shard) return index_key('pending', jtype) .. ':' .. shard end
+
+local PENDING_ADDS, PENDING_COUNT_DELTA = {}, {}
+
+local function count_pending(jtype, delta)
+  PENDING_COUNT_DELTA[jtype] = (PENDING_COUNT_DELTA[jtype] or 0) + delta
+end
+
+-- Deferred like every index write; flush_pending writes each shard once.
+local function pending_add(seq, jtype, score)
+  local shard = shard_of(score)
+  local key = shard_key(jtype, shard)
+  local entry = PENDING_ADDS[key]
+  if not entry then
+    entry = { jtype = jtype, shard = shard, args = {} }
+    PENDING_ADDS[key] = entry
+  end
+  entry.args[#entry.args + 1] = score
+  entry.args[#entry.args + 1] = seq
+  count_pending(jtype, 1)
+end
+
+local function flush_pending()
+  for key, entry in pairs(PENDING_ADDS) do
+    for i = 1, #entry.args, 4000 do
+      redis.call('ZADD', key, unpack(entry.args, i, math.min(i + 3999, #entry.args)))
+    end
+    redis.call('ZADD', index_key('pending', entry.jtype), entry.shard, entry.shard)
+  end
+  PENDING_ADDS = {}
+  for jtype, delta in pairs(PENDING_COUNT_DELTA) do
+    if delta ~= 0 then redis.call('HINCRBY', PENDING_COUNT_KEY, jtype, delta) end
+  end
+  PENDING_COUNT_DELTA = {}
+end
+
+local function drop_shard_if_empty(jtype, shard)
+  if redis.call('EXISTS', shard_key(jtype, shard)) == 0 then
+    redis.call('ZREM', index_key('pending', jtype), shard)
+  end
+end
+
+-- Removes one pending job (cancel); `order` is its `po` field or its seq.
+local function pending_remove(seq, jtype, priority, order)
+  local shard = shard_of(pending_score(priority, order))
+  if redis.call('ZREM', shard_key(jtype, shard), seq) == 1 then
+    count_pending(jtype, -1)
+    drop_shard_if_empty(jtype, shard)
+  end
+end
+
+local function pending_count(jtype)
+  return tonumber(redis.call('HGET', PENDING_COUNT_KEY, jtype)) or 0
+end
+
+-- Up to n entries {seq, score, shard} of one type, best first, without removing them.
+local function pending_peek(jtype, n)
+  local found = {}
+  local index = index_key('pending', jtype)
+  local skip = 0
+  while #found < n do
+    local shards = redis.call('ZRANGE', index, skip, skip + 7)
+    for _, shard in ipairs(shards) do
+      local entries = redis.call('ZRANGE', shard_key(jtype, shard), 0, n - #found - 1, 'WITHSCORES')
+      for i = 1, #entries, 2 do found[#found + 1] = { entries[i], tonumber(entries[i + 1]), shard } end
+      if #found >= n then return found end
+    end
+    if #shards < 8 then break end
+    skip = skip + 8
+  end
+  return found
+end
+
+-- Pops up to n jobs of one type, best score first.
+local function pending_pop_type(jtype, n)
+  local popped = {}
+  local index = index_key('pending', jtype)
+  while #popped < n do
+    local shard = redis.call('ZRANGE', index, 0, 0)[1]
+    if not shard then break end
+    local entries = redis.call('ZPOPMIN', shard_key(jtype, shard), n - #popped)
+    for i = 1, #entries, 2 do popped[#popped + 1] = entries[i] end
+    drop_shard_if_empty(jtype, shard)
+  end
+  count_pending(jtype, -#popped)
+  return popped
+end
+
+-- Removes specific peeked entries {seq, score, shard} of one type.
+local function pending_take_peeked(jtype, entries)
+  local by_shard = {}
+  for _, entry in ipairs(entries) do
+    local members = by_shard[entry[3]]
+    if not members then
+      members = {}
+      by_shard[entry[3]] = members
+    end
+    members[#members + 1] = entry[1]
+  end
+  for shard, members in pairs(by_shard) do
+    redis.call('ZREM', shard_key(jtype, shard), unpack(members))
+    drop_shard_if_empty(jtype, shard)
+  end
+  count_pending(jtype, -#entries)
+end
+
+-- The first job of each priority band of one type: its longest-waiting job there.
+local function pending_band_heads(jtype)
+  local heads = {}
+  local index = index_key('pending', jtype)
+  for band = 0, 9 do
+    local low = band * BAND / SHARD_WIDTH
+    local shard = redis.call('ZRANGEBYSCORE', index, fmt(low), '(' .. fmt(low + BAND / SHARD_WIDTH), 'LIMIT', 0, 1)[1]
+    if shard then heads[#heads + 1] = redis.call('ZRANGE', shard_key(jtype, shard), 0, 0)[1] end
+  end
+  return heads
+end
+
+--[[
+  Newest-first walk for listing: calls visit(seq, score) for entries with
+  score <= hi and score >= lo, from the highest score down, shard by shard, until
+  visit returns false or the range is exhausted.
+]]
+local function pending_walk_down(jtype, hi, lo, visit)
+  local index = index_key('pending', jtype)
+  local hi_shard, lo_shard = shard_of(hi), shard_of(lo)
+  local skip = 0
+  while true do
+    local shards = redis.call('ZREVRANGEBYSCORE', index, fmt(hi_shard), fmt(lo_shard), 'LIMIT', skip, 16)
+    for _, shard in ipairs(shards) do
+      local entries = redis.call('ZREVRANGEBYSCORE', shard_key(jtype, shard), fmt(hi), fmt(lo), 'WITHSCORES')
+      for i = 1, #entries, 2 do
+        if visit(entries[i], tonumber(entries[i + 1])) == false then return end
+      end
+    end
+    if #shards < 16 then return end
+    skip = skip + 16
+  end
+end

@@ -18,6 +18,7 @@ export * from "./queue/list-jobs.js";
 export * from "./queue/maintain-queue.js";
 export * from "./queue/plan-dependencies.js";
 export * from "./queue/queue.js";
+export * from "./queue/read-gauges.js";
 export * from "./queue/read-job.js";
 export * from "./queue/read-stats.js";
 export * from "./redis/connection.js";

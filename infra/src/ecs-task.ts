@@ -1,0 +1,86 @@
+/**
+ * Building blocks shared by the two ECS services: the container-definition shape, the task and
+ * execution roles, and the log group. Not a component itself: each service owns what it creates.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { type AwsScope, ecsTasksAssumeRolePolicy, type PolicyDocument } from "./iam.js";
+
+/** The subset of the ECS container-definition schema these services use. */
+export interface ContainerDefinition {
+  name: string;
+  image: string;
+  essential: boolean;
+  portMappings?: { containerPort: number; hostPort?: number; protocol: "tcp" }[];
+  /** Plain, non-sensitive settings only. */
+  environment: { name: string; value: string }[];
+  /** Sensitive settings: resolved by the ECS agent from SSM at task start, never stored in the definition. */
+  secrets: { name: string; valueFrom: string }[];
+  logConfiguration: { logDriver: "awslogs"; options: Record<string, string> };
+  stopTimeout: number;
+  linuxParameters?: { initProcessEnabled: boolean };
+}
+
+export const env = (values: Record<string, string>): ContainerDefinition["environment"] =>
+  Object.entries(values).map(([name, value]) => ({ name, value }));
+
+export function awslogs(logGroupName: string, region: string, streamPrefix: string) {
+  return {
+    logDriver: "awslogs" as const,
+    options: {
+      "awslogs-group": logGroupName,
+      "awslogs-region": region,
+      "awslogs-stream-prefix": streamPrefix,
+    },
+  };
+}
+
+export interface TaskRolesArgs {
+  scope: pulumi.Input<AwsScope>;
+  /** What the application code may do. */
+  taskPolicy: pulumi.Input<PolicyDocument>;
+  /** What the ECS agent may do on the task's behalf (pull, log, fetch secrets). */
+  executionPolicy: pulumi.Input<PolicyDocument>;
+  tags?: Record<string, string>;
+}
+
+export interface TaskRoles {
+  taskRole: aws.iam.Role;
+  executionRole: aws.iam.Role;
+  /** Services depend on these so no task starts before its permissions exist. */
+  policies: aws.iam.RolePolicy[];
+}
+
+export function createTaskRoles(name: string, parent: pulumi.Resource, args: TaskRolesArgs): TaskRoles {
+  const assumeRolePolicy = pulumi
+    .output(args.scope)
+    .apply((s) => JSON.stringify(ecsTasksAssumeRolePolicy(s)));
+  const role = (kind: string, document: pulumi.Input<PolicyDocument>) => {
+    const r = new aws.iam.Role(
+      `${name}-${kind}-role`,
+      { assumeRolePolicy, tags: args.tags ?? {} },
+      { parent },
+    );
+    const policy = new aws.iam.RolePolicy(
+      `${name}-${kind}-policy`,
+      { role: r.name, policy: pulumi.output(document).apply((d) => JSON.stringify(d)) },
+      { parent },
+    );
+    return { r, policy };
+  };
+  const task = role("task", args.taskPolicy);
+  const execution = role("execution", args.executionPolicy);
+  return { taskRole: task.r, executionRole: execution.r, policies: [task.policy, execution.policy] };
+}
+
+export function createLogGroup(
+  name: string,
+  parent: pulumi.Resource,
+  args: { logGroupName: string; retentionInDays: number; tags?: Record<string, string> },
+): aws.cloudwatch.LogGroup {
+  return new aws.cloudwatch.LogGroup(
+    name,
+    { name: args.logGroupName, retentionInDays: args.retentionInDays, tags: args.tags ?? {} },
+    { parent },
+  );
+}

@@ -1,0 +1,225 @@
+/**
+ * The whole system from a validated StackConfig: creates each component in dependency order and
+ * connects their outputs to each other's inputs. It decides nothing about any single resource —
+ * that lives in the component files — only who talks to whom.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { METRIC_NAMESPACE } from "@rqueue/shared";
+import { Alarms } from "./alarms.js";
+import { WorkerAutoscaling } from "./autoscaling.js";
+import type { StackConfig } from "./config.js";
+import { ControlPlaneService } from "./control-plane-service.js";
+import { Dashboard } from "./dashboard.js";
+import { EcsCluster } from "./ecs-cluster.js";
+import { type AwsScope, partitionOf } from "./iam.js";
+import { AppImages } from "./images.js";
+import { Network } from "./network.js";
+import { RedisCluster } from "./redis-cluster.js";
+import { AppSecrets } from "./secrets.js";
+import { TaskSecurityGroups } from "./security-groups.js";
+import { WorkerService } from "./worker-service.js";
+
+/** Physical service names are fixed (not auto-named) because IAM policies and env vars refer to them. */
+export function serviceNames(namePrefix: string) {
+  return { controlPlane: `${namePrefix}-control-plane`, worker: `${namePrefix}-worker` };
+}
+
+export interface RQueueStack {
+  network: Network;
+  taskSecurityGroups: TaskSecurityGroups;
+  secrets: AppSecrets;
+  redis: RedisCluster;
+  ecs: EcsCluster;
+  images: AppImages;
+  worker: WorkerService;
+  controlPlane: ControlPlaneService;
+  autoscaling: WorkerAutoscaling;
+  alarms: Alarms;
+  dashboard: Dashboard;
+  /** The values `pulumi stack output` shows. */
+  outputs: {
+    apiUrl: pulumi.Output<string>;
+    dashboardUrl: pulumi.Output<string>;
+    redisEndpoints: pulumi.Output<string[]>;
+    ecsClusterName: pulumi.Output<string>;
+    controlPlaneServiceName: pulumi.Output<string>;
+    workerServiceName: pulumi.Output<string>;
+    vpcId: pulumi.Output<string>;
+    controlPlaneImage: pulumi.Output<string>;
+    workerImage: pulumi.Output<string>;
+    alarmTopicArn: pulumi.Output<string | undefined>;
+  };
+}
+
+export function createStack(config: StackConfig): RQueueStack {
+  const prefix = config.namePrefix;
+  const tags = { "rqueue:stack": prefix, "managed-by": "pulumi" };
+  const names = serviceNames(prefix);
+
+  const identity = aws.getCallerIdentityOutput({});
+  const scope: pulumi.Output<AwsScope> = identity.apply((id) => ({
+    partition: partitionOf(id.arn),
+    region: config.region,
+    accountId: id.accountId,
+  }));
+
+  const network = new Network("network", { ...config.network, tags });
+  const taskSecurityGroups = new TaskSecurityGroups("tasks", {
+    vpcId: network.vpcId,
+    namePrefix: prefix,
+    tags,
+  });
+  const secrets = new AppSecrets("secrets", {
+    namePrefix: prefix,
+    redisPassword: config.redis.password,
+    apiKeys: config.controlPlane.apiKeys,
+    tags,
+  });
+
+  const redis = new RedisCluster("redis", {
+    namePrefix: prefix,
+    region: config.region,
+    architecture: config.architecture,
+    vpcId: network.vpcId,
+    privateSubnetIds: network.privateSubnetIds,
+    azCount: config.network.availabilityZones,
+    clientSecurityGroupIds: {
+      "control-plane": taskSecurityGroups.controlPlane.id,
+      worker: taskSecurityGroups.worker.id,
+    },
+    nodeCount: config.redis.nodeCount,
+    replicasPerMaster: config.redis.replicasPerMaster,
+    instanceType: config.redis.instanceType,
+    volumeSizeGb: config.redis.volumeSizeGb,
+    image: config.redis.image,
+    maxmemoryPercent: config.redis.maxmemoryPercent,
+    passwordParameter: { name: secrets.redisPassword.name, arn: secrets.redisPassword.arn },
+    tags,
+  });
+
+  const ecs = new EcsCluster("ecs", {
+    namePrefix: prefix,
+    architecture: config.architecture,
+    vpcId: network.vpcId,
+    privateSubnetIds: network.privateSubnetIds,
+    instanceType: config.ecs.instanceType,
+    minInstances: config.ecs.minInstances,
+    maxInstances: config.ecs.maxInstances,
+    volumeSizeGb: config.ecs.volumeSizeGb,
+    tags,
+  });
+
+  const images = new AppImages("images", { namePrefix: prefix, architecture: config.architecture, tags });
+
+  const common = {
+    namePrefix: prefix,
+    region: config.region,
+    architecture: config.architecture,
+    scope,
+    privateSubnetIds: network.privateSubnetIds,
+    clusterName: ecs.clusterName,
+    clusterArn: ecs.clusterArn,
+    capacityProviderName: ecs.capacityProvider.name,
+    dependsOn: [ecs.capacityProviders],
+    redisUrl: redis.url,
+    logRetentionDays: config.logRetentionDays,
+    tags,
+  };
+
+  const worker = new WorkerService("worker", {
+    ...common,
+    taskSecurityGroupId: taskSecurityGroups.worker.id,
+    serviceName: names.worker,
+    image: { uri: images.worker.imageUri, repositoryArn: images.worker.repository.arn },
+    redisPasswordArn: secrets.redisPassword.arn,
+    desiredCount: config.worker.minCount,
+    cpu: config.worker.cpu,
+    memory: config.worker.memory,
+    queues: config.worker.queues,
+    concurrency: config.worker.concurrency,
+    drainTimeoutMs: config.worker.drainTimeoutMs,
+    stopTimeoutSeconds: config.worker.stopTimeoutSeconds,
+  });
+
+  const controlPlane = new ControlPlaneService("control-plane", {
+    ...common,
+    vpcId: network.vpcId,
+    publicSubnetIds: network.publicSubnetIds,
+    taskSecurityGroupId: taskSecurityGroups.controlPlane.id,
+    serviceName: names.controlPlane,
+    workerServiceName: names.worker,
+    metricNamespace: METRIC_NAMESPACE,
+    image: { uri: images.controlPlane.imageUri, repositoryArn: images.controlPlane.repository.arn },
+    secrets: { redisPasswordArn: secrets.redisPassword.arn, apiKeysArn: secrets.apiKeys.arn },
+    desiredCount: config.controlPlane.desiredCount,
+    cpu: config.controlPlane.cpu,
+    memory: config.controlPlane.memory,
+    certificateArn: config.controlPlane.certificateArn,
+    domainName: config.controlPlane.domainName,
+  });
+
+  const autoscaling = new WorkerAutoscaling("worker-autoscaling", {
+    clusterName: ecs.clusterName,
+    serviceName: worker.serviceName,
+    minCount: config.worker.minCount,
+    maxCount: config.worker.maxCount,
+    queues: config.worker.queues,
+    ...config.autoscaling,
+  });
+
+  const redisInstanceIds = redis.instances.map((i) => i.id);
+  const alarms = new Alarms("alarms", {
+    namePrefix: prefix,
+    region: config.region,
+    partition: scope.partition,
+    queues: config.worker.queues,
+    email: config.alarms.email,
+    oldestPendingAgeSeconds: config.alarms.oldestPendingAgeSeconds,
+    deadLetteredGrowthThreshold: config.alarms.deadLetteredGrowthThreshold,
+    redisInstanceIds,
+    loadBalancerArnSuffix: controlPlane.loadBalancer.arnSuffix,
+    targetGroupArnSuffix: controlPlane.targetGroup.arnSuffix,
+    tags,
+  });
+
+  const dashboard = new Dashboard("dashboard", {
+    namePrefix: prefix,
+    region: config.region,
+    queues: config.worker.queues,
+    clusterName: ecs.clusterName,
+    workerServiceName: worker.serviceName,
+    controlPlaneServiceName: controlPlane.serviceName,
+    autoScalingGroupName: ecs.autoScalingGroup.name,
+    loadBalancerArnSuffix: controlPlane.loadBalancer.arnSuffix,
+    redisInstanceIds,
+    backlogPerWorkerTarget: config.autoscaling.backlogPerWorkerTarget,
+  });
+
+  return {
+    network,
+    taskSecurityGroups,
+    secrets,
+    redis,
+    ecs,
+    images,
+    worker,
+    controlPlane,
+    autoscaling,
+    alarms,
+    dashboard,
+    outputs: {
+      apiUrl: controlPlane.apiUrl,
+      dashboardUrl: dashboard.url,
+      // Private addresses: reachable only from inside the VPC (tasks, or Session Manager on a node).
+      redisEndpoints: redis.endpoints,
+      ecsClusterName: ecs.clusterName,
+      controlPlaneServiceName: controlPlane.serviceName,
+      workerServiceName: worker.serviceName,
+      vpcId: network.vpcId,
+      controlPlaneImage: images.controlPlane.imageUri,
+      workerImage: images.worker.imageUri,
+      alarmTopicArn: alarms.topic ? alarms.topic.arn : pulumi.output(undefined),
+    },
+  };
+}

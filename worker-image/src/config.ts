@@ -1,0 +1,198 @@
+/**
+ * The worker's configuration, read once from environment variables and
+ * validated with valibot: every problem is reported at once, by variable name,
+ * so a bad deployment fails at start with a message rather than later.
+ */
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  type CircuitBreakerConfig,
+  DEFAULT_CIRCUIT_BREAKER,
+  DEFAULT_SCALING_POLICY,
+  QUEUE_NAME_PATTERN,
+  type ScalingPolicy,
+} from "@rqueue/shared";
+import * as v from "valibot";
+
+export interface QueueWeight {
+  name: string;
+  /** Share of the worker's concurrency relative to the other queues. */
+  weight: number;
+}
+
+export interface AutoscaleConfig {
+  policy: ScalingPolicy;
+  /** How often the supervisor measures the backlog. */
+  intervalMs: number;
+  /** First delay before restarting a crashed child; doubles per crash in a row. */
+  restartBackoffMs: number;
+  restartBackoffMaxMs: number;
+}
+
+export interface WorkerConfig {
+  redisUrl: string;
+  redisPassword: string | undefined;
+  queues: QueueWeight[];
+  concurrency: number;
+  leaseMs: number;
+  drainTimeoutMs: number;
+  heartbeatMs: number;
+  /** Size of the worker_threads pool for handlers with `isolation: "thread"`. */
+  threads: number;
+  /** Touched on every heartbeat; `rqueue-worker --healthcheck` judges liveness by it. */
+  healthFile: string;
+  ecsAgentUri: string | undefined;
+  ecsMetadataUri: string | undefined;
+  taskProtectionMinutes: number;
+  /** Thresholds for handler types that set none of their own. */
+  circuitBreaker: CircuitBreakerConfig;
+  autoscale: AutoscaleConfig;
+}
+
+export type ConfigResult = { ok: true; config: WorkerConfig } | { ok: false; errors: string[] };
+
+const wholeNumber = (min: number, max: number, fallback: number) => {
+  const message = `must be a whole number from ${min} to ${max}`;
+  return v.pipe(
+    v.optional(v.string(), String(fallback)),
+    v.trim(),
+    v.regex(/^\d+$/, message),
+    v.transform(Number),
+    v.minValue(min, message),
+    v.maxValue(max, message),
+  );
+};
+
+const QUEUE_ENTRY = /^([^:]+)(?::(\d+))?$/;
+
+const QueuesSchema = v.pipe(
+  v.optional(v.string(), "default"),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const queues: QueueWeight[] = [];
+    for (const entry of dataset.value.split(",").map((part) => part.trim())) {
+      const [, name = "", weight = "1"] = QUEUE_ENTRY.exec(entry) ?? [];
+      if (!QUEUE_NAME_PATTERN.test(name) || Number(weight) < 1 || Number(weight) > 1_000) {
+        addIssue({
+          message: `"${entry}" is not <queue>[:<weight>] (queue: letters, digits, '_', '.', '-'; weight 1-1000)`,
+        });
+        return NEVER;
+      }
+      if (queues.some((queue) => queue.name === name)) {
+        addIssue({ message: `queue "${name}" is listed twice` });
+        return NEVER;
+      }
+      queues.push({ name, weight: Number(weight) });
+    }
+    return queues;
+  }),
+);
+
+const isHttpUrl = (text: string) => {
+  try {
+    return ["http:", "https:"].includes(new URL(text).protocol);
+  } catch {
+    return false;
+  }
+};
+const httpUrl = v.optional(v.pipe(v.string(), v.trim(), v.check(isHttpUrl, "must be an http(s) URL")));
+
+const EnvSchema = v.object({
+  REDIS_URL: v.pipe(
+    v.optional(v.string(), "redis://127.0.0.1:6379"),
+    v.trim(),
+    v.regex(/^(redis|rediss|redis-cluster):\/\/\S+$/, "must be redis://, rediss:// or redis-cluster:// URL"),
+  ),
+  REDIS_PASSWORD: v.optional(v.string()),
+  RQ_QUEUES: QueuesSchema,
+  RQ_CONCURRENCY: wholeNumber(1, 1_000, 50),
+  RQ_LEASE_MS: wholeNumber(100, 3_600_000, 30_000),
+  RQ_DRAIN_TIMEOUT_MS: wholeNumber(0, 3_600_000, 25_000),
+  RQ_HEARTBEAT_MS: wholeNumber(50, 600_000, 5_000),
+  RQ_THREADS: wholeNumber(1, 64, Math.max(availableParallelism(), 1)),
+  RQ_HEALTH_FILE: v.optional(v.string(), join(tmpdir(), "rqueue-worker.health")),
+  ECS_AGENT_URI: httpUrl,
+  ECS_CONTAINER_METADATA_URI_V4: httpUrl,
+  RQ_TASK_PROTECTION_MINUTES: wholeNumber(1, 2_880, 10),
+  RQ_CB_FAILURE_RATE: v.pipe(
+    v.optional(v.string(), String(DEFAULT_CIRCUIT_BREAKER.failureRateThreshold)),
+    v.trim(),
+    v.regex(/^(0?\.\d*[1-9]\d*|1(\.0*)?)$/, "must be a number more than 0 and at most 1"),
+    v.transform(Number),
+  ),
+  RQ_CB_MIN_CALLS: wholeNumber(1, 100_000, DEFAULT_CIRCUIT_BREAKER.minCalls),
+  RQ_CB_WINDOW_MS: wholeNumber(10, 86_400_000, DEFAULT_CIRCUIT_BREAKER.windowMs),
+  RQ_CB_COOLDOWN_MS: wholeNumber(1, 86_400_000, DEFAULT_CIRCUIT_BREAKER.cooldownMs),
+  RQ_CB_PROBES: wholeNumber(1, 1_000, DEFAULT_CIRCUIT_BREAKER.halfOpenProbes),
+  RQ_AUTOSCALE_MIN: wholeNumber(1, 10, DEFAULT_SCALING_POLICY.min),
+  RQ_AUTOSCALE_MAX: wholeNumber(1, 10, DEFAULT_SCALING_POLICY.max),
+  RQ_AUTOSCALE_TARGET_BACKLOG: wholeNumber(1, 1_000_000, DEFAULT_SCALING_POLICY.targetBacklogPerWorker),
+  RQ_AUTOSCALE_INTERVAL_MS: wholeNumber(50, 600_000, 2_000),
+  RQ_AUTOSCALE_SCALE_OUT_COOLDOWN_MS: wholeNumber(0, 3_600_000, DEFAULT_SCALING_POLICY.scaleOutCooldownMs),
+  RQ_AUTOSCALE_SCALE_IN_COOLDOWN_MS: wholeNumber(0, 3_600_000, DEFAULT_SCALING_POLICY.scaleInCooldownMs),
+  RQ_AUTOSCALE_RESTART_BACKOFF_MS: wholeNumber(10, 600_000, 1_000),
+  RQ_AUTOSCALE_RESTART_BACKOFF_MAX_MS: wholeNumber(10, 3_600_000, 30_000),
+});
+
+/** Reads the configuration from `env`; an empty variable counts as unset. */
+export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ""),
+  );
+  const parsed = v.safeParse(EnvSchema, present);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      errors: parsed.issues.map((issue) => {
+        const name = String(issue.path?.[0]?.key ?? "environment");
+        const raw = present[name];
+        const got = raw === undefined ? "" : ` (got ${JSON.stringify(raw)})`;
+        return `${name}: ${issue.message}${got}`;
+      }),
+    };
+  }
+  const vars = parsed.output;
+  const errors: string[] = [];
+  if (vars.RQ_CONCURRENCY < vars.RQ_QUEUES.length) {
+    errors.push(`RQ_CONCURRENCY: must be at least the number of queues (${vars.RQ_QUEUES.length})`);
+  }
+  if (vars.RQ_AUTOSCALE_MIN > vars.RQ_AUTOSCALE_MAX) {
+    errors.push(`RQ_AUTOSCALE_MIN: must not exceed RQ_AUTOSCALE_MAX (${vars.RQ_AUTOSCALE_MAX})`);
+  }
+  if (errors.length > 0) return { ok: false, errors };
+  return {
+    ok: true,
+    config: {
+      redisUrl: vars.REDIS_URL,
+      redisPassword: vars.REDIS_PASSWORD,
+      queues: vars.RQ_QUEUES,
+      concurrency: vars.RQ_CONCURRENCY,
+      leaseMs: vars.RQ_LEASE_MS,
+      drainTimeoutMs: vars.RQ_DRAIN_TIMEOUT_MS,
+      heartbeatMs: vars.RQ_HEARTBEAT_MS,
+      threads: vars.RQ_THREADS,
+      healthFile: vars.RQ_HEALTH_FILE,
+      ecsAgentUri: vars.ECS_AGENT_URI,
+      ecsMetadataUri: vars.ECS_CONTAINER_METADATA_URI_V4,
+      taskProtectionMinutes: vars.RQ_TASK_PROTECTION_MINUTES,
+      circuitBreaker: {
+        failureRateThreshold: vars.RQ_CB_FAILURE_RATE,
+        minCalls: vars.RQ_CB_MIN_CALLS,
+        windowMs: vars.RQ_CB_WINDOW_MS,
+        cooldownMs: vars.RQ_CB_COOLDOWN_MS,
+        halfOpenProbes: vars.RQ_CB_PROBES,
+      },
+      autoscale: {
+        policy: {
+          min: vars.RQ_AUTOSCALE_MIN,
+          max: vars.RQ_AUTOSCALE_MAX,
+          targetBacklogPerWorker: vars.RQ_AUTOSCALE_TARGET_BACKLOG,
+          scaleOutCooldownMs: vars.RQ_AUTOSCALE_SCALE_OUT_COOLDOWN_MS,
+          scaleInCooldownMs: vars.RQ_AUTOSCALE_SCALE_IN_COOLDOWN_MS,
+        },
+        intervalMs: vars.RQ_AUTOSCALE_INTERVAL_MS,
+        restartBackoffMs: vars.RQ_AUTOSCALE_RESTART_BACKOFF_MS,
+        restartBackoffMaxMs: vars.RQ_AUTOSCALE_RESTART_BACKOFF_MAX_MS,
+      },
+    },
+  };
+}

@@ -1,0 +1,222 @@
+/**
+ * The supervisor (`rqueue-worker --autoscale`): runs between RQ_AUTOSCALE_MIN and
+ * RQ_AUTOSCALE_MAX worker processes on this host, sized by the same scaling
+ * policy as the cloud (shared/src/scaling-policy.ts) from the backlog of its
+ * queues (pending + due scheduled jobs) and the jobs running now.
+ *   - scale-out starts processes at once; scale-in stops one at a time with
+ *     SIGTERM, so the child drains and hands back like any graceful shutdown
+ *   - a child that exits unasked is restarted after a backoff that doubles with
+ *     each crash in a row
+ *   - SIGTERM/SIGINT stops every child gracefully and waits for them; a second
+ *     signal kills them. Children also stop if the supervisor dies (IPC channel).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createRedis, decideScaling, Queue, type RedisClient, type ScalingDecision } from "@rqueue/shared";
+import type { WorkerConfig } from "./config.js";
+import { createLogger, describeError, type Logger } from "./logger.js";
+import { exitCodeFor, onStopSignals } from "./signals.js";
+
+export interface SupervisorOptions {
+  config: WorkerConfig;
+  /** Starts one worker process; by default this same program without `--autoscale`. */
+  spawnWorker?: () => ChildProcess;
+  logger?: Logger;
+}
+
+interface Child {
+  process: ChildProcess;
+  startedAt: number;
+  /** Asked to stop: its exit is not a crash. */
+  stopping: boolean;
+  exited: Promise<void>;
+}
+
+/** A child that ran this long before crashing starts a fresh backoff. */
+const STABLE_AFTER_MS = 30_000;
+
+function spawnThisProgram(): ChildProcess {
+  const entry = process.argv[1];
+  if (!entry) throw new Error("cannot tell which script to run as a worker");
+  return spawn(process.execPath, [...process.execArgv, entry], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    env: process.env,
+    // Its own process group: a terminal's Ctrl-C reaches only the supervisor, which
+    // then stops each child once; a second signal in the child would cut its drain short.
+    detached: true,
+  });
+}
+
+export class Supervisor {
+  private readonly children = new Set<Child>();
+  private readonly queues: Queue[];
+  private readonly redis: RedisClient;
+  private readonly logger: Logger;
+  private readonly spawnWorker: () => ChildProcess;
+  private restartsPending = 0;
+  private crashesInARow = 0;
+  private lastScaleOutAt: number | null = null;
+  private lastScaleInAt: number | null = null;
+  private timer: NodeJS.Timeout | undefined;
+  private ticking = false;
+  private stopping = false;
+
+  constructor(private readonly options: SupervisorOptions) {
+    const { config } = options;
+    this.logger = options.logger ?? createLogger({ role: "supervisor", pid: process.pid });
+    this.spawnWorker = options.spawnWorker ?? spawnThisProgram;
+    // Fail fast: a tick that cannot measure is skipped, never queued behind an outage.
+    this.redis = createRedis(config.redisUrl, { password: config.redisPassword, failFast: true });
+    this.queues = config.queues.map((queue) => new Queue({ redis: this.redis, name: queue.name }));
+  }
+
+  /** Workers the policy counts: running and not stopping, plus crashed ones awaiting restart. */
+  get current(): number {
+    let running = 0;
+    for (const child of this.children) if (!child.stopping) running++;
+    return running + this.restartsPending;
+  }
+
+  start(): void {
+    for (let i = 0; i < this.options.config.autoscale.policy.min; i++) this.spawn();
+    this.timer = setInterval(() => void this.tick(), this.options.config.autoscale.intervalMs);
+  }
+
+  /** Backlog (pending + due scheduled) and running jobs over the supervised queues. */
+  async measure(): Promise<{ backlog: number; processing: number }> {
+    let backlog = 0;
+    let processing = 0;
+    for (const gauges of await Promise.all(this.queues.map((queue) => queue.gauges()))) {
+      backlog += gauges.backlog;
+      processing += gauges.counts.processing;
+    }
+    return { backlog, processing };
+  }
+
+  /** Stops every child gracefully and waits for them to exit. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.timer);
+    const children = [...this.children];
+    for (const child of children) this.stopChild(child);
+    await Promise.all(children.map((child) => child.exited));
+    this.redis.disconnect();
+  }
+
+  /** Kills every child at once (second signal): their leases bring the jobs back. */
+  kill(): void {
+    for (const child of this.children) child.process.kill("SIGKILL");
+  }
+
+  private async tick(): Promise<void> {
+    if (this.ticking || this.stopping) return;
+    this.ticking = true;
+    try {
+      const { backlog, processing } = await this.measure();
+      const now = Date.now();
+      const decision = decideScaling(this.options.config.autoscale.policy, {
+        backlog,
+        processing,
+        current: this.current,
+        now,
+        lastScaleOutAt: this.lastScaleOutAt,
+        lastScaleInAt: this.lastScaleInAt,
+      });
+      this.apply(decision, now, { backlog, processing });
+    } catch (error) {
+      this.logger.warn("could not measure the backlog; keeping the pool as it is", describeError(error));
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private apply(decision: ScalingDecision, now: number, load: { backlog: number; processing: number }): void {
+    const current = this.current;
+    if (decision.desired === current) return;
+    this.logger.info(decision.desired > current ? "scaling out" : "scaling in", {
+      from: current,
+      to: decision.desired,
+      reason: decision.reason,
+      ...load,
+    });
+    if (decision.desired > current) {
+      this.lastScaleOutAt = now;
+      for (let i = current; i < decision.desired; i++) this.spawn();
+      return;
+    }
+    this.lastScaleInAt = now;
+    for (let i = decision.desired; i < current; i++) {
+      if (this.restartsPending > 0) {
+        this.restartsPending--;
+        continue;
+      }
+      const newest = [...this.children].filter((child) => !child.stopping).at(-1);
+      if (newest) this.stopChild(newest);
+    }
+  }
+
+  private spawn(): void {
+    const worker = this.spawnWorker();
+    const child: Child = {
+      process: worker,
+      startedAt: Date.now(),
+      stopping: false,
+      exited: new Promise((resolve) => worker.once("exit", () => resolve())),
+    };
+    this.children.add(child);
+    this.logger.info("worker process started", { childPid: worker.pid, workers: this.current });
+    worker.once("exit", (code, signal) => this.onExit(child, code, signal));
+    // A spawn failure (e.g. EAGAIN) also ends in "exit"; only keep it from being an uncaught error.
+    worker.on("error", (error) => this.logger.warn("worker process error", describeError(error)));
+  }
+
+  private stopChild(child: Child): void {
+    child.stopping = true;
+    child.process.kill("SIGTERM");
+  }
+
+  private onExit(child: Child, code: number | null, signal: NodeJS.Signals | null): void {
+    this.children.delete(child);
+    if (child.stopping || this.stopping) {
+      this.logger.info("worker process stopped", { childPid: child.process.pid, code, signal });
+      return;
+    }
+    if (Date.now() - child.startedAt > STABLE_AFTER_MS) this.crashesInARow = 0;
+    this.crashesInARow++;
+    const { restartBackoffMs, restartBackoffMaxMs } = this.options.config.autoscale;
+    const delayMs = Math.min(restartBackoffMs * 2 ** (this.crashesInARow - 1), restartBackoffMaxMs);
+    this.logger.warn("worker process crashed; restarting", {
+      childPid: child.process.pid,
+      code,
+      signal,
+      delayMs,
+    });
+    this.restartsPending++;
+    setTimeout(() => {
+      if (this.stopping || this.restartsPending === 0) return;
+      this.restartsPending--;
+      this.spawn();
+    }, delayMs);
+  }
+}
+
+/** Runs the supervisor until a signal, then stops the children gracefully and exits. */
+export async function runSupervisor(config: WorkerConfig): Promise<void> {
+  const logger = createLogger({ role: "supervisor", pid: process.pid });
+  const supervisor = new Supervisor({ config, logger });
+  onStopSignals(
+    (signal) => {
+      logger.info("stopping worker processes gracefully", { signal });
+      void supervisor.stop().then(() => {
+        logger.info("supervisor stopped");
+        process.exit(0);
+      });
+    },
+    (signal) => {
+      logger.warn("second signal: killing worker processes", { signal });
+      supervisor.kill();
+      process.exit(exitCodeFor(signal));
+    },
+  );
+  supervisor.start();
+  logger.info("supervisor started", { policy: config.autoscale.policy, queues: config.queues });
+}

@@ -19,6 +19,14 @@ export interface ContainerDefinition {
   logConfiguration: { logDriver: "awslogs"; options: Record<string, string> };
   stopTimeout: number;
   linuxParameters?: { initProcessEnabled: boolean };
+  /** ECS ignores the image's HEALTHCHECK; it runs only this one. */
+  healthCheck?: {
+    command: string[];
+    interval: number;
+    timeout: number;
+    retries: number;
+    startPeriod: number;
+  };
 }
 
 export const env = (values: Record<string, string>): ContainerDefinition["environment"] =>

@@ -239,6 +239,16 @@ describe("ECS services", () => {
       expect(container?.stopTimeout).toBeLessThanOrEqual(120);
     });
 
+    it("are health-checked by ECS with the worker's own probe", () => {
+      const [container] = containersOf("worker-task");
+      expect(container?.healthCheck?.command).toEqual([
+        "CMD",
+        "node",
+        "worker-image/dist/main.js",
+        "--healthcheck",
+      ]);
+    });
+
     it("may only manage their own task protection", () => {
       expect(policyOf("worker-task-policy")).toEqual({
         Version: "2012-10-17",

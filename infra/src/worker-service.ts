@@ -42,6 +42,14 @@ export function workerContainer(a: WorkerContainerArgs): ContainerDefinition {
     // (validated in config.ts) or in-flight jobs are cut off and retried elsewhere.
     stopTimeout: a.stopTimeoutSeconds,
     linuxParameters: { initProcessEnabled: true },
+    // The worker touches a health file every heartbeat; a stuck event loop stops it.
+    healthCheck: {
+      command: ["CMD", "node", "worker-image/dist/main.js", "--healthcheck"],
+      interval: 15,
+      timeout: 5,
+      retries: 3,
+      startPeriod: 20,
+    },
   };
 }
 

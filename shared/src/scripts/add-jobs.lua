@@ -41,8 +41,10 @@ for i = 0, count - 1 do
     checked[jtype] = true
     if redis.call('SISMEMBER', TYPES_KEY, jtype) == 0 then new_types[#new_types + 1] = jtype end
   end
-  for _, parent in ipairs(split_seqs(ARGV[base + 9])) do
-    if string.sub(parent, 1, 1) ~= '@' and redis.call('EXISTS', job_key(parent)) == 0 then return { -5, parent } end
+  if ARGV[base + 9] ~= '' then
+    for _, parent in ipairs(split_seqs(ARGV[base + 9])) do
+      if string.sub(parent, 1, 1) ~= '@' and redis.call('EXISTS', job_key(parent)) == 0 then return { -5, parent } end
+    end
   end
 end
 if #new_types > 0 then
@@ -88,12 +90,12 @@ for i = 0, count - 1 do
     local due = run_at > 0 and run_at or NOW + delay_ms
     if due > NOW then fields[#fields + 1] = 'ra'; fields[#fields + 1] = due end
 
-    local parents = {}
-    for _, parent in ipairs(split_seqs(ARGV[base + 9])) do
-      parents[#parents + 1] = string.sub(parent, 1, 1) == '@' and batch_seqs[tonumber(string.sub(parent, 2)) + 1] or parent
-    end
     local verdict, detail = 'ready', nil
-    if #parents > 0 then
+    if ARGV[base + 9] ~= '' then
+      local parents = {}
+      for _, parent in ipairs(split_seqs(ARGV[base + 9])) do
+        parents[#parents + 1] = string.sub(parent, 1, 1) == '@' and batch_seqs[tonumber(string.sub(parent, 2)) + 1] or parent
+      end
       fields[#fields + 1] = 'dp'; fields[#fields + 1] = table.concat(parents, ',')
       if ignore_failures then fields[#fields + 1] = 'op'; fields[#fields + 1] = 'i' end
       verdict, detail = link_parents(seq, parents, ignore_failures)

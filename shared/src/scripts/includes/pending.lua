@@ -18,7 +18,7 @@
 local SHARD_WIDTH = 128
 local PENDING_COUNT_KEY = P .. 'pending-count'
 
-local function shard_of(score) return math.floor(tonumber(score) / SHARD_WIDTH) end
+local function shard_of(score) return math.floor(score / SHARD_WIDTH) end
 local function shard_key(jtype, shard) return index_key('pending', jtype) .. ':' .. shard end
 
 local PENDING_ADDS, PENDING_COUNT_DELTA = {}, {}
@@ -36,7 +36,7 @@ local function pending_add(seq, jtype, score)
     entry = { jtype = jtype, shard = shard, args = {} }
     PENDING_ADDS[key] = entry
   end
-  entry.args[#entry.args + 1] = score
+  entry.args[#entry.args + 1] = fmt(score)
   entry.args[#entry.args + 1] = seq
   count_pending(jtype, 1)
 end

@@ -12,8 +12,9 @@ local BAND = 4398046511104 -- 2^42
 
 local function fmt(score) return string.format('%.17g', score) end
 
+-- A number: exact as a double (< 2^46); formatted when written.
 local function pending_score(priority, order)
-  return fmt((10 - priority) * BAND + order)
+  return (10 - priority) * BAND + order
 end
 
 local function time_score(ms, seq)

@@ -1,0 +1,52 @@
+/**
+ * Assembles the Hono app: request context and the one error handler for all;
+ * public probes, OpenAPI and dashboard; in front of /v1 and /metrics, in this
+ * order, authentication, the body read (size-limited) and the Redis breaker with
+ * its deadline; then each feature's routes.
+ */
+import { Hono } from "hono";
+import { errorBody } from "../http/api-error.js";
+import { authenticate } from "../http/auth.js";
+import { handleError } from "../http/on-error.js";
+import { bufferBody } from "../http/read-json.js";
+import { redisGuard } from "../http/redis-guard.js";
+import { requestContext } from "../http/request-context.js";
+import { dashboardRoutes } from "../routes/dashboard/dashboard-static.js";
+import { deadLetterRoutes } from "../routes/dead-letter/dead-letter-routes.js";
+import { healthRoutes } from "../routes/health/health-routes.js";
+import { jobsRoutes } from "../routes/jobs/jobs-routes.js";
+import { prometheusRoutes, snapshotRoutes } from "../routes/metrics/metrics-routes.js";
+import { openApiRoutes } from "../routes/openapi/openapi-routes.js";
+import { queuesRoutes } from "../routes/queues/queues-routes.js";
+import { workersRoutes } from "../routes/workers/workers-routes.js";
+import type { AppEnv } from "./app-env.js";
+import type { AppServices } from "./services.js";
+
+const isLongPoll = (path: string) => /^\/v1\/jobs\/[^/]+\/wait$/.test(path);
+
+export function createApp(services: AppServices): Hono<AppEnv> {
+  const { config, log } = services;
+  const app = new Hono<AppEnv>();
+  app.onError((error, c) => handleError(error, c, log));
+  app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
+  app.use("*", requestContext(log));
+
+  app.route("/", healthRoutes(services));
+  app.route("/", openApiRoutes());
+
+  const breaker = redisGuard(services.breaker, config.redisTimeoutMs, isLongPoll);
+  // Authenticated before the body is read; the body is read before the Redis deadline starts.
+  app.use("/v1/*", authenticate(services.apiKeys), bufferBody(config.bodyLimitBytes), breaker);
+  app.use("/metrics", authenticate(services.apiKeys), breaker);
+
+  app.route("/v1/jobs", jobsRoutes(services));
+  app.route("/v1/dead-letter", deadLetterRoutes(services));
+  app.route("/v1/queues", queuesRoutes(services));
+  app.route("/v1/workers", workersRoutes(services));
+  app.route("/v1/metrics", snapshotRoutes(services));
+  app.route("/metrics", prometheusRoutes(services));
+
+  const dashboard = dashboardRoutes(config.dashboardDir);
+  if (dashboard) app.route("/", dashboard);
+  return app;
+}

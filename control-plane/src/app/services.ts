@@ -1,0 +1,45 @@
+/**
+ * What the routes need, built once per process (or per test): the Redis command
+ * connection, the queue objects, the breaker, event readers for long polls, the
+ * API keys, the ECS reader, and the draining flag set at shutdown.
+ */
+import type { RedisClient } from "@rqueue/shared";
+import type { EcsReader } from "../cloud/ecs-reader.js";
+import { ApiKeyStore } from "../config/api-keys.js";
+import type { Config } from "../config/config.js";
+import type { Logger } from "../logging/logger.js";
+import { QueueRegistry } from "../queues/queue-registry.js";
+import { JobEvents } from "../redis/job-events.js";
+import { RedisBreaker } from "../redis/redis-breaker.js";
+
+export interface AppServices {
+  config: Config;
+  redis: RedisClient;
+  log: Logger;
+  queues: QueueRegistry;
+  breaker: RedisBreaker;
+  events: JobEvents;
+  apiKeys: ApiKeyStore;
+  ecs: EcsReader | null;
+  /** Set at shutdown: /readyz answers 503 so load balancers stop sending traffic. */
+  lifecycle: { draining: boolean };
+}
+
+export function createServices(
+  config: Config,
+  redis: RedisClient,
+  log: Logger,
+  ecs: EcsReader | null = null,
+): AppServices {
+  return {
+    config,
+    redis,
+    log,
+    queues: new QueueRegistry(redis),
+    breaker: new RedisBreaker(redis),
+    events: new JobEvents(redis, log),
+    apiKeys: new ApiKeyStore(config.apiKeys),
+    ecs,
+    lifecycle: { draining: false },
+  };
+}

@@ -1,0 +1,155 @@
+import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import {
+  createRedis,
+  METRIC_NAMES,
+  METRIC_NAMESPACE,
+  METRIC_QUEUE_DIMENSION,
+  Queue,
+  type RedisClient,
+} from "@rqueue/shared";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createLogger } from "../logging/logger.js";
+import { QueueRegistry } from "../queues/queue-registry.js";
+import { startRecordingEndpoint } from "../testing/recording-endpoint.js";
+import { uniqueQueue } from "../testing/test-app.js";
+import { createCloudWatchClient } from "./aws-clients.js";
+import { CloudWatchPublisher } from "./cloudwatch-publisher.js";
+import { LeaderLease } from "./leader-lease.js";
+import { collectQueueMetrics, type QueueMetricValues } from "./queue-metrics.js";
+
+const log = createLogger("silent");
+let redis: RedisClient;
+beforeAll(() => {
+  redis = createRedis(inject("redisUrl"));
+});
+afterAll(() => redis.disconnect());
+
+const values = (queue: string, backlog: number): QueueMetricValues => ({
+  queue,
+  [METRIC_NAMES.backlog]: backlog,
+  [METRIC_NAMES.backlogPerWorker]: backlog / 2,
+  [METRIC_NAMES.processingJobs]: 1,
+  [METRIC_NAMES.oldestPendingAgeSeconds]: 3.5,
+  [METRIC_NAMES.deadLettered]: 0,
+  [METRIC_NAMES.healthyWorkers]: 2,
+});
+
+function publisher(
+  client: CloudWatchClient,
+  collect: () => Promise<QueueMetricValues[]>,
+  key = uniqueQueue("cw"),
+) {
+  return new CloudWatchPublisher({
+    client,
+    lease: new LeaderLease(redis, `test:${key}`, 10_000),
+    collect,
+    intervalMs: 60_000,
+    log,
+  });
+}
+
+describe("CloudWatchPublisher (aws-sdk-client-mock)", () => {
+  it("publishes every metric per queue under the shared namespace and dimension", async () => {
+    const client = new CloudWatchClient({ region: "eu-west-1" });
+    const mock = mockClient(client);
+    mock.on(PutMetricDataCommand).resolves({});
+    expect(await publisher(client, async () => [values("emails", 10), values("reports", 4)]).tick()).toBe(
+      "published",
+    );
+    const calls = mock.commandCalls(PutMetricDataCommand);
+    expect(calls).toHaveLength(1);
+    const input = calls[0]?.args[0].input;
+    expect(input?.Namespace).toBe(METRIC_NAMESPACE);
+    expect(input?.MetricData).toHaveLength(12);
+    expect(input?.MetricData).toContainEqual(
+      expect.objectContaining({
+        MetricName: METRIC_NAMES.backlog,
+        Dimensions: [{ Name: METRIC_QUEUE_DIMENSION, Value: "emails" }],
+        Value: 10,
+        Unit: "Count",
+      }),
+    );
+    expect(input?.MetricData).toContainEqual(
+      expect.objectContaining({
+        MetricName: METRIC_NAMES.oldestPendingAgeSeconds,
+        Value: 3.5,
+        Unit: "Seconds",
+      }),
+    );
+  });
+
+  it("only the lease holder publishes", async () => {
+    const client = new CloudWatchClient({ region: "eu-west-1" });
+    const mock = mockClient(client);
+    mock.on(PutMetricDataCommand).resolves({});
+    const key = uniqueQueue("cw");
+    const first = publisher(client, async () => [values("q", 1)], key);
+    const second = publisher(client, async () => [values("q", 1)], key);
+    const results = await Promise.all([first.tick(), second.tick()]);
+    expect(results.sort()).toEqual(["not-leader", "published"]);
+    expect(mock.commandCalls(PutMetricDataCommand)).toHaveLength(1);
+    await Promise.all([first.stop(), second.stop()]);
+  });
+
+  it("keeps unsent datapoints after a failure and sends them with the next tick", async () => {
+    const client = new CloudWatchClient({ region: "eu-west-1" });
+    const mock = mockClient(client);
+    mock.on(PutMetricDataCommand).rejectsOnce(new Error("Throttling")).resolves({});
+    let backlog = 1;
+    const p = publisher(client, async () => [values("q", backlog++)]);
+    expect(await p.tick()).toBe("failed");
+    expect(await p.tick()).toBe("published");
+    const sent = mock.commandCalls(PutMetricDataCommand).at(-1)?.args[0].input.MetricData ?? [];
+    const backlogs = sent.filter((d) => d.MetricName === METRIC_NAMES.backlog).map((d) => d.Value);
+    expect(backlogs).toEqual([1, 2]);
+  });
+
+  it("survives a failing collector", async () => {
+    const client = new CloudWatchClient({ region: "eu-west-1" });
+    mockClient(client);
+    expect(await publisher(client, () => Promise.reject(new Error("redis down"))).tick()).toBe("failed");
+  });
+});
+
+describe("CloudWatchPublisher (real SDK against a recording endpoint)", () => {
+  it("sends PutMetricData with names, dimensions and values from Redis", async () => {
+    const endpoint = await startRecordingEndpoint(() => ({
+      status: 200,
+      headers: { "content-type": "application/x-amz-json-1.0" },
+      body: "{}",
+    }));
+    try {
+      const name = uniqueQueue("cw-real");
+      await new Queue({ redis, name }).addBulk([{ type: "a" }, { type: "a" }, { type: "b" }]);
+      const queues = new QueueRegistry(redis);
+      const client = createCloudWatchClient({
+        region: "eu-west-1",
+        endpoint: endpoint.url,
+        credentials: { accessKeyId: "test", secretAccessKey: "test" },
+      });
+      const collect = async () => (await collectQueueMetrics(redis, queues)).filter((v) => v.queue === name);
+      expect(await publisher(client, collect).tick()).toBe("published");
+
+      expect(endpoint.requests).toHaveLength(1);
+      const request = endpoint.requests[0];
+      expect(request?.headers["x-amz-target"]).toBe("GraniteServiceVersion20100801.PutMetricData");
+      expect(request?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=test\//);
+      const body = JSON.parse(request?.body ?? "{}") as {
+        Namespace: string;
+        MetricData: { MetricName: string; Dimensions: { Name: string; Value: string }[]; Value: number }[];
+      };
+      expect(body.Namespace).toBe(METRIC_NAMESPACE);
+      const byName = Object.fromEntries(body.MetricData.map((d) => [d.MetricName, d]));
+      expect(Object.keys(byName).sort()).toEqual(Object.values(METRIC_NAMES).sort());
+      expect(byName[METRIC_NAMES.backlog]).toMatchObject({
+        Value: 3,
+        Dimensions: [{ Name: METRIC_QUEUE_DIMENSION, Value: name }],
+      });
+      expect(byName[METRIC_NAMES.backlogPerWorker]?.Value).toBe(3);
+      expect(byName[METRIC_NAMES.healthyWorkers]?.Value).toBe(0);
+    } finally {
+      await endpoint.close();
+    }
+  });
+});

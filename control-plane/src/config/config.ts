@@ -1,0 +1,156 @@
+/**
+ * The control plane's configuration: read from the environment once at start,
+ * validated with valibot, and either returned whole or rejected with one line per
+ * problem (main prints them and exits 1). Nothing else reads process.env.
+ */
+import * as v from "valibot";
+import { type ApiKey, parseApiKeys } from "./api-keys.js";
+
+export interface CloudWatchConfig {
+  region: string;
+  intervalMs: number;
+  endpoint: string | undefined;
+}
+
+export interface EcsConfig {
+  region: string;
+  cluster: string;
+  service: string;
+  cacheMs: number;
+  endpoint: string | undefined;
+}
+
+export interface Config {
+  production: boolean;
+  host: string;
+  port: number;
+  redisUrl: string;
+  redisPassword: string | undefined;
+  apiKeys: ApiKey[];
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  bodyLimitBytes: number;
+  /** Deadline for a request's Redis work before it is answered 503. */
+  redisTimeoutMs: number;
+  /** How often queues' maintain() runs; 0 turns it off. */
+  maintainIntervalMs: number;
+  /** The dashboard's build, served at / when the folder exists. */
+  dashboardDir: string;
+  shutdownTimeoutMs: number;
+  cloudwatch: CloudWatchConfig | null;
+  ecs: EcsConfig | null;
+  /** Non-fatal findings to log once the logger exists. */
+  warnings: string[];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+  }
+}
+
+const int = (fallback: number, min: number, max: number) =>
+  v.optional(
+    v.pipe(
+      v.string(),
+      v.trim(),
+      v.regex(/^\d+$/, "must be a whole number"),
+      v.transform(Number),
+      v.minValue(min, `must be at least ${min}`),
+      v.maxValue(max, `must be at most ${max}`),
+    ),
+    String(fallback),
+  );
+
+const flag = v.optional(v.picklist(["", "0", "1", "false", "true"], "must be 1/true or 0/false"), "0");
+const text = v.optional(v.pipe(v.string(), v.trim()));
+
+const EnvSchema = v.object({
+  NODE_ENV: v.optional(v.string(), "development"),
+  HOST: v.optional(v.pipe(v.string(), v.nonEmpty("must not be empty")), "0.0.0.0"),
+  PORT: int(8080, 0, 65_535),
+  REDIS_URL: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(
+        /^(redis|rediss|redis-cluster):\/\/\S+$/,
+        "must be redis://, rediss:// or redis-cluster:// URL",
+      ),
+    ),
+    "redis://127.0.0.1:6379",
+  ),
+  REDIS_PASSWORD: text,
+  RQ_API_KEYS: text,
+  LOG_LEVEL: v.optional(
+    v.picklist(["fatal", "error", "warn", "info", "debug", "trace", "silent"], "must be a pino level"),
+    "info",
+  ),
+  RQ_BODY_LIMIT_BYTES: int(1024 * 1024, 1024, 64 * 1024 * 1024),
+  RQ_REDIS_TIMEOUT_MS: int(2_000, 50, 60_000),
+  RQ_MAINTAIN_INTERVAL_MS: int(1_000, 0, 3_600_000),
+  RQ_DASHBOARD_DIR: v.optional(v.string(), "dashboard/dist"),
+  RQ_SHUTDOWN_TIMEOUT_MS: int(25_000, 0, 600_000),
+  RQ_CLOUDWATCH: flag,
+  RQ_CLOUDWATCH_INTERVAL_S: int(60, 1, 3_600),
+  AWS_REGION: text,
+  AWS_DEFAULT_REGION: text,
+  RQ_AWS_ENDPOINT: v.optional(v.pipe(v.string(), v.url("must be a URL"))),
+  RQ_ECS_CLUSTER: text,
+  RQ_ECS_SERVICE: text,
+  RQ_ECS_CACHE_MS: int(15_000, 0, 3_600_000),
+});
+
+/** Reads and checks the configuration; throws ConfigError listing every problem. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = v.safeParse(EnvSchema, env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.issues.map((issue) => `${v.getDotPath(issue) ?? "environment"}: ${issue.message}`),
+    );
+  }
+  const e = parsed.output;
+  const problems: string[] = [];
+  const production = e.NODE_ENV === "production";
+  const keys = parseApiKeys(e.RQ_API_KEYS);
+  problems.push(...keys.problems);
+  if (production && keys.keys.length === 0 && keys.problems.length === 0) {
+    problems.push("RQ_API_KEYS: required when NODE_ENV=production (the API would be open to anyone)");
+  }
+  const region = e.AWS_REGION || e.AWS_DEFAULT_REGION || "";
+  const cloudwatchOn = e.RQ_CLOUDWATCH === "1" || e.RQ_CLOUDWATCH === "true";
+  if (cloudwatchOn && !region) problems.push("AWS_REGION: required when RQ_CLOUDWATCH=1");
+  const ecsOn = Boolean(e.RQ_ECS_CLUSTER || e.RQ_ECS_SERVICE);
+  if (ecsOn && !(e.RQ_ECS_CLUSTER && e.RQ_ECS_SERVICE)) {
+    problems.push("RQ_ECS_CLUSTER and RQ_ECS_SERVICE: set both or neither");
+  }
+  if (ecsOn && !region) problems.push("AWS_REGION: required when RQ_ECS_CLUSTER is set");
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    production,
+    host: e.HOST,
+    port: e.PORT,
+    redisUrl: e.REDIS_URL,
+    redisPassword: e.REDIS_PASSWORD || undefined,
+    apiKeys: keys.keys,
+    logLevel: e.LOG_LEVEL,
+    bodyLimitBytes: e.RQ_BODY_LIMIT_BYTES,
+    redisTimeoutMs: e.RQ_REDIS_TIMEOUT_MS,
+    maintainIntervalMs: e.RQ_MAINTAIN_INTERVAL_MS,
+    dashboardDir: e.RQ_DASHBOARD_DIR,
+    shutdownTimeoutMs: e.RQ_SHUTDOWN_TIMEOUT_MS,
+    cloudwatch: cloudwatchOn
+      ? { region, intervalMs: e.RQ_CLOUDWATCH_INTERVAL_S * 1000, endpoint: e.RQ_AWS_ENDPOINT }
+      : null,
+    ecs:
+      e.RQ_ECS_CLUSTER && e.RQ_ECS_SERVICE
+        ? {
+            region,
+            cluster: e.RQ_ECS_CLUSTER,
+            service: e.RQ_ECS_SERVICE,
+            cacheMs: e.RQ_ECS_CACHE_MS,
+            endpoint: e.RQ_AWS_ENDPOINT,
+          }
+        : null,
+    warnings: keys.warnings,
+  };
+}

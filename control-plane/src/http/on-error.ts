@@ -1,0 +1,68 @@
+/**
+ * The single place where errors become HTTP responses. Engine errors map by type,
+ * Redis outages to 503 with Retry-After; anything unexpected is logged with its
+ * stack and answered 500 with the request id only, never the stack or message.
+ */
+import {
+  CircuitBreakerNotFoundError,
+  IllegalTransitionError,
+  JobNotFoundError,
+  LeaseLostError,
+  RQueueError,
+  ValidationError,
+} from "@rqueue/shared";
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AppEnv } from "../app/app-env.js";
+import type { Logger } from "../logging/logger.js";
+import { isRedisUnavailable, RedisUnavailableError } from "../redis/redis-errors.js";
+import { ApiError, errorBody } from "./api-error.js";
+
+const STATUS_CODES: Record<number, string> = {
+  400: "bad_request",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  405: "method_not_allowed",
+  409: "conflict",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+  422: "validation_failed",
+  503: "service_unavailable",
+};
+
+function toApiError(error: unknown): ApiError | null {
+  if (error instanceof ApiError) return error;
+  if (error instanceof ValidationError) return new ApiError(422, error.code, error.message, error.issues);
+  if (error instanceof JobNotFoundError || error instanceof CircuitBreakerNotFoundError)
+    return new ApiError(404, error.code, error.message);
+  if (error instanceof IllegalTransitionError || error instanceof LeaseLostError) {
+    return new ApiError(409, error.code, error.message);
+  }
+  if (isRedisUnavailable(error)) {
+    const retryAfter = error instanceof RedisUnavailableError ? error.retryAfterSeconds : 1;
+    return new ApiError(503, "redis_unavailable", "Redis is unavailable; retry shortly", [], {
+      "Retry-After": String(retryAfter),
+    });
+  }
+  if (error instanceof RQueueError) return null;
+  if (error instanceof HTTPException && error.status < 500) {
+    const status = error.status as ContentfulStatusCode;
+    return new ApiError(status, STATUS_CODES[status] ?? "http_error", error.message || "request rejected");
+  }
+  return null;
+}
+
+export function handleError(error: Error, c: Context<AppEnv>, baseLog: Logger): Response {
+  const requestId = c.get("requestId") ?? "unknown";
+  const log = baseLog.child({ requestId });
+  const apiError = toApiError(error);
+  if (apiError) {
+    if (apiError.status === 503) log.warn({ err: error.message }, "redis unavailable");
+    for (const [name, value] of Object.entries(apiError.headers)) c.header(name, value);
+    return c.json(errorBody(apiError.code, apiError.message, apiError.issues), apiError.status);
+  }
+  log.error({ err: error }, "unhandled error");
+  return c.json(errorBody("internal_error", `internal error (request id ${requestId})`), 500);
+}

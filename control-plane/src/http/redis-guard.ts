@@ -1,0 +1,42 @@
+/**
+ * Puts the Redis circuit breaker in front of every Redis-backed route: refuses at
+ * once (503) while the breaker is open, gives the request's Redis work a deadline
+ * (a hung server must not hang clients), and reports the outcome to the breaker.
+ * Long polls are exempt from the deadline: they wait on purpose and set their own.
+ */
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../app/app-env.js";
+import type { RedisBreaker } from "../redis/redis-breaker.js";
+import { isRedisUnavailable, RedisUnavailableError } from "../redis/redis-errors.js";
+
+export function redisGuard(
+  breaker: RedisBreaker,
+  deadlineMs: number,
+  isLongPoll: (path: string) => boolean,
+): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    breaker.assertAvailable();
+    let timer: NodeJS.Timeout | undefined;
+    const run = next();
+    if (!isLongPoll(c.req.path)) {
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new RedisUnavailableError(`Redis did not answer within ${deadlineMs} ms`)),
+          deadlineMs,
+        );
+      });
+      try {
+        await Promise.race([run, deadline]);
+      } catch (error) {
+        breaker.recordFailure();
+        throw error;
+      } finally {
+        clearTimeout(timer);
+      }
+    } else {
+      await run;
+    }
+    if (c.error && isRedisUnavailable(c.error)) breaker.recordFailure();
+    else breaker.recordSuccess();
+  };
+}

@@ -1,0 +1,59 @@
+import { Consumer, Queue } from "@rqueue/shared";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createTestApp, type TestApp, uniqueQueue } from "../../testing/test-app.js";
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp(inject("redisUrl"));
+});
+afterAll(() => t.close());
+
+async function deadLetter(queue: string, types: string[]): Promise<void> {
+  await new Queue({ redis: t.redis, name: queue }).addBulk(types.map((type) => ({ type, maxAttempts: 1 })));
+  const consumer = new Consumer({ redis: t.redis, queue, workerId: "w" });
+  const { taken } = await consumer.settle([], types.length);
+  await consumer.settle(
+    taken.map((lease) => ({ lease, kind: "failed" as const, error: new Error("nope") })),
+    0,
+  );
+  await consumer.close();
+}
+
+const failedCount = async (queue: string) =>
+  ((await (await t.request(`/v1/jobs?queue=${queue}&state=failed`)).json()) as { items: unknown[] }).items
+    .length;
+
+describe("dead letter", () => {
+  it("retries failed jobs of one type, then of every type, answering how many", async () => {
+    const queue = uniqueQueue("dlq");
+    await deadLetter(queue, ["a", "a", "b"]);
+    const one = await t.request("/v1/dead-letter/retry", { method: "POST", json: { queue, type: "a" } });
+    expect(one.status).toBe(200);
+    expect(await one.json()).toEqual({ queue, type: "a", retried: 2 });
+    const rest = await t.request("/v1/dead-letter/retry", { method: "POST", json: { queue } });
+    expect(await rest.json()).toEqual({ queue, type: null, retried: 1 });
+    expect(await failedCount(queue)).toBe(0);
+  });
+
+  it("deletes failed jobs, answering how many", async () => {
+    const queue = uniqueQueue("dlq");
+    await deadLetter(queue, ["a", "b"]);
+    const res = await t.request(`/v1/dead-letter?queue=${queue}`, { method: "DELETE" });
+    expect(await res.json()).toEqual({ queue, type: null, deleted: 2 });
+    expect(await failedCount(queue)).toBe(0);
+  });
+
+  it("404 for an unknown queue, 422 without a queue or with unknown fields", async () => {
+    const unknown = await t.request("/v1/dead-letter/retry", {
+      method: "POST",
+      json: { queue: uniqueQueue("none") },
+    });
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe("queue_not_found");
+    expect((await t.request("/v1/dead-letter/retry", { method: "POST", json: {} })).status).toBe(422);
+    expect(
+      (await t.request("/v1/dead-letter/retry", { method: "POST", json: { queue: "x", all: true } })).status,
+    ).toBe(422);
+    expect((await t.request("/v1/dead-letter", { method: "DELETE" })).status).toBe(422);
+  });
+});

@@ -1,0 +1,99 @@
+/**
+ * POST /v1/jobs/batch: up to 1,000 jobs, which may name each other by `ref` in
+ * `dependsOn` (a workflow). Every entry, and each queue's dependency plan (unknown
+ * or duplicate refs, cycles, cross-queue parents), is checked before anything is
+ * written; 422 names each bad entry's fields by its position in the request
+ * (`jobs.3.priority`). Each queue's share is then written in one atomic engine
+ * call. Answers 201 {jobs} in request order.
+ */
+import {
+  DEFAULT_QUEUE,
+  type FieldIssue,
+  type Job,
+  type JobInput,
+  LIMITS,
+  planDependencies,
+  ValidationError,
+} from "@rqueue/shared";
+import type { Hono } from "hono";
+import type { AppEnv } from "../../app/app-env.js";
+import type { AppServices } from "../../app/services.js";
+import { unprocessable } from "../../http/api-error.js";
+import { requireRole } from "../../http/auth.js";
+import { readJsonObject } from "../../http/read-json.js";
+import { checkJobInput } from "./job-input.js";
+
+function parseBatch(body: Record<string, unknown>): JobInput[] {
+  const issues: FieldIssue[] = Object.keys(body)
+    .filter((key) => key !== "jobs")
+    .map((key) => ({ path: key, message: "is not a known field" }));
+  const entries = body.jobs;
+  if (!Array.isArray(entries)) {
+    throw unprocessable([...issues, { path: "jobs", message: "must be an array of jobs" }]);
+  }
+  if (entries.length === 0 || entries.length > LIMITS.batchJobs) {
+    throw unprocessable([{ path: "jobs", message: `must hold 1 to ${LIMITS.batchJobs} jobs` }]);
+  }
+  const inputs: JobInput[] = [];
+  entries.forEach((entry, index) => {
+    const checked = checkJobInput(entry, `jobs.${index}`);
+    if (checked.issues) issues.push(...checked.issues);
+    else inputs.push(checked.input);
+  });
+  if (issues.length > 0) throw unprocessable(issues);
+  return inputs;
+}
+
+/** The engine names a queue's share of the batch by its own positions; map them back to the request's. */
+function inRequestTerms(error: unknown, indexes: readonly number[]): unknown {
+  if (!(error instanceof ValidationError)) return error;
+  const single = indexes.length === 1;
+  return new ValidationError(
+    error.issues.map((issue) => {
+      if (single) return { ...issue, path: [`jobs.${indexes[0]}`, issue.path].filter(Boolean).join(".") };
+      const path = issue.path.replace(/^jobs\.(\d+)/, (_, k: string) => `jobs.${indexes[Number(k)]}`);
+      return { ...issue, path };
+    }),
+  );
+}
+
+export function registerSubmitBatch(router: Hono<AppEnv>, services: AppServices): void {
+  router.post("/batch", requireRole("submit"), async (c) => {
+    const inputs = parseBatch((await readJsonObject(c)) as Record<string, unknown>);
+    const byQueue = new Map<string, number[]>();
+    inputs.forEach((input, index) => {
+      const name = input.queue ?? DEFAULT_QUEUE;
+      const indexes = byQueue.get(name) ?? [];
+      indexes.push(index);
+      byQueue.set(name, indexes);
+    });
+    const groups = [...byQueue].map(([name, indexes]) => ({
+      queue: services.queues.get(name),
+      indexes,
+      inputs: indexes.map((index) => inputs[index] as JobInput),
+    }));
+    const planIssues: FieldIssue[] = [];
+    for (const group of groups) {
+      try {
+        planDependencies(group.queue.name, group.inputs, group.inputs.length === 1);
+      } catch (error) {
+        const mapped = inRequestTerms(error, group.indexes);
+        if (!(mapped instanceof ValidationError)) throw mapped;
+        planIssues.push(...mapped.issues);
+      }
+    }
+    if (planIssues.length > 0) throw unprocessable(planIssues);
+
+    const jobs: Job[] = new Array(inputs.length);
+    for (const group of groups) {
+      const added = await group.queue.addBulk(group.inputs).catch((error: unknown) => {
+        throw inRequestTerms(error, group.indexes);
+      });
+      const read = await Promise.all(added.map(({ id }) => group.queue.getJobOrThrow(id)));
+      read.forEach((job, i) => {
+        jobs[group.indexes[i] as number] = job;
+      });
+    }
+    return c.json({ jobs }, 201);
+  });
+}

@@ -1,0 +1,52 @@
+/**
+ * GET /v1/jobs/:id/wait?timeoutMs=: long poll until the job is final (completed,
+ * failed, canceled) or the timeout passes, then 200 with the job as it is. Woken by
+ * the queue's event stream (see JobEvents), never by polling Redis in a loop. A
+ * job deleted while waited on answers 404.
+ */
+import { isFinalState, parseJobId } from "@rqueue/shared";
+import type { Hono } from "hono";
+import * as v from "valibot";
+import type { AppEnv } from "../../app/app-env.js";
+import type { AppServices } from "../../app/services.js";
+import { unprocessable } from "../../http/api-error.js";
+import { requireRole } from "../../http/auth.js";
+import { toFieldIssues } from "./job-input.js";
+
+export const WAIT_MAX_MS = 60_000;
+export const WAIT_DEFAULT_MS = 30_000;
+
+const WaitQuerySchema = v.strictObject({
+  timeoutMs: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d+$/, "must be a whole number of milliseconds"),
+      v.transform(Number),
+      v.maxValue(WAIT_MAX_MS, `must be at most ${WAIT_MAX_MS}`),
+    ),
+    String(WAIT_DEFAULT_MS),
+  ),
+});
+
+export function registerWaitJob(router: Hono<AppEnv>, services: AppServices): void {
+  router.get("/:id/wait", requireRole("read"), async (c) => {
+    const parsedQuery = v.safeParse(WaitQuerySchema, c.req.query());
+    if (!parsedQuery.success) throw unprocessable(toFieldIssues(parsedQuery.issues));
+    const id = c.req.param("id");
+    const { queue: name, seq } = parseJobId(id);
+    const queue = services.queues.get(name);
+    const deadline = Date.now() + parsedQuery.output.timeoutMs;
+    const watch = await services.events.watch(name, seq);
+    try {
+      for (;;) {
+        const job = await queue.getJobOrThrow(id);
+        const remaining = deadline - Date.now();
+        if (isFinalState(job.state) || remaining <= 0) return c.json(job);
+        const result = await watch.next(remaining);
+        if (result !== "changed") return c.json(await queue.getJobOrThrow(id));
+      }
+    } finally {
+      watch.close();
+    }
+  });
+}

@@ -1,0 +1,56 @@
+/**
+ * Arithmetic on the engine's latency histograms (bucket upper bound in ms → count):
+ * merging queues, percentiles, and the fixed power-of-two buckets Prometheus gets.
+ */
+export interface Percentiles {
+  count: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+}
+
+export function mergeHistograms(histograms: readonly Map<number, number>[]): Map<number, number> {
+  const merged = new Map<number, number>();
+  for (const histogram of histograms) {
+    for (const [bound, count] of histogram) merged.set(bound, (merged.get(bound) ?? 0) + count);
+  }
+  return merged;
+}
+
+export function addInto(target: Map<number, number>, source: Map<number, number>): void {
+  for (const [bound, count] of source) target.set(bound, (target.get(bound) ?? 0) + count);
+}
+
+/** Upper-bound percentiles: the smallest bucket bound below which p of the samples fall. */
+export function percentiles(histogram: Map<number, number>): Percentiles {
+  const buckets = [...histogram.entries()].sort((a, b) => a[0] - b[0]);
+  const count = buckets.reduce((sum, [, n]) => sum + n, 0);
+  const at = (p: number) => {
+    if (count === 0) return null;
+    const rank = Math.ceil(p * count);
+    let seen = 0;
+    for (const [bound, n] of buckets) {
+      seen += n;
+      if (seen >= rank) return Math.round(bound * 10) / 10;
+    }
+    return null;
+  };
+  return { count, p50: at(0.5), p95: at(0.95), p99: at(0.99) };
+}
+
+/** Prometheus `le` bounds in seconds: 2^k - 1 ms for k = 0..28 (up to ~3 days), which engine buckets align with. */
+export const PROMETHEUS_BOUNDS_MS = Array.from({ length: 29 }, (_, k) => 2 ** k - 1);
+
+/** Cumulative counts at each Prometheus bound, plus the total for +Inf. */
+export function cumulativeBuckets(histogram: Map<number, number>): { counts: number[]; total: number } {
+  const counts = PROMETHEUS_BOUNDS_MS.map(() => 0);
+  let total = 0;
+  for (const [bound, n] of histogram) {
+    total += n;
+    PROMETHEUS_BOUNDS_MS.forEach((le, i) => {
+      // Engine bounds are 2^(b/4) - 1; compare with a tolerance for float rounding.
+      if (bound <= le + 1e-9) counts[i] = (counts[i] ?? 0) + n;
+    });
+  }
+  return { counts, total };
+}

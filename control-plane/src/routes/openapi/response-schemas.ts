@@ -1,0 +1,72 @@
+/**
+ * Valibot schemas of the API's responses, for the OpenAPI document only (the
+ * engine's `Job` is a TypeScript interface). A compile-time check keeps the Job
+ * schema's fields identical to the engine's `Job`.
+ */
+import { type Job, JobStateSchema } from "@rqueue/shared";
+import * as v from "valibot";
+
+const json = v.pipe(v.unknown(), v.description("any JSON value"));
+const isoTime = v.pipe(v.string(), v.isoTimestamp());
+const nullable = <T extends v.GenericSchema>(schema: T) => v.nullable(schema);
+
+const AttemptErrorSchema = v.object({
+  attempt: v.number(),
+  message: v.string(),
+  stack: v.optional(v.string()),
+  workerId: v.optional(v.string()),
+  reason: v.optional(v.string()),
+  at: isoTime,
+});
+
+export const JobSchema = v.object({
+  id: v.pipe(v.string(), v.description("<queue>:<sequence number>")),
+  queue: v.string(),
+  type: v.string(),
+  state: JobStateSchema,
+  priority: v.number(),
+  payload: json,
+  progress: nullable(v.object({ percent: v.number(), detail: v.optional(json) })),
+  result: json,
+  attempts: v.number(),
+  maxAttempts: v.number(),
+  backoff: nullable(
+    v.object({
+      strategy: v.picklist(["exponential", "fixed"]),
+      delayMs: v.number(),
+      maxDelayMs: v.optional(v.number()),
+      jitter: v.optional(v.boolean()),
+    }),
+  ),
+  timeoutMs: nullable(v.number()),
+  idempotencyKey: nullable(v.string()),
+  lastError: nullable(AttemptErrorSchema),
+  errors: v.array(AttemptErrorSchema),
+  failureReason: nullable(v.string()),
+  createdAt: isoTime,
+  startedAt: nullable(isoTime),
+  finishedAt: nullable(isoTime),
+  runAt: nullable(isoTime),
+  workerId: nullable(v.string()),
+  dependsOn: v.array(v.string()),
+  onParentFailure: v.picklist(["fail", "ignore"]),
+  failedParent: nullable(v.string()),
+  dependents: v.pipe(v.array(v.string()), v.description("the first 1,000 dependents by id")),
+  dependentsCount: v.number(),
+});
+
+type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never]
+  ? true
+  : false;
+// Fails to compile when the engine's Job gains or loses a field the document does not describe.
+export const JOB_SCHEMA_MATCHES_ENGINE: SameKeys<v.InferOutput<typeof JobSchema>, Job> = true;
+
+export const JobPageSchema = v.object({ items: v.array(JobSchema), nextCursor: nullable(v.string()) });
+
+export const ErrorSchema = v.object({
+  error: v.object({
+    code: v.string(),
+    message: v.string(),
+    issues: v.array(v.object({ path: v.string(), message: v.string() })),
+  }),
+});

@@ -1,0 +1,66 @@
+/**
+ * Test support: an app wired to a real Redis (no server; requests go through
+ * `app.request()`), unique queue names, and JSON request helpers.
+ */
+import { randomUUID } from "node:crypto";
+import { createRedis, type RedisClient } from "@rqueue/shared";
+import type { Hono } from "hono";
+import type { AppEnv } from "../app/app-env.js";
+import { createApp } from "../app/create-app.js";
+import { type AppServices, createServices } from "../app/services.js";
+import { loadConfig } from "../config/config.js";
+import { createLogger } from "../logging/logger.js";
+
+export interface TestApp {
+  app: Hono<AppEnv>;
+  services: AppServices;
+  redis: RedisClient;
+  request(path: string, init?: RequestInit & { json?: unknown; key?: string }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export const uniqueQueue = (prefix = "q") => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+export async function waitUntilReady(redis: RedisClient, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (redis.status !== "ready") {
+    if (Date.now() > deadline) throw new Error(`Redis not ready after ${timeoutMs} ms (${redis.status})`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+export async function createTestApp(redisUrl: string, env: Record<string, string> = {}): Promise<TestApp> {
+  const config = loadConfig({
+    REDIS_URL: redisUrl,
+    LOG_LEVEL: "silent",
+    RQ_DASHBOARD_DIR: "/nonexistent-dashboard",
+    ...env,
+  });
+  const redis = createRedis(redisUrl, { failFast: true });
+  redis.on("error", () => {});
+  await waitUntilReady(redis);
+  const services = createServices(config, redis, createLogger("silent"));
+  const app = createApp(services);
+  return {
+    app,
+    services,
+    redis,
+    request(path, init = {}) {
+      const { json, key, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (json !== undefined) headers.set("content-type", "application/json");
+      if (key) headers.set("authorization", `Bearer ${key}`);
+      return Promise.resolve(
+        app.request(path, {
+          ...rest,
+          headers,
+          ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
+        }),
+      );
+    },
+    async close() {
+      services.events.close();
+      redis.disconnect();
+    },
+  };
+}

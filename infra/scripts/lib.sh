@@ -89,6 +89,6 @@ require_stack_config() {
   if ((${#missing[@]} > 0)); then
     die "stack '$STACK' is missing secret settings: ${missing[*]}. Set them (stored encrypted):
   pulumi config set --secret rqueue:redisPassword \"\$(openssl rand -hex 32)\" --stack $STACK --cwd infra
-  pulumi config set --secret rqueue:apiKeys \"\$(openssl rand -hex 24)\" --stack $STACK --cwd infra"
+  pulumi config set --secret rqueue:apiKeys \"ops:\$(openssl rand -hex 24):admin\" --stack $STACK --cwd infra"
   fi
 }

@@ -46,6 +46,7 @@ export async function startControlPlane(config: Config, log: Logger): Promise<Ru
     failFast: true,
     password: config.redisPassword,
     connectionName: "rq-control-plane",
+    commandTimeoutMs: config.redisTimeoutMs,
   });
   let redisDown = false;
   redis.on("error", (error: Error) => {

@@ -136,8 +136,9 @@ export class Queue {
     return (await this.context.redis.hexists(this.context.keys.meta, "paused")) === 1;
   }
 
-  stats(windowMinutes?: number): Promise<QueueStats> {
-    return readStats(this.context, windowMinutes);
+  /** Statistics over the `windowMinutes` minutes that end at `nowMs` (default: now). */
+  stats(windowMinutes?: number, nowMs?: number): Promise<QueueStats> {
+    return readStats(this.context, windowMinutes, nowMs);
   }
 
   /**

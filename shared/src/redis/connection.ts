@@ -24,6 +24,12 @@ export interface ConnectionOptions {
   failFast?: boolean;
   connectionName?: string;
   /**
+   * Fails a command that gets no answer within this long (a hung or overloaded
+   * Redis), instead of waiting as long as the socket lives. Never for blocking
+   * connections, whose commands wait on purpose.
+   */
+  commandTimeoutMs?: number;
+  /**
    * Connection-level errors (refused, reset) while ioredis reconnects on its own.
    * Commands that fail still reject; this only observes the socket.
    */
@@ -43,6 +49,7 @@ function baseOptions(options: ConnectionOptions): RedisOptions {
     lazyConnect: false,
     ...(options.password ? { password: options.password } : {}),
     ...(options.connectionName ? { connectionName: options.connectionName } : {}),
+    ...(options.commandTimeoutMs && !options.blocking ? { commandTimeout: options.commandTimeoutMs } : {}),
   };
 }
 

@@ -7,7 +7,7 @@
  * completed since the previous one. They start at zero when the process starts
  * (Prometheus treats that as a counter reset), and lag by up to a minute.
  */
-import { listWorkers, type Queue, readStats } from "@rqueue/shared";
+import { listWorkers, type Queue } from "@rqueue/shared";
 import type { AppServices } from "../../app/services.js";
 import { addInto, cumulativeBuckets, PROMETHEUS_BOUNDS_MS } from "./histograms.js";
 
@@ -33,9 +33,7 @@ export class LatencyAccumulator {
     }
     const first = Math.max(entry.nextMinute, currentMinute - MAX_CATCH_UP_MINUTES);
     const minutes = Array.from({ length: Math.max(0, currentMinute - first) }, (_, i) => first + i);
-    const stats = await Promise.all(
-      minutes.map((minute) => readStats(queue.context, 1, minute * MINUTE + MINUTE - 1)),
-    );
+    const stats = await Promise.all(minutes.map((minute) => queue.stats(1, minute * MINUTE + MINUTE - 1)));
     for (const minuteStats of stats) {
       addInto(entry.wait, minuteStats.histograms.wait);
       addInto(entry.run, minuteStats.histograms.run);

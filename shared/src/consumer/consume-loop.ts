@@ -137,42 +137,71 @@ export class ConsumeLoop {
     return released;
   }
 
+  /**
+   * Up to two settle calls are in flight at once, so Redis runs one batch's script
+   * while this process runs the jobs of the other: throughput is bounded by the
+   * slower of the two rather than by their sum.
+   */
+  private get halfPool(): number {
+    return Math.ceil(this.options.concurrency / 2);
+  }
+
   private async run(): Promise<void> {
     let idle = false;
     let failures = 0;
+    let retryAt = 0;
     let nextDueAt: number | null = null;
+    let inFlight = 0;
+    let reserved = 0;
+    const settle = async (batch: Outcome[], take: number, typeLimits: Record<string, number> | undefined) => {
+      try {
+        const result = await this.options.consumer.settle(batch, take, typeLimits);
+        failures = 0;
+        for (const job of result.taken) this.launch(job);
+        if (take > 0) {
+          idle = result.taken.length < take;
+          nextDueAt = result.nextDueAt;
+        }
+      } catch (error) {
+        this.outcomes = batch.concat(this.outcomes);
+        this.options.onError(error, "settle");
+        failures++;
+        retryAt = Date.now() + Math.min(100 * 2 ** failures, 2_000);
+      } finally {
+        inFlight--;
+        reserved -= take;
+        this.wake();
+      }
+    };
     // While stopping, the loop still reports the outcomes of jobs that finish during the drain.
-    while (!this.stopping || this.active.size > 0 || this.outcomes.length > 0) {
-      const want = this.stopping ? 0 : this.options.concurrency - this.active.size;
-      if (this.outcomes.length > 0 || (want > 0 && !idle)) {
+    while (!this.stopping || this.active.size > 0 || this.outcomes.length > 0 || inFlight > 0) {
+      if (this.stopping && failures > 3 && inFlight === 0) return;
+      const free = this.stopping ? 0 : this.options.concurrency - this.active.size - reserved;
+      // Reporting outcomes also fills free slots; an idle queue is not asked for work alone.
+      // Half the pool per call keeps two batches alternating between Redis and this process.
+      const take = idle && this.outcomes.length === 0 ? 0 : Math.max(Math.min(free, this.halfPool), 0);
+      const ready = Date.now() >= retryAt;
+      if (ready && inFlight < 2 && (this.outcomes.length > 0 || take > 0)) {
         const batch = this.outcomes;
         this.outcomes = [];
-        try {
-          const result = await this.options.consumer.settle(batch, want, this.freeTypeSlots());
-          failures = 0;
-          for (const job of result.taken) this.launch(job);
-          idle = result.taken.length < want;
-          nextDueAt = result.nextDueAt;
-        } catch (error) {
-          this.outcomes = batch.concat(this.outcomes);
-          this.options.onError(error, "settle");
-          failures++;
-          if (this.stopping && failures > 3) return;
-          await sleep(Math.min(100 * 2 ** failures, 2_000));
-        }
+        inFlight++;
+        reserved += take;
+        void settle(batch, take, this.freeTypeSlots(inFlight > 1));
         continue;
       }
       const changed = new Promise<void>((resolve) => {
         this.notify = resolve;
       });
-      if (want > 0) {
+      if (!ready) {
+        await Promise.race([sleep(retryAt - Date.now()), changed]);
+      } else if (idle && free > 0 && inFlight === 0) {
         const untilDue = nextDueAt === null ? Number.POSITIVE_INFINITY : nextDueAt - Date.now();
         const wait = this.waitForWork(Math.max(1, Math.min(this.options.maxBlockMs, untilDue)));
         await Promise.race([wait, changed]);
+        idle = this.blockingWait !== undefined;
       } else {
         await changed;
       }
-      idle = this.blockingWait !== undefined;
     }
   }
 
@@ -196,9 +225,14 @@ export class ConsumeLoop {
   }
 
   /** Free slots per capped job type, so a take never exceeds a type's concurrency. */
-  private freeTypeSlots(): Record<string, number> | undefined {
+  /**
+   * Per-type free slots for a take. While another take is in flight its jobs are
+   * not known yet, so capped types get no slot at all rather than risk the cap.
+   */
+  private freeTypeSlots(anotherInFlight: boolean): Record<string, number> | undefined {
     const caps = this.options.typeConcurrency;
     if (!caps) return undefined;
+    if (anotherInFlight) return Object.fromEntries(Object.keys(caps).map((type) => [type, 0]));
     const free: Record<string, number> = { ...caps };
     for (const { job } of this.active.values()) {
       const slots = free[job.type];

@@ -32,7 +32,8 @@ export interface QueueStats {
 /** Bucket b holds durations up to 2^(b/4) - 1 ms (see stats.lua). */
 export const bucketUpperBoundMs = (bucket: number) => 2 ** (bucket / 4) - 1;
 
-function summarize(histogram: Map<number, number>): LatencySummary {
+/** Upper-bound percentiles of a histogram (bucket upper bound in ms → count), e.g. merged across queues. */
+export function summarizeLatency(histogram: Map<number, number>): LatencySummary {
   const buckets = [...histogram.entries()].sort((a, b) => a[0] - b[0]);
   const count = buckets.reduce((sum, [, n]) => sum + n, 0);
   const percentile = (p: number) => {
@@ -98,8 +99,8 @@ export async function readStats(
       canceled: counter("canceled"),
     },
     throughput: [...perSecond.values()],
-    waitMs: summarize(wait),
-    runMs: summarize(run),
+    waitMs: summarizeLatency(wait),
+    runMs: summarizeLatency(run),
     histograms: { wait, run },
   };
 }

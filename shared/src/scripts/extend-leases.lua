@@ -12,22 +12,16 @@
 ]]
 --!include includes/keys.lua
 --!include includes/now.lua
+--!include includes/lease.lua
 
 local deadline = NOW + tonumber(ARGV[4])
 local result = {}
 for i = 5, #ARGV, 2 do
   local seq, token = ARGV[i], ARGV[i + 1]
   local job = redis.call('HMGET', job_key(seq), 's', 'tk', 't')
-  if not job[1] then
-    result[#result + 1] = -1
-    result[#result + 1] = ''
-  elseif job[1] ~= 'processing' or job[2] ~= token then
-    result[#result + 1] = -2
-    result[#result + 1] = job[1]
-  else
-    redis.call('ZADD', index_key('processing', job[3]), 'XX', deadline, seq)
-    result[#result + 1] = 1
-    result[#result + 1] = 'processing'
-  end
+  local code = lease_code(job[1], job[2], token)
+  if code == 1 then redis.call('ZADD', index_key('processing', job[3]), 'XX', deadline, seq) end
+  result[#result + 1] = code
+  result[#result + 1] = job[1] or ''
 end
 return result

@@ -19,18 +19,17 @@
 --!include includes/events.lua
 --!include includes/stats.lua
 --!include includes/transitions.lua
+--!include includes/lease.lua
 
 local result = {}
 for i = 4, #ARGV, 2 do
   local seq, token = ARGV[i], ARGV[i + 1]
   local jk = job_key(seq)
   local job = redis.call('HMGET', jk, 's', 'tk', 't', 'a', 'p')
-  if not job[1] then
-    result[#result + 1] = -1
-    result[#result + 1] = ''
-  elseif job[1] ~= 'processing' or job[2] ~= token then
-    result[#result + 1] = -2
-    result[#result + 1] = job[1]
+  local code = lease_code(job[1], job[2], token)
+  if code ~= 1 then
+    result[#result + 1] = code
+    result[#result + 1] = job[1] or ''
   else
     defer_remove(index_key('processing', job[3]), seq)
     redis.call('HSET', jk, 's', 'pending', 'a', math.max((tonumber(job[4]) or 1) - 1, 0), 'pa', NOW)

@@ -28,6 +28,7 @@
   Outcomes count in their type's circuit breaker (includes/circuit-breaker.lua).
 ]]
 --!include includes/keys.lua
+--!include includes/lease.lua
 --!include includes/settings.lua
 --!include includes/now.lua
 --!include includes/scores.lua
@@ -51,14 +52,11 @@ for i = 0, count - 1 do
   local base = 9 + i * 4
   local seq, token, kind, data = ARGV[base], ARGV[base + 1], ARGV[base + 2], ARGV[base + 3]
   local jk = job_key(seq)
-  local job = redis.call('HMGET', jk, 's', 'tk', 't', 'st')
-  if not job[1] then
-    outcomes[#outcomes + 1] = -1
-    outcomes[#outcomes + 1] = ''
-  elseif job[1] ~= 'processing' or job[2] ~= token then
-    -- Fencing: a stale holder (lease expired and re-leased, or canceled) changes nothing.
-    outcomes[#outcomes + 1] = -2
-    outcomes[#outcomes + 1] = job[1]
+  local job = redis.call('HMGET', jk, 's', 'tk', 't', 'st', 'hb')
+  local code = lease_code(job[1], job[2], token)
+  if code ~= 1 then
+    outcomes[#outcomes + 1] = code
+    outcomes[#outcomes + 1] = job[1] or ''
   else
     local jtype = job[3]
     cb_record(jtype, kind ~= 'c')
@@ -71,7 +69,7 @@ for i = 0, count - 1 do
       else
         redis.call('HSET', jk, 's', 'completed', 'f', NOW)
       end
-      enter_final(seq, jtype, 'completed', NOW)
+      enter_final(seq, jtype, 'completed', NOW, job[5])
       stat_count('completed', 1)
       stat_throughput('c', NOW)
       queue_event('completed', seq)

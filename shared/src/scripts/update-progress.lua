@@ -15,12 +15,13 @@
 --!include includes/keys.lua
 --!include includes/settings.lua
 --!include includes/events.lua
+--!include includes/lease.lua
 
 local seq, token, percent, detail = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local jk = job_key(seq)
 local job = redis.call('HMGET', jk, 's', 'tk')
-if not job[1] then return { -1, '' } end
-if job[1] ~= 'processing' or job[2] ~= token then return { -2, job[1] } end
+local code = lease_code(job[1], job[2], token)
+if code ~= 1 then return { code, job[1] or '' } end
 if detail ~= '' then
   redis.call('HSET', jk, 'pg', percent, 'pd', detail)
   emit('progress', seq, 'progress', percent, 'detail', detail)

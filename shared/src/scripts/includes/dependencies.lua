@@ -5,7 +5,8 @@
              op  'i' when the job runs even if a parent fails (onParentFailure ignore)
              fp  the parent whose failure failed this job
              hb  (on a parent) how many of its children are blocked: while > 0 the
-                 parent is never deleted or trimmed, so no child is stranded
+                 parent is in the `protected` set and is never deleted or trimmed,
+                 so no child is stranded
   children:<seq>  set of the job's dependents (kept while the job exists)
   waiting:<seq>   set of dependents still blocked on the job's outcome
   resolving       list of "<seq>:<c|f>": finished parents whose waiting set is
@@ -26,7 +27,10 @@ end
 -- Counts a child in (+1) or out (-1) of its parents' blocked children.
 local function count_blocked_child(parents_list, delta)
   for _, parent in ipairs(split_seqs(parents_list)) do
-    if redis.call('EXISTS', job_key(parent)) == 1 then redis.call('HINCRBY', job_key(parent), 'hb', delta) end
+    if redis.call('EXISTS', job_key(parent)) == 1 then
+      local blocked = redis.call('HINCRBY', job_key(parent), 'hb', delta)
+      if blocked <= 0 then redis.call('SREM', PROTECTED_KEY, parent) end
+    end
   end
 end
 
@@ -49,7 +53,10 @@ local function flush_links()
   for parent, links in pairs(LINKS) do
     if #links.children > 0 then call_in_slices('SADD', children_key(parent), links.children) end
     if #links.waiting > 0 then call_in_slices('SADD', waiting_key(parent), links.waiting) end
-    if links.blocked ~= 0 then redis.call('HINCRBY', job_key(parent), 'hb', links.blocked) end
+    if links.blocked ~= 0 then
+      redis.call('HINCRBY', job_key(parent), 'hb', links.blocked)
+      redis.call('SADD', PROTECTED_KEY, parent)
+    end
   end
   LINKS = {}
 end

@@ -96,21 +96,27 @@ local function delete_jobs(seqs)
     keys[#keys + 1] = job_key(seq)
     keys[#keys + 1] = log_key(seq)
     keys[#keys + 1] = children_key(seq)
+    keys[#keys + 1] = waiting_key(seq)
   end
-  for i = 1, #keys, 3000 do redis.call('DEL', unpack(keys, i, math.min(i + 2999, #keys))) end
+  for i = 1, #keys, 4000 do redis.call('DEL', unpack(keys, i, math.min(i + 3999, #keys))) end
 end
 
--- A parent with blocked children (field hb > 0) is kept: they will need its outcome
--- and result.
+-- A parent with blocked children (field hb > 0, and a member of this set) is kept:
+-- they will need its outcome and result.
+local PROTECTED_KEY = P .. 'protected'
 local function has_blocked_children(seq)
-  return (tonumber(redis.call('HGET', job_key(seq), 'hb')) or 0) > 0
+  return redis.call('SISMEMBER', PROTECTED_KEY, seq) == 1
 end
 
 -- Deletes final jobs from an index, except parents that blocked jobs still wait on.
 local function trim_jobs(key, seqs)
-  local deletable = {}
-  for _, seq in ipairs(seqs) do
-    if not has_blocked_children(seq) then deletable[#deletable + 1] = seq end
+  local deletable = seqs
+  -- Most queues protect nobody: one SCARD spares a lookup per job.
+  if redis.call('SCARD', PROTECTED_KEY) > 0 then
+    deletable = {}
+    for _, seq in ipairs(seqs) do
+      if not has_blocked_children(seq) then deletable[#deletable + 1] = seq end
+    end
   end
   if #deletable > 0 then
     call_in_slices('ZREM', key, deletable)
@@ -123,9 +129,13 @@ local RESOLVING_KEY = P .. 'resolving'
 
 -- Moves a job (already removed from its previous index) into a final state index.
 -- Jobs blocked on it are resolved later, in bounded chunks (see dependencies.lua).
-local function enter_final(seq, jtype, state, now)
-  defer_add(index_key(state, jtype), time_score(now, seq), seq)
-  trim_candidates[state .. ':' .. jtype] = { state, jtype }
+-- `blocked_children` is the job's `hb` field when the caller read it (a parent
+-- without blocked children has nobody to resolve, which spares a lookup).
+local function enter_final(seq, jtype, state, now, blocked_children)
+  local key = index_key(state, jtype)
+  defer_add(key, time_score(now, seq), seq)
+  if not trim_candidates[key] then trim_candidates[key] = { state, jtype } end
+  if blocked_children == false then return end
   if redis.call('EXISTS', waiting_key(seq)) == 1 then
     redis.call('RPUSH', RESOLVING_KEY, seq .. ':' .. (state == 'completed' and 'c' or 'f'))
   end

@@ -28,15 +28,20 @@ local function count_pending(jtype, delta)
 end
 
 -- Deferred like every index write; flush_pending writes each shard once.
+local last_shard, last_type, last_key = nil, nil, nil
 local function pending_add(seq, jtype, score)
   local shard = shard_of(score)
-  local key = shard_key(jtype, shard)
+  -- Consecutive jobs mostly share a shard: reuse its key rather than build it again.
+  if shard ~= last_shard or jtype ~= last_type then
+    last_shard, last_type, last_key = shard, jtype, shard_key(jtype, shard)
+  end
+  local key = last_key
   local entry = PENDING_ADDS[key]
   if not entry then
     entry = { jtype = jtype, shard = shard, args = {} }
     PENDING_ADDS[key] = entry
   end
-  entry.args[#entry.args + 1] = fmt(score)
+  entry.args[#entry.args + 1] = score
   entry.args[#entry.args + 1] = seq
   count_pending(jtype, 1)
 end

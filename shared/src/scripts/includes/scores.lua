@@ -10,6 +10,8 @@
 ]]
 local BAND = 4398046511104 -- 2^42
 
+-- For strings (cursors, range bounds). Scores handed to redis.call as numbers are
+-- converted with 17 significant digits by Redis itself, which is exact.
 local function fmt(score) return string.format('%.17g', score) end
 
 -- A number: exact as a double (< 2^46); formatted when written.
@@ -18,5 +20,5 @@ local function pending_score(priority, order)
 end
 
 local function time_score(ms, seq)
-  return fmt(ms + (tonumber(seq) % 4096) / 4096)
+  return ms + (tonumber(seq) % 4096) / 4096
 end

@@ -12,7 +12,7 @@ export * from "./job.js";
 export * from "./job-id.js";
 export * from "./keys.js";
 export * from "./metrics.js";
-export type { AddedJob } from "./queue/add-jobs.js";
+export type { AddedJob, SubmittedJob } from "./queue/add-jobs.js";
 export * from "./queue/job-logs.js";
 export * from "./queue/list-jobs.js";
 export * from "./queue/maintain-queue.js";

@@ -150,3 +150,21 @@ describe.each(targets)("adding jobs (%s)", (_name, url) => {
     await expect(queue.getJob("not-an-id")).rejects.toBeInstanceOf(ValidationError);
   });
 });
+
+describe.each(targets)("submitting jobs (%s)", (_name, url) => {
+  const redis = useRedis(url);
+
+  it("returns the stored jobs from the add itself, with in-batch dependents and replays", async () => {
+    const queue = new Queue({ redis: redis(), name: uniqueQueue("submit") });
+    const [parent, child] = await queue.submitBulk([
+      { type: "a", ref: "a", payload: { n: 1 } },
+      { type: "b", dependsOn: ["a"], idempotencyKey: "k" },
+    ]);
+    expect(parent?.created).toBe(true);
+    expect(parent?.job).toEqual(await queue.getJob(parent?.job.id ?? ""));
+    expect(parent?.job.dependents).toEqual([child?.job.id]);
+    expect(child?.job).toMatchObject({ state: "blocked", dependsOn: [parent?.job.id] });
+    const replay = await queue.submit({ type: "b", idempotencyKey: "k" });
+    expect(replay).toEqual({ created: false, job: await queue.getJob(child?.job.id ?? "") });
+  });
+});

@@ -4,13 +4,15 @@
  * one script call.
  */
 import * as v from "valibot";
-import { errorFromScriptCode, SCRIPT_CODES, ValidationError } from "../errors.js";
+import { errorFromScriptCode, JobNotFoundError, SCRIPT_CODES, ValidationError } from "../errors.js";
+import { decodeJob, type Job, pairsToRecord } from "../job.js";
 import { formatJobId } from "../job-id.js";
 import { createJobInputSchema, type JobInput, PRIORITY } from "../schemas/job-input.js";
 import { LIMITS } from "../schemas/limits.js";
 import { encodeBackoff } from "../settings.js";
 import { planDependencies } from "./plan-dependencies.js";
 import type { QueueContext } from "./queue-context.js";
+import { readJob } from "./read-job.js";
 
 export interface AddedJob {
   id: string;
@@ -71,19 +73,20 @@ function encodeJob(ctx: QueueContext, job: ParsedJob, parents: string[]): (strin
  * Adds jobs atomically: all or none. Jobs may depend on existing jobs of this queue
  * (by id) and on each other (by `ref`); they are written parents first.
  */
-export async function addJobs(ctx: QueueContext, inputs: readonly JobInput[]): Promise<AddedJob[]> {
-  if (inputs.length === 0) return [];
+type Reply = (string | number | string[])[] | number;
+
+async function runAddJobs(ctx: QueueContext, inputs: readonly JobInput[], returnJobs: boolean) {
   if (inputs.length > LIMITS.batchJobs) {
     throw new ValidationError([{ path: "jobs", message: `at most ${LIMITS.batchJobs} jobs per batch` }]);
   }
   const single = inputs.length === 1;
   const jobs = inputs.map((input, index) => parseJob(ctx, input, single ? "" : `jobs.${index}`));
   const plan = planDependencies(ctx.name, jobs, single);
-  const args: (string | number)[] = [ctx.settings.idempotencyWindowMs, jobs.length];
+  const args: (string | number)[] = [ctx.settings.idempotencyWindowMs, returnJobs ? "1" : "", jobs.length];
   for (const index of plan.order)
     args.push(...encodeJob(ctx, jobs[index] as ParsedJob, plan.parents[index] ?? []));
 
-  const reply = (await ctx.run("add-jobs", args)) as (string | number)[] | number;
+  const reply = (await ctx.run("add-jobs", args)) as Reply;
   if (typeof reply === "number") throw errorFromScriptCode(reply, "", undefined, "add");
   if (reply[0] === SCRIPT_CODES.unknownParent) {
     throw errorFromScriptCode(
@@ -93,9 +96,62 @@ export async function addJobs(ctx: QueueContext, inputs: readonly JobInput[]): P
       "add",
     );
   }
-  const added: AddedJob[] = new Array(jobs.length);
-  plan.order.forEach((index, at) => {
-    added[index] = { id: formatJobId(ctx.name, String(reply[at * 2])), created: reply[at * 2 + 1] === 1 };
+  return { reply, plan, order: plan.order, width: returnJobs ? 3 : 2 };
+}
+
+/**
+ * Adds jobs atomically: all or none. Jobs may depend on existing jobs of this queue
+ * (by id) and on each other (by `ref`); they are written parents first.
+ */
+export async function addJobs(ctx: QueueContext, inputs: readonly JobInput[]): Promise<AddedJob[]> {
+  if (inputs.length === 0) return [];
+  const { reply, order, width } = await runAddJobs(ctx, inputs, false);
+  const added: AddedJob[] = new Array(inputs.length);
+  order.forEach((index, at) => {
+    added[index] = {
+      id: formatJobId(ctx.name, String(reply[at * width])),
+      created: reply[at * width + 1] === 1,
+    };
   });
   return added;
+}
+
+export interface SubmittedJob {
+  job: Job;
+  /** False when an idempotency key matched a job added earlier; `job` is that job. */
+  created: boolean;
+}
+
+/** Like `addJobs`, and returns the stored jobs from the same round trip. */
+export async function submitJobs(ctx: QueueContext, inputs: readonly JobInput[]): Promise<SubmittedJob[]> {
+  if (inputs.length === 0) return [];
+  const { reply, plan, order, width } = await runAddJobs(ctx, inputs, true);
+  const seqAt = (at: number) => String(reply[at * width]);
+  // A job created just now can only have dependents within this batch.
+  const dependentsAt = new Map<number, string[]>();
+  order.forEach((index, at) => {
+    for (const parent of plan.parents[index] ?? []) {
+      if (!parent.startsWith("@")) continue;
+      const parentAt = Number(parent.slice(1));
+      dependentsAt.set(parentAt, [...(dependentsAt.get(parentAt) ?? []), seqAt(at)]);
+    }
+  });
+  const submitted: SubmittedJob[] = new Array(inputs.length);
+  await Promise.all(
+    order.map(async (index, at) => {
+      const seq = seqAt(at);
+      const created = reply[at * width + 1] === 1;
+      const dependents = dependentsAt.get(at) ?? [];
+      // A replayed job may have gained dependents since: read it whole.
+      const job = created
+        ? decodeJob(ctx.name, seq, pairsToRecord(reply[at * width + 2] as string[]), {
+            seqs: dependents,
+            count: dependents.length,
+          })
+        : await readJob(ctx, seq);
+      if (!job) throw new JobNotFoundError(formatJobId(ctx.name, seq));
+      submitted[index] = { job, created };
+    }),
+  );
+  return submitted;
 }

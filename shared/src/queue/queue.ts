@@ -12,7 +12,7 @@ import type { RedisClient } from "../redis/connection.js";
 import { DEFAULT_QUEUE, type JobInput, QUEUE_NAME_PATTERN } from "../schemas/job-input.js";
 import type { JobState } from "../schemas/job-state.js";
 import { type QueueSettingsInput, resolveSettings } from "../settings.js";
-import { type AddedJob, addJobs } from "./add-jobs.js";
+import { type AddedJob, addJobs, type SubmittedJob, submitJobs } from "./add-jobs.js";
 import { cancelJob, removeJob, retryJob, runChunked } from "./job-actions.js";
 import { countJobs, type JobCounts, type JobPage, type ListJobsOptions, listJobs } from "./list-jobs.js";
 import { type MaintenanceResult, maintainQueue } from "./maintain-queue.js";
@@ -56,6 +56,18 @@ export class Queue {
   async addBulk(inputs: readonly JobInput[]): Promise<AddedJob[]> {
     await this.register();
     return addJobs(this.context, inputs);
+  }
+
+  /** Adds one job and returns it as stored, in one round trip (what an API answers with). */
+  async submit(input: JobInput): Promise<SubmittedJob> {
+    const [submitted] = await this.submitBulk([input]);
+    return submitted as SubmittedJob;
+  }
+
+  /** Adds up to 1,000 jobs atomically and returns them as stored, in one round trip. */
+  async submitBulk(inputs: readonly JobInput[]): Promise<SubmittedJob[]> {
+    await this.register();
+    return submitJobs(this.context, inputs);
   }
 
   /** The job, or null when no such job exists (or it was trimmed by retention). */

@@ -6,8 +6,9 @@
   ARGV[2]     settings (see includes/settings.lua)
   ARGV[3]     unused (random seed slot shared by all scripts)
   ARGV[4]     idempotency window in ms
-  ARGV[5]     number of jobs N
-  ARGV[6..]   N groups of 11 fields: type, payload, priority, delayMs, runAtMs
+  ARGV[5]     '1' to return each job's fields too (saves the caller a read)
+  ARGV[6]     number of jobs N
+  ARGV[7..]   N groups of 11 fields: type, payload, priority, delayMs, runAtMs
               (0 = none), maxAttempts, backoff ('' = queue default), timeoutMs
               ('' = default), idempotencyKey ('' = none), parents (comma-separated
               seqs, or '@k' for the k-th job of this batch, 0-based; '' = none),
@@ -15,7 +16,8 @@
               Jobs come in topological order: a batch parent precedes its children.
 
   Returns: flat array of N pairs (seq, created): created is 1 for a new job and 0
-  when an idempotency key returned an existing one. Nothing is written when it
+  when an idempotency key returned an existing one; with ARGV[5] = '1', N triples
+  (seq, created, HGETALL fields). Nothing is written when it
   returns -4 (too many types) or { -5, seq } (a parent does not exist).
 ]]
 --!include includes/keys.lua
@@ -29,13 +31,14 @@
 --!include includes/dependencies.lua
 
 local idem_ms = tonumber(ARGV[4])
-local count = tonumber(ARGV[5])
+local return_jobs = ARGV[5] == '1'
+local count = tonumber(ARGV[6])
 local FIELDS = 11
 
 -- Reject before writing anything, so the batch stays all-or-nothing.
 local new_types, checked = {}, {}
 for i = 0, count - 1 do
-  local base = 6 + i * FIELDS
+  local base = 7 + i * FIELDS
   local jtype = ARGV[base]
   if not checked[jtype] then
     checked[jtype] = true
@@ -58,7 +61,7 @@ local batch_seqs = {}
 local added = 0
 reserve_orders(count)
 for i = 0, count - 1 do
-  local base = 6 + i * FIELDS
+  local base = 7 + i * FIELDS
   local jtype, payload, priority = ARGV[base], ARGV[base + 1], tonumber(ARGV[base + 2])
   local delay_ms, run_at = tonumber(ARGV[base + 3]), tonumber(ARGV[base + 4])
   local max_attempts, backoff, timeout, idem = ARGV[base + 5], ARGV[base + 6], ARGV[base + 7], ARGV[base + 8]
@@ -130,6 +133,15 @@ end
 
 stat_count('added', added)
 flush_changes()
+if return_jobs then
+  local with_jobs = {}
+  for i = 1, #result, 2 do
+    with_jobs[#with_jobs + 1] = result[i]
+    with_jobs[#with_jobs + 1] = result[i + 1]
+    with_jobs[#with_jobs + 1] = redis.call('HGETALL', job_key(result[i]))
+  end
+  result = with_jobs
+end
 trim_by_count()
 flush_stats(NOW)
 flush_wakeups()

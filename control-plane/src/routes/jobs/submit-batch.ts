@@ -86,11 +86,10 @@ export function registerSubmitBatch(router: Hono<AppEnv>, services: AppServices)
 
     const jobs: Job[] = new Array(inputs.length);
     for (const group of groups) {
-      const added = await group.queue.addBulk(group.inputs).catch((error: unknown) => {
+      const submitted = await group.queue.submitBulk(group.inputs).catch((error: unknown) => {
         throw inRequestTerms(error, group.indexes);
       });
-      const read = await Promise.all(added.map(({ id }) => group.queue.getJobOrThrow(id)));
-      read.forEach((job, i) => {
+      submitted.forEach(({ job }, i) => {
         jobs[group.indexes[i] as number] = job;
       });
     }

@@ -30,9 +30,8 @@ export function registerSubmitJob(router: Hono<AppEnv>, services: AppServices): 
     }
     const input = parseJobInput(body);
     const queue = services.queues.get(input.queue ?? DEFAULT_QUEUE);
-    const { id, created } = await queue.add(input);
-    const job = await queue.getJobOrThrow(id);
-    c.header("Location", `/v1/jobs/${id}`);
+    const { job, created } = await queue.submit(input);
+    c.header("Location", `/v1/jobs/${job.id}`);
     if (!created) c.header("Idempotent-Replayed", "true");
     return c.json(job, created ? 201 : 200);
   });

@@ -1,6 +1,6 @@
-import { bucketUpperBoundMs } from "@rqueue/shared";
+import { bucketUpperBoundMs, summarizeLatency } from "@rqueue/shared";
 import { describe, expect, it } from "vitest";
-import { cumulativeBuckets, mergeHistograms, PROMETHEUS_BOUNDS_MS, percentiles } from "./histograms.js";
+import { cumulativeBuckets, mergeHistograms, PROMETHEUS_BOUNDS_MS } from "./histograms.js";
 
 describe("histograms", () => {
   it("merges queues and computes upper-bound percentiles", () => {
@@ -10,8 +10,8 @@ describe("histograms", () => {
       [15, 5],
     ]);
     const merged = mergeHistograms([a, b]);
-    expect(percentiles(merged)).toEqual({ count: 100, p50: 1, p95: 1, p99: 15 });
-    expect(percentiles(new Map())).toEqual({ count: 0, p50: null, p95: null, p99: null });
+    expect(summarizeLatency(merged)).toEqual({ count: 100, p50: 1, p95: 1, p99: 15 });
+    expect(summarizeLatency(new Map())).toEqual({ count: 0, p50: null, p95: null, p99: null });
   });
 
   it("places engine buckets into cumulative power-of-two buckets", () => {

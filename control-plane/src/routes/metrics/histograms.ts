@@ -1,14 +1,8 @@
 /**
  * Arithmetic on the engine's latency histograms (bucket upper bound in ms → count):
- * merging queues, percentiles, and the fixed power-of-two buckets Prometheus gets.
+ * merging queues and the fixed power-of-two buckets Prometheus gets (percentiles are the
+ * engine's `summarizeLatency`).
  */
-export interface Percentiles {
-  count: number;
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-}
-
 export function mergeHistograms(histograms: readonly Map<number, number>[]): Map<number, number> {
   const merged = new Map<number, number>();
   for (const histogram of histograms) {
@@ -19,23 +13,6 @@ export function mergeHistograms(histograms: readonly Map<number, number>[]): Map
 
 export function addInto(target: Map<number, number>, source: Map<number, number>): void {
   for (const [bound, count] of source) target.set(bound, (target.get(bound) ?? 0) + count);
-}
-
-/** Upper-bound percentiles: the smallest bucket bound below which p of the samples fall. */
-export function percentiles(histogram: Map<number, number>): Percentiles {
-  const buckets = [...histogram.entries()].sort((a, b) => a[0] - b[0]);
-  const count = buckets.reduce((sum, [, n]) => sum + n, 0);
-  const at = (p: number) => {
-    if (count === 0) return null;
-    const rank = Math.ceil(p * count);
-    let seen = 0;
-    for (const [bound, n] of buckets) {
-      seen += n;
-      if (seen >= rank) return Math.round(bound * 10) / 10;
-    }
-    return null;
-  };
-  return { count, p50: at(0.5), p95: at(0.95), p99: at(0.99) };
 }
 
 /** Prometheus `le` bounds in seconds: 2^k - 1 ms for k = 0..28 (up to ~3 days), which engine buckets align with. */

@@ -8,14 +8,16 @@ import {
   backlogPerWorker,
   DEFAULT_SCALING_POLICY,
   idealWorkers,
+  type LatencySummary,
   listWorkers,
   type QueueGauges,
   type QueueStats,
   type StateCounts,
+  summarizeLatency,
 } from "@rqueue/shared";
 import type { AppServices } from "../../app/services.js";
 import type { EcsServiceCounts } from "../../cloud/ecs-reader.js";
-import { mergeHistograms, type Percentiles, percentiles } from "./histograms.js";
+import { mergeHistograms } from "./histograms.js";
 import { sumCounts } from "./state-counts.js";
 
 export const THROUGHPUT_WINDOW_MINUTES = 15;
@@ -31,8 +33,8 @@ export interface MetricsSnapshot {
   oldestPendingAgeSeconds: number;
   /** Completed and dead-lettered jobs per second, oldest first, one value per second from `from`. */
   throughput: { from: string; stepSeconds: 1; completed: number[]; failed: number[] };
-  waitMs: Percentiles;
-  runMs: Percentiles;
+  waitMs: LatencySummary;
+  runMs: LatencySummary;
   workers: { healthy: number; stale: number; total: number; activeJobs: number };
   scaling: { desiredWorkers: number; backlogPerWorker: number; targetBacklogPerWorker: number };
   ecs: EcsServiceCounts | null;
@@ -80,8 +82,8 @@ export async function buildMetricsSnapshot(
       perQueue.map((q) => q.stats),
       now,
     ),
-    waitMs: percentiles(mergeHistograms(perQueue.map((q) => q.stats.histograms.wait))),
-    runMs: percentiles(mergeHistograms(perQueue.map((q) => q.stats.histograms.run))),
+    waitMs: summarizeLatency(mergeHistograms(perQueue.map((q) => q.stats.histograms.wait))),
+    runMs: summarizeLatency(mergeHistograms(perQueue.map((q) => q.stats.histograms.run))),
     workers: {
       healthy,
       stale: relevant.length - healthy,

@@ -10,5 +10,19 @@ local P = ARGV[1]
 
 local function job_key(seq) return P .. 'j:' .. seq end
 local function log_key(seq) return P .. 'log:' .. seq end
-local function index_key(state, jtype) return P .. state .. ':' .. jtype end
+-- Index keys are built once per script call: the hot path asks for the same few.
+local INDEX_KEYS = {}
+local function index_key(state, jtype)
+  local of_state = INDEX_KEYS[state]
+  if not of_state then
+    of_state = {}
+    INDEX_KEYS[state] = of_state
+  end
+  local key = of_state[jtype]
+  if not key then
+    key = P .. state .. ':' .. jtype
+    of_state[jtype] = key
+  end
+  return key
+end
 local function breaker_key(jtype) return P .. 'cb:' .. jtype end

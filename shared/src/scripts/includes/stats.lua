@@ -16,15 +16,23 @@ local function stat_count(name, n)
   STAT_COUNTERS[name] = (STAT_COUNTERS[name] or 0) + n
 end
 
+-- Scripts run at one instant, so one field per kind serves the whole call.
+local TP_FIELDS = {}
 local function stat_throughput(kind, now)
-  local field = kind .. ':' .. math.floor(now / 1000)
+  local field = TP_FIELDS[kind]
+  if not field then
+    field = kind .. ':' .. math.floor(now / 1000)
+    TP_FIELDS[kind] = field
+  end
   STAT_TP[field] = (STAT_TP[field] or 0) + 1
 end
 
+local LAT_BUCKETS = { w = {}, r = {} }
 local function stat_latency(kind, ms)
   if ms < 0 then ms = 0 end
-  local field = kind .. math.ceil(4 * math.log(ms + 1) / LOG2)
-  STAT_LAT[field] = (STAT_LAT[field] or 0) + 1
+  local counts = LAT_BUCKETS[kind]
+  local bucket = math.ceil(4 * math.log(ms + 1) / LOG2)
+  counts[bucket] = (counts[bucket] or 0) + 1
 end
 
 local function flush_hash(key, increments)
@@ -41,6 +49,9 @@ local function flush_stats(now)
   flush_hash(STATS_KEY, STAT_COUNTERS)
   local tp_key = P .. 'tp:' .. minute
   if flush_hash(tp_key, STAT_TP) then redis.call('EXPIRE', tp_key, 3600) end
+  for kind, counts in pairs(LAT_BUCKETS) do
+    for bucket, n in pairs(counts) do STAT_LAT[kind .. bucket] = n end
+  end
   local lat_key = P .. 'lat:' .. minute
   if flush_hash(lat_key, STAT_LAT) then redis.call('EXPIRE', lat_key, 3600) end
 end

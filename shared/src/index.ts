@@ -21,6 +21,7 @@ export * from "./queue/queue.js";
 export * from "./queue/read-gauges.js";
 export * from "./queue/read-job.js";
 export * from "./queue/read-stats.js";
+export * from "./queue-events.js";
 export * from "./redis/connection.js";
 export * from "./scaling-policy.js";
 export * from "./schemas/job-input.js";

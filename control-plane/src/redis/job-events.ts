@@ -8,7 +8,7 @@
  * *before* the caller reads the job, and a running reader is never past the
  * stream's end, so any change made after the caller's read is delivered.
  */
-import { duplicateRedis, queueKeys, type RedisClient } from "@rqueue/shared";
+import { decodeQueueEvent, duplicateRedis, queueKeys, type RedisClient } from "@rqueue/shared";
 import type { Logger } from "../logging/logger.js";
 
 const BLOCK_MS = 10_000;
@@ -121,8 +121,7 @@ class StreamReader {
         for (const [, entries] of reply ?? []) {
           for (const [id, fields] of entries) {
             lastId = id;
-            // `j` lists one seq, or several comma-separated for batched events.
-            for (const seq of fieldValue(fields, "j")?.split(",") ?? []) {
+            for (const seq of decodeQueueEvent(fields).seqs) {
               const set = this.waiters.get(seq);
               if (set) for (const wake of [...set]) wake();
             }
@@ -137,11 +136,6 @@ class StreamReader {
     }
     connection.disconnect();
   }
-}
-
-function fieldValue(fields: string[], name: string): string | undefined {
-  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
-  return undefined;
 }
 
 export class JobEvents {

@@ -153,6 +153,37 @@ describe.each(targets)("consume loop (%s)", (_name, url) => {
     expect(await queue.getJobOrThrow(slow.id)).toMatchObject({ state: "pending", attempts: 0 });
   });
 
+  it("hands back jobs that a settle in flight took after stop began, without starting them", async () => {
+    let started = 0;
+    const { queue, loop } = setup(() => {
+      started++;
+    });
+    const consumer = (loop as unknown as { options: { consumer: Consumer } }).options.consumer;
+    await queue.addBulk(Array.from({ length: 5 }, () => ({ type: "noop" })));
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    let calls = 0;
+    const settle = consumer.settle.bind(consumer);
+    consumer.settle = async (...args: Parameters<Consumer["settle"]>) => {
+      calls++;
+      const result = await settle(...args);
+      await gate; // the reply is still on its way when stop() begins
+      return result;
+    };
+    loop.start();
+    await eventually(() => calls > 0);
+    const stopping = loop.stop(1_000);
+    open();
+    await stopping;
+    expect(started).toBe(0);
+    const counts = (await queue.counts()).total;
+    expect(counts).toMatchObject({ pending: 5, processing: 0 });
+    const jobs = (await queue.list({ state: "pending" })).items;
+    expect(jobs.every((job) => job.attempts === 0)).toBe(true);
+  });
+
   it("lets two loops share a queue without ever running a job twice", async () => {
     const runs = new Map<string, number>();
     const handler: JobHandler = async (job) => {

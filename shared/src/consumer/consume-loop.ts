@@ -120,16 +120,7 @@ export class ConsumeLoop {
     while (this.active.size > 0 && Date.now() < deadline) await sleep(Math.min(50, deadline - Date.now()));
     const leftovers = [...this.active.values()];
     for (const running of leftovers) this.abandon(running, "shutdown");
-    let released = 0;
-    if (leftovers.length > 0) {
-      try {
-        const statuses = await this.options.consumer.release(leftovers.map((running) => running.job));
-        released = statuses.filter((status) => status.ok).length;
-      } catch (error) {
-        // Their leases will expire and the jobs come back anyway.
-        this.options.onError(error, "release");
-      }
-    }
+    const released = await this.releaseQuietly(leftovers.map((running) => running.job));
     clearInterval(this.heartbeatTimer);
     clearTimeout(this.maintenanceTimer);
     await this.finished;
@@ -157,7 +148,12 @@ export class ConsumeLoop {
       try {
         const result = await this.options.consumer.settle(batch, take, typeLimits);
         failures = 0;
-        for (const job of result.taken) this.launch(job);
+        if (this.stopping) {
+          // Taken while a stop began: hand them straight back rather than start them.
+          await this.releaseQuietly(result.taken);
+        } else {
+          for (const job of result.taken) this.launch(job);
+        }
         if (take > 0) {
           idle = result.taken.length < take;
           nextDueAt = result.nextDueAt;
@@ -202,6 +198,18 @@ export class ConsumeLoop {
       } else {
         await changed;
       }
+    }
+  }
+
+  /** Hands jobs back to pending; never throws (their leases would bring them back anyway). */
+  private async releaseQuietly(jobs: readonly LeasedJob[]): Promise<number> {
+    if (jobs.length === 0) return 0;
+    try {
+      const statuses = await this.options.consumer.release(jobs);
+      return statuses.filter((status) => status.ok).length;
+    } catch (error) {
+      this.options.onError(error, "release");
+      return 0;
     }
   }
 

@@ -50,14 +50,16 @@ local function links_of(parent)
 end
 
 local function flush_links()
+  local protected = {}
   for parent, links in pairs(LINKS) do
     if #links.children > 0 then call_in_slices('SADD', children_key(parent), links.children) end
     if #links.waiting > 0 then call_in_slices('SADD', waiting_key(parent), links.waiting) end
     if links.blocked ~= 0 then
       redis.call('HINCRBY', job_key(parent), 'hb', links.blocked)
-      redis.call('SADD', PROTECTED_KEY, parent)
+      protected[#protected + 1] = parent
     end
   end
+  if #protected > 0 then call_in_slices('SADD', PROTECTED_KEY, protected) end
   LINKS = {}
 end
 before_flush[#before_flush + 1] = flush_links

@@ -173,9 +173,13 @@ export async function startWorker(config: WorkerConfig, options: StartOptions = 
   let stopping: Promise<{ released: number }> | undefined;
   const stop = () => {
     stopping ??= (async () => {
-      const released = await manager.stop(config.drainTimeoutMs);
-      await threads.close();
-      await protection?.stop();
+      // Each step runs whatever the one before it did: a failure is reported, never a reason to skip.
+      const released = await manager.stop(config.drainTimeoutMs).catch((error: unknown) => {
+        onError(error, "drain");
+        return 0;
+      });
+      await threads.close().catch((error: unknown) => onError(error, "thread pool"));
+      await protection?.stop().catch((error: unknown) => onError(error, "task-protection"));
       await withTimeout(heartbeat.stop(), 2_000, "deregistering").catch((error) =>
         onError(error, "deregister"),
       );

@@ -5,6 +5,7 @@
 import { Queue } from "@rqueue/shared";
 import { describe, expect, inject, it } from "vitest";
 import { eventually, sleep, uniqueQueue, useRedis } from "../../shared/test/engine-fixture.js";
+import { freePort } from "../../shared/test/redis-harness.js";
 import { TaskProtection } from "./task-protection.js";
 import { startHttpRecorder } from "./testing/http-recorder.js";
 import { startTestWorker, testConfig } from "./testing/in-process.js";
@@ -61,6 +62,21 @@ describe("task protection", () => {
     ).toBe(true);
     await protection.stop();
     expect(agent.requests.at(-1)).toMatchObject({ body: { ProtectionEnabled: false } });
+  });
+
+  it("stops cleanly while a request to an unreachable agent is failing", async () => {
+    // Nothing listens on this port: the request fails with a connection error.
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const errors: unknown[] = [];
+    const protection = new TaskProtection({
+      agentUri: url,
+      expiresInMinutes: 10,
+      retryMs: 10_000,
+      onError: (error) => errors.push(error),
+    });
+    protection.update(1);
+    await sleep(0); // the request is under way
+    await expect(protection.stop()).resolves.toBeUndefined();
   });
 
   it("is driven by the worker's running jobs when ECS_AGENT_URI is set", async () => {

@@ -45,7 +45,8 @@ export class TaskProtection {
     this.stopped = true;
     this.busy = false;
     clearTimeout(this.timer);
-    await this.sending;
+    // A request that fails now was reported already; leaving must go on regardless.
+    await this.sending?.catch(() => {});
     if (this.protectedUntil > 0)
       await this.send(false).catch((error) => this.options.onError(error, "task-protection"));
   }

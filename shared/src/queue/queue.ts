@@ -75,6 +75,19 @@ export class Queue {
     return readJob(this.context, this.seqOf(id));
   }
 
+  /** Which of these job ids of this queue do not exist (one round trip). */
+  async missingJobs(ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.context.redis.pipeline();
+    for (const id of ids) pipeline.exists(this.context.keys.job(this.seqOf(id)));
+    const replies = (await pipeline.exec()) ?? [];
+    return ids.filter((_, index) => {
+      const [error, exists] = replies[index] ?? [null, 0];
+      if (error) throw error;
+      return exists === 0;
+    });
+  }
+
   /** The job with its parents and children and their states (for a graph view); null if unknown. */
   async getJobGraph(id: string): Promise<JobGraph | null> {
     return readJobGraph(this.context, this.seqOf(id));

@@ -119,4 +119,22 @@ describe("POST /v1/jobs/batch", () => {
     expect(await countPending(a)).toBe(0);
     expect(await countPending(b)).toBe(0);
   });
+
+  it("writes nothing in any queue when a later queue names an unknown parent", async () => {
+    const [a, b] = [uniqueQueue("wf"), uniqueQueue("wf")];
+    const res = await t.request("/v1/jobs/batch", {
+      method: "POST",
+      json: {
+        jobs: [
+          { type: "x", queue: a },
+          { type: "x", queue: b, dependsOn: [`${b}:999999`] },
+        ],
+      },
+    });
+    expect(res.status).toBe(422);
+    const { error } = (await res.json()) as { error: { issues: { path: string; message: string }[] } };
+    expect(error.issues).toEqual([{ path: "jobs.1.dependsOn", message: `unknown job ${b}:999999` }]);
+    expect(await countPending(a)).toBe(0);
+    expect(await countPending(b)).toBe(0);
+  });
 });

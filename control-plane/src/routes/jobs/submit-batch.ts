@@ -4,7 +4,8 @@
  * or duplicate refs, cycles, cross-queue parents), is checked before anything is
  * written; 422 names each bad entry's fields by its position in the request
  * (`jobs.3.priority`). Each queue's share is then written in one atomic engine
- * call. Answers 201 {jobs} in request order.
+ * call; for a batch spanning queues, unknown parent ids are checked in every queue
+ * before the first write. Answers 201 {jobs} in request order.
  */
 import {
   DEFAULT_QUEUE,
@@ -83,6 +84,28 @@ export function registerSubmitBatch(router: Hono<AppEnv>, services: AppServices)
       }
     }
     if (planIssues.length > 0) throw unprocessable(planIssues);
+    // Each queue's share is atomic on its own; across queues, check what only Redis can
+    // tell (unknown parent ids) before the first write, so a bad batch writes nothing.
+    if (groups.length > 1) {
+      const missingIssues: FieldIssue[] = [];
+      for (const group of groups) {
+        const parents = group.inputs.flatMap((input, i) =>
+          (input.dependsOn ?? [])
+            .filter((entry) => entry.includes(":"))
+            .map((id) => ({ id, index: group.indexes[i] })),
+        );
+        const missing = new Set(await group.queue.missingJobs(parents.map((parent) => parent.id)));
+        for (const parent of parents) {
+          if (missing.has(parent.id)) {
+            missingIssues.push({
+              path: `jobs.${parent.index}.dependsOn`,
+              message: `unknown job ${parent.id}`,
+            });
+          }
+        }
+      }
+      if (missingIssues.length > 0) throw unprocessable(missingIssues);
+    }
 
     const jobs: Job[] = new Array(inputs.length);
     for (const group of groups) {

@@ -75,6 +75,21 @@ describe("GET /v1/jobs/:id/wait", () => {
     expect((await t.request(`/v1/jobs/${job.id}/wait?timeoutMs=-5`)).status).toBe(422);
   });
 
+  it("opens no event-stream connection for jobs that do not exist", async () => {
+    const clients = async () =>
+      String(await t.redis.client("LIST"))
+        .trim()
+        .split("\n").length;
+    const before = await clients();
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        t.request(`/v1/jobs/${uniqueQueue(`nosuch${i}`)}:1/wait?timeoutMs=1000`),
+      ),
+    );
+    expect(answers.every((res) => res.status === 404)).toBe(true);
+    expect(await clients()).toBeLessThanOrEqual(before + 1);
+  });
+
   it("answers waiters with the current state at shutdown", async () => {
     const local = await createTestApp(inject("redisUrl"));
     const queue = uniqueQueue("wait-close");

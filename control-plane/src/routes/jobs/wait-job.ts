@@ -36,6 +36,10 @@ export function registerWaitJob(router: Hono<AppEnv>, services: AppServices): vo
     const { queue: name, seq } = parseJobId(id);
     const queue = services.queues.get(name);
     const deadline = Date.now() + parsedQuery.output.timeoutMs;
+    // Unknown jobs answer 404 before anything is watched: a watch holds a blocking
+    // Redis connection per queue, which a flood of made-up ids must not open.
+    const first = await queue.getJobOrThrow(id);
+    if (isFinalState(first.state) || parsedQuery.output.timeoutMs <= 0) return c.json(first);
     const watch = await services.events.watch(name, seq);
     try {
       for (;;) {

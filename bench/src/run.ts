@@ -5,7 +5,8 @@
  * Scenarios: drain (20k no-op jobs, concurrency 50), bulk enqueue (batches of
  * 1,000), Redis bytes per pending job, add→start latency at 1k jobs/s, and
  * dependency fan-out/fan-in with the longest script call (R-queue only).
- * BENCH_ONLY=drain,bulk,memory,latency,deps picks scenarios.
+ * BENCH_ONLY=drain,bulk,memory,latency,deps picks scenarios; BENCH_ONLY=scale runs the
+ * dashboard queries over a million pending jobs (BENCH_SCALE_JOBS), which the default skips.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -16,6 +17,7 @@ import { bulkEnqueue } from "./scenarios/bulk-enqueue.js";
 import { dependencyScale } from "./scenarios/dependencies.js";
 import { drain } from "./scenarios/drain.js";
 import { addToStartLatency } from "./scenarios/latency.js";
+import { listingAtScale } from "./scenarios/listing-scale.js";
 import { bytesPerPendingJob } from "./scenarios/memory.js";
 import { bullmq } from "./systems/bullmq.js";
 import { rqueue } from "./systems/rqueue.js";
@@ -89,6 +91,14 @@ if (wanted("deps")) {
     );
   }
   rows.push({ scenario: "dependencies at scale (R-queue)", rounds: {}, median: {}, phases });
+}
+
+// At scale: not in the default run (a million jobs take a while to add).
+if (only?.includes("scale")) {
+  await admin.flushall();
+  const results = await listingAtScale(url, Number(process.env.BENCH_SCALE_JOBS ?? 1_000_000));
+  for (const result of results) console.log(`${result.query}: ${result.medianMs} ms (median of 21)`);
+  rows.push({ scenario: "dashboard queries at scale (R-queue)", rounds: {}, median: {}, results });
 }
 
 const out = join(dirname(fileURLToPath(import.meta.url)), "..", "results", "latest.json");

@@ -73,3 +73,5 @@ export const WORKERS_KEY = "rq:{workers}:all";
 export const workerKey = (workerId: string) => `rq:{workers}:w:${workerId}`;
 /** Set of known queue names, so the control plane lists queues without scanning keys. */
 export const QUEUES_KEY = "rq:queues";
+/** Lease held by the one control-plane replica that publishes CloudWatch metrics. */
+export const CLOUDWATCH_LEADER_KEY = "rq:control-plane:cloudwatch-leader";

@@ -55,6 +55,12 @@ describe("configuration", () => {
     ]);
   });
 
+  it("never echoes a Redis URL, which may carry a password", () => {
+    const parsed = parseConfig({ REDIS_URL: "redis-cluster//:s3cr3t-pass@10.0.0.1:6379" });
+    expect(parsed.ok).toBe(false);
+    expect((parsed.ok ? [] : parsed.errors).join("\n")).not.toContain("s3cr3t");
+  });
+
   it("checks settings against each other", () => {
     const parsed = parseConfig({
       RQ_QUEUES: "a,b,c",

@@ -145,7 +145,9 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       errors: parsed.issues.map((issue) => {
         const name = String(issue.path?.[0]?.key ?? "environment");
         const raw = present[name];
-        const got = raw === undefined ? "" : ` (got ${JSON.stringify(raw)})`;
+        // Values that may carry credentials are never echoed.
+        const secret = name === "REDIS_URL" || name === "REDIS_PASSWORD";
+        const got = raw === undefined || secret ? "" : ` (got ${JSON.stringify(raw)})`;
         return `${name}: ${issue.message}${got}`;
       }),
     };

@@ -49,7 +49,8 @@ describe("supervisor", () => {
     const stoppedGracefully = supervisor.lines.filter((line) => line.msg === "worker stopped");
     expect(stoppedGracefully).toHaveLength(2);
 
-    process.kill(last?.pid ?? -1, "SIGKILL");
+    if (!last?.pid) throw new Error("no worker left to kill");
+    process.kill(last.pid, "SIGKILL");
     await supervisor.waitForLog(
       (line) => line.msg === "worker process crashed; restarting" && line.signal === "SIGKILL",
     );

@@ -22,7 +22,13 @@ import { workersRoutes } from "../routes/workers/workers-routes.js";
 import type { AppEnv } from "./app-env.js";
 import type { AppServices } from "./services.js";
 
-const isLongPoll = (path: string) => /^\/v1\/jobs\/[^/]+\/wait$/.test(path);
+/**
+ * Requests whose Redis work may rightly outlast the request deadline: long polls
+ * wait on purpose, bulk dead-letter actions work through many chunks. Each of
+ * their Redis commands still has its own timeout, so a hung Redis fails them too.
+ */
+const isUnbounded = (path: string) =>
+  /^\/v1\/jobs\/[^/]+\/wait$/.test(path) || /^\/v1\/dead-letter(\/|$)/.test(path);
 
 export function createApp(services: AppServices): Hono<AppEnv> {
   const { config, log } = services;
@@ -34,7 +40,7 @@ export function createApp(services: AppServices): Hono<AppEnv> {
   app.route("/", healthRoutes(services));
   app.route("/", openApiRoutes());
 
-  const breaker = redisGuard(services.breaker, config.redisTimeoutMs, isLongPoll);
+  const breaker = redisGuard(services.breaker, config.redisTimeoutMs, isUnbounded);
   // Authenticated before the body is read; the body is read before the Redis deadline starts.
   app.use("/v1/*", authenticate(services.apiKeys), bufferBody(config.bodyLimitBytes), breaker);
   app.use("/metrics", authenticate(services.apiKeys), breaker);

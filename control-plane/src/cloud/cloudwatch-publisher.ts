@@ -15,8 +15,6 @@ const DATUMS_PER_CALL = 500;
 /** Unsent datapoints kept for retry (older ones are dropped first). */
 const MAX_BACKLOG = 5_000;
 
-export const LEADER_KEY = "rq:control-plane:cloudwatch-leader";
-
 export type TickResult = "published" | "not-leader" | "failed";
 
 export interface CloudWatchPublisherOptions {

@@ -2,7 +2,8 @@
  * Puts the Redis circuit breaker in front of every Redis-backed route: refuses at
  * once (503) while the breaker is open, gives the request's Redis work a deadline
  * (a hung server must not hang clients), and reports the outcome to the breaker.
- * Long polls are exempt from the deadline: they wait on purpose and set their own.
+ * Long polls and bulk actions are exempt from the deadline (see createApp); the
+ * connection's per-command timeout still bounds each of their Redis calls.
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app/app-env.js";
@@ -12,13 +13,13 @@ import { isRedisUnavailable, RedisUnavailableError } from "../redis/redis-errors
 export function redisGuard(
   breaker: RedisBreaker,
   deadlineMs: number,
-  isLongPoll: (path: string) => boolean,
+  isUnbounded: (path: string) => boolean,
 ): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     breaker.assertAvailable();
     let timer: NodeJS.Timeout | undefined;
     const run = next();
-    if (!isLongPoll(c.req.path)) {
+    if (!isUnbounded(c.req.path)) {
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(
           () => reject(new RedisUnavailableError(`Redis did not answer within ${deadlineMs} ms`)),

@@ -7,11 +7,11 @@
  */
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { createRedis, type RedisClient, warnOnEvictionPolicy } from "@rqueue/shared";
+import { CLOUDWATCH_LEADER_KEY, createRedis, type RedisClient, warnOnEvictionPolicy } from "@rqueue/shared";
 import { createApp } from "../app/create-app.js";
 import { createServices } from "../app/services.js";
 import { createCloudWatchClient, createEcsClient } from "../cloud/aws-clients.js";
-import { CloudWatchPublisher, LEADER_KEY } from "../cloud/cloudwatch-publisher.js";
+import { CloudWatchPublisher } from "../cloud/cloudwatch-publisher.js";
 import { EcsReader } from "../cloud/ecs-reader.js";
 import { LeaderLease } from "../cloud/leader-lease.js";
 import { collectQueueMetrics } from "../cloud/queue-metrics.js";
@@ -99,7 +99,11 @@ export async function startControlPlane(config: Config, log: Logger): Promise<Ru
   const publisher = config.cloudwatch
     ? new CloudWatchPublisher({
         client: createCloudWatchClient(config.cloudwatch),
-        lease: new LeaderLease(redis, LEADER_KEY, Math.max(config.cloudwatch.intervalMs * 3, 10_000)),
+        lease: new LeaderLease(
+          redis,
+          CLOUDWATCH_LEADER_KEY,
+          Math.max(config.cloudwatch.intervalMs * 3, 10_000),
+        ),
         collect: () => collectQueueMetrics(redis, services.queues),
         intervalMs: config.cloudwatch.intervalMs,
         log,

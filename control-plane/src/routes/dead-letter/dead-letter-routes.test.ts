@@ -35,6 +35,25 @@ describe("dead letter", () => {
     expect(await failedCount(queue)).toBe(0);
   });
 
+  it("finishes a bulk retry that takes longer than the request deadline", async () => {
+    const slow = await createTestApp(inject("redisUrl"), { RQ_REDIS_TIMEOUT_MS: "100" });
+    try {
+      const queue = uniqueQueue("dlq");
+      for (let i = 0; i < 15; i++)
+        await deadLetter(
+          queue,
+          Array.from({ length: 1_000 }, () => "a"),
+        );
+      const started = Date.now();
+      const res = await slow.request("/v1/dead-letter/retry", { method: "POST", json: { queue } });
+      expect(await res.json()).toEqual({ queue, type: null, retried: 15_000 });
+      // The work took longer than the 100 ms deadline, which would have answered 503.
+      expect(Date.now() - started).toBeGreaterThan(100);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it("deletes failed jobs, answering how many", async () => {
     const queue = uniqueQueue("dlq");
     await deadLetter(queue, ["a", "b"]);

@@ -87,4 +87,20 @@ describe("GET /metrics", () => {
     const text3 = await renderPrometheus(t.services, accumulator, later + 5_000);
     expect(text3).toContain(`rqueue_job_run_seconds_count{queue="${name}"} 3`);
   });
+
+  it("counts each minute once when scrapes overlap", async () => {
+    const accumulator = new LatencyAccumulator();
+    const now = Date.now();
+    await renderPrometheus(t.services, accumulator, now);
+    const later = (Math.floor(now / 60_000) + 1) * 60_000 + 1;
+    const [first, second] = await Promise.all([
+      renderPrometheus(t.services, accumulator, later),
+      renderPrometheus(t.services, accumulator, later),
+    ]);
+    const count = (text: string) =>
+      Number(new RegExp(`rqueue_job_run_seconds_count\\{queue="${name}"\\} (\\d+)`).exec(text)?.[1]);
+    // A scrape may answer before an overlapping one has added its minutes, never with them twice.
+    expect(Math.max(count(first), count(second))).toBe(3);
+    expect(count(await renderPrometheus(t.services, accumulator, later + 1_000))).toBe(3);
+  });
 });

@@ -33,12 +33,20 @@ export class LatencyAccumulator {
     }
     const first = Math.max(entry.nextMinute, currentMinute - MAX_CATCH_UP_MINUTES);
     const minutes = Array.from({ length: Math.max(0, currentMinute - first) }, (_, i) => first + i);
-    const stats = await Promise.all(minutes.map((minute) => queue.stats(1, minute * MINUTE + MINUTE - 1)));
+    // Claim the minutes before awaiting, so a concurrent scrape cannot add them twice.
+    const claimedFrom = entry.nextMinute;
+    entry.nextMinute = Math.max(entry.nextMinute, currentMinute);
+    let stats: Awaited<ReturnType<Queue["stats"]>>[];
+    try {
+      stats = await Promise.all(minutes.map((minute) => queue.stats(1, minute * MINUTE + MINUTE - 1)));
+    } catch (error) {
+      entry.nextMinute = Math.min(entry.nextMinute, claimedFrom);
+      throw error;
+    }
     for (const minuteStats of stats) {
       addInto(entry.wait, minuteStats.histograms.wait);
       addInto(entry.run, minuteStats.histograms.run);
     }
-    entry.nextMinute = Math.max(entry.nextMinute, currentMinute);
     return entry;
   }
 }

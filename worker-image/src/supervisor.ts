@@ -11,15 +11,17 @@
  *     signal kills them. Children also stop if the supervisor dies (IPC channel).
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { rmSync, writeFileSync } from "node:fs";
 import { createRedis, decideScaling, Queue, type RedisClient, type ScalingDecision } from "@rqueue/shared";
 import type { WorkerConfig } from "./config.js";
+import { isHealthy } from "./heartbeat.js";
 import { createLogger, describeError, type Logger } from "./logger.js";
 import { exitCodeFor, onStopSignals } from "./signals.js";
 
 export interface SupervisorOptions {
   config: WorkerConfig;
   /** Starts one worker process; by default this same program without `--autoscale`. */
-  spawnWorker?: () => ChildProcess;
+  spawnWorker?: (healthFile: string) => ChildProcess;
   logger?: Logger;
 }
 
@@ -27,6 +29,7 @@ interface Child {
   process: ChildProcess;
   startedAt: number;
   /** Asked to stop: its exit is not a crash. */
+  healthFile: string;
   stopping: boolean;
   exited: Promise<void>;
 }
@@ -34,12 +37,12 @@ interface Child {
 /** A child that ran this long before crashing starts a fresh backoff. */
 const STABLE_AFTER_MS = 30_000;
 
-function spawnThisProgram(): ChildProcess {
+function spawnThisProgram(healthFile: string): ChildProcess {
   const entry = process.argv[1];
   if (!entry) throw new Error("cannot tell which script to run as a worker");
   return spawn(process.execPath, [...process.execArgv, entry], {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
-    env: process.env,
+    env: { ...process.env, RQ_HEALTH_FILE: healthFile },
     // Its own process group: a terminal's Ctrl-C reaches only the supervisor, which
     // then stops each child once; a second signal in the child would cut its drain short.
     detached: true,
@@ -51,12 +54,14 @@ export class Supervisor {
   private readonly queues: Queue[];
   private readonly redis: RedisClient;
   private readonly logger: Logger;
-  private readonly spawnWorker: () => ChildProcess;
+  private readonly spawnWorker: (healthFile: string) => ChildProcess;
+  private spawned = 0;
   private restartsPending = 0;
   private crashesInARow = 0;
   private lastScaleOutAt: number | null = null;
   private lastScaleInAt: number | null = null;
   private timer: NodeJS.Timeout | undefined;
+  private healthTimer: NodeJS.Timeout | undefined;
   private ticking = false;
   private stopping = false;
 
@@ -79,6 +84,25 @@ export class Supervisor {
   start(): void {
     for (let i = 0; i < this.options.config.autoscale.policy.min; i++) this.spawn();
     this.timer = setInterval(() => void this.tick(), this.options.config.autoscale.intervalMs);
+    this.healthTimer = setInterval(() => this.reportHealth(), this.options.config.heartbeatMs);
+    this.reportHealth();
+  }
+
+  /**
+   * Touches the supervisor's health file (what `--healthcheck` reads) only while every
+   * child is healthy: one hung worker makes the whole container unhealthy. A child gets
+   * three heartbeats after its start to write its first beat.
+   */
+  private reportHealth(): void {
+    const { healthFile, heartbeatMs } = this.options.config;
+    const now = Date.now();
+    const allHealthy = [...this.children].every(
+      (child) =>
+        child.stopping ||
+        now - child.startedAt < heartbeatMs * 3 ||
+        isHealthy(child.healthFile, heartbeatMs * 3, now),
+    );
+    if (allHealthy && !this.stopping) writeFileSync(healthFile, String(now));
   }
 
   /** Backlog (pending + due scheduled) and running jobs over the supervised queues. */
@@ -96,6 +120,8 @@ export class Supervisor {
   async stop(): Promise<void> {
     this.stopping = true;
     clearInterval(this.timer);
+    clearInterval(this.healthTimer);
+    rmSync(this.options.config.healthFile, { force: true });
     const children = [...this.children];
     for (const child of children) this.stopChild(child);
     await Promise.all(children.map((child) => child.exited));
@@ -155,9 +181,12 @@ export class Supervisor {
   }
 
   private spawn(): void {
-    const worker = this.spawnWorker();
+    // Each child has its own health file; the supervisor's own file vouches for all of them.
+    const healthFile = `${this.options.config.healthFile}.${++this.spawned}`;
+    const worker = this.spawnWorker(healthFile);
     const child: Child = {
       process: worker,
+      healthFile,
       startedAt: Date.now(),
       stopping: false,
       exited: new Promise((resolve) => worker.once("exit", () => resolve())),
@@ -176,6 +205,7 @@ export class Supervisor {
 
   private onExit(child: Child, code: number | null, signal: NodeJS.Signals | null): void {
     this.children.delete(child);
+    rmSync(child.healthFile, { force: true });
     if (child.stopping || this.stopping) {
       this.logger.info("worker process stopped", { childPid: child.process.pid, code, signal });
       return;

@@ -28,16 +28,19 @@ export async function listingAtScale(
   completed = 100_000,
 ): Promise<ListingResult[]> {
   const redis = createRedis(url);
-  const queue = new Queue({
-    redis,
-    name: "bench-scale",
-    settings: { retention: { keepCompleted: completed } },
-  });
+  const settings = { retention: { keepCompleted: completed } };
+  const queue = new Queue({ redis, name: "bench-scale", settings });
   try {
     for (let done = 0; done < completed; done += 1_000) {
       await queue.addBulk(Array.from({ length: 1_000 }, () => ({ type: "quick" })));
     }
-    const consumer = new Consumer({ redis, queue: queue.name, workerId: "bench-scale", types: ["quick"] });
+    const consumer = new Consumer({
+      redis,
+      queue: queue.name,
+      workerId: "bench-scale",
+      types: ["quick"],
+      settings,
+    });
     const loop = new ConsumeLoop({ consumer, concurrency: 50, handler: () => undefined });
     loop.start();
     while ((await queue.counts()).total.completed < completed)

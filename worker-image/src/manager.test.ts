@@ -97,8 +97,29 @@ describe("manager and processor", () => {
       const current = await q.getJobOrThrow(id);
       return current.state === "failed" ? current : null;
     });
+    expect(job).toMatchObject({ attempts: 2, failureReason: "unrecoverable" });
+    expect(job.lastError?.message).toBe("still broken");
+  });
+
+  it("caps attempts that time out too", async () => {
+    const q = queue();
+    const registry = new Map(await loadHandlers());
+    const hangs = defineHandler({
+      type: "hangs",
+      payload: v.object({}),
+      timeoutMs: 100,
+      retry: { maxAttempts: 2 },
+      handle: () => new Promise(() => {}),
+    });
+    registry.set("hangs", { definition: hangs, moduleUrl: import.meta.url });
+    await startTestWorker(testConfig(redisUrl, { RQ_QUEUES: q.name }), { registry });
+    const { id } = await q.add({ type: "hangs", maxAttempts: 10, backoff: noBackoff });
+    const job = await waitFor(async () => {
+      const current = await q.getJobOrThrow(id);
+      return current.state === "failed" ? current : null;
+    });
     expect(job.attempts).toBe(2);
-    expect(job.lastError?.message).toBe('still broken (attempt 2: job type "twice" allows 2)');
+    expect(job.errors.map((entry) => entry.reason)).toEqual(["timeout", "timeout"]);
   });
 
   it("runs thread-isolated handlers with their log, progress and parents' results relayed", async () => {

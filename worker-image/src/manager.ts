@@ -65,6 +65,7 @@ export class Manager {
     const types = [...options.registry.keys()];
     const typeTimeoutsMs = perType(options.registry, (definition) => definition.timeoutMs);
     const typeConcurrency = perType(options.registry, (definition) => definition.concurrency);
+    const typeMaxAttempts = perType(options.registry, (definition) => definition.retry?.maxAttempts);
     const shares = splitConcurrency(
       options.concurrency,
       options.queues.map((queue) => queue.weight),
@@ -87,6 +88,7 @@ export class Manager {
         concurrency,
         ...(typeTimeoutsMs ? { typeTimeoutsMs } : {}),
         ...(typeConcurrency ? { typeConcurrency } : {}),
+        ...(typeMaxAttempts ? { typeMaxAttempts } : {}),
         ...(options.maintainEveryMs ? { maintainEveryMs: options.maintainEveryMs } : {}),
         onError: (error, during) => options.onError(error, during, queue.name),
         ...(options.onJobStart ? { onJobStart: options.onJobStart } : {}),

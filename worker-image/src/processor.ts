@@ -5,7 +5,6 @@
  *   - gives the handler its context: abort signal, attempt, progress, and a log
  *     whose lines are batched into one fenced write per burst
  *   - runs it on the main thread, or in the thread pool for `isolation: "thread"`
- *   - applies the handler's retry cap
  * Timeouts belong to the ConsumeLoop: it aborts the signal and fails the attempt
  * at once, and the thread pool terminates an isolated handler's thread.
  */
@@ -83,7 +82,7 @@ export function createProcessor(options: ProcessorOptions): JobHandler {
       type: job.type,
       payload: parsed.output,
       attempt: job.attempt,
-      maxAttempts: job.maxAttempts,
+      maxAttempts: Math.min(job.maxAttempts, definition.retry?.maxAttempts ?? job.maxAttempts),
       createdAt: job.createdAt,
       parentIds: job.parentSeqs.map((seq) => formatJobId(job.queue, seq)),
     };
@@ -102,15 +101,6 @@ export function createProcessor(options: ProcessorOptions): JobHandler {
       return definition.isolation === "thread"
         ? await options.threads.run(moduleUrl, handlerJob, handlerContext)
         : await definition.handle(handlerJob, handlerContext);
-    } catch (error) {
-      const cap = definition.retry?.maxAttempts;
-      if (cap !== undefined && job.attempt >= cap && !(error instanceof UnrecoverableError)) {
-        const message = error instanceof Error ? error.message : String(error);
-        throw new UnrecoverableError(
-          `${message} (attempt ${job.attempt}: job type "${job.type}" allows ${cap})`,
-        );
-      }
-      throw error;
     } finally {
       await log.flushed();
     }

@@ -46,6 +46,12 @@ export interface ConsumeLoopOptions {
   typeTimeoutsMs?: Readonly<Record<string, number>>;
   /** Per job type: the most of its jobs this loop runs at once (within `concurrency`). */
   typeConcurrency?: Readonly<Record<string, number>>;
+  /**
+   * Per job type: the most attempts any of its jobs gets, whatever the producer
+   * asked. A failure (error or timeout) on the last allowed attempt dead-letters.
+   * Lease expiry is judged by Redis alone and follows the job's own maxAttempts.
+   */
+  typeMaxAttempts?: Readonly<Record<string, number>>;
   /** How often leases are renewed; default a third of the lease. */
   heartbeatMs?: number;
   /** Longest single blocking wait, which also bounds how late housekeeping can run. */
@@ -77,9 +83,15 @@ export class ConsumeLoop {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private maintenanceTimer: NodeJS.Timeout | undefined;
   private readonly options: Required<
-    Omit<ConsumeLoopOptions, "onJobStart" | "onJobEnd" | "typeTimeoutsMs" | "typeConcurrency">
+    Omit<
+      ConsumeLoopOptions,
+      "onJobStart" | "onJobEnd" | "typeTimeoutsMs" | "typeConcurrency" | "typeMaxAttempts"
+    >
   > &
-    Pick<ConsumeLoopOptions, "onJobStart" | "onJobEnd" | "typeTimeoutsMs" | "typeConcurrency">;
+    Pick<
+      ConsumeLoopOptions,
+      "onJobStart" | "onJobEnd" | "typeTimeoutsMs" | "typeConcurrency" | "typeMaxAttempts"
+    >;
 
   constructor(options: ConsumeLoopOptions) {
     const leaseMs = options.consumer.leaseMs;
@@ -294,7 +306,9 @@ export class ConsumeLoop {
     running.done = true;
     clearTimeout(running.timer);
     this.active.delete(running.job.seq);
-    this.outcomes.push(outcome);
+    const cap = this.options.typeMaxAttempts?.[running.job.type];
+    const lastAllowed = outcome.kind === "failed" && cap !== undefined && running.job.attempt >= cap;
+    this.outcomes.push(lastAllowed ? { ...outcome, unrecoverable: true } : outcome);
     this.options.onJobEnd?.(running.job, outcome.kind, Date.now() - running.startedAt);
     this.wake();
   }

@@ -5,7 +5,7 @@
 import * as v from "valibot";
 import { ValidationError } from "../errors.js";
 import { decodeJob, type Job, pairsToRecord } from "../job.js";
-import { JobTypeSchema } from "../schemas/job-input.js";
+import { JobTypeSchema, PrioritySchema } from "../schemas/job-input.js";
 import { JOB_STATES, type JobState, JobStateSchema } from "../schemas/job-state.js";
 import { LIMITS } from "../schemas/limits.js";
 import type { QueueContext } from "./queue-context.js";
@@ -13,6 +13,12 @@ import type { QueueContext } from "./queue-context.js";
 export interface ListJobsOptions {
   state: JobState;
   type?: string | undefined;
+  /**
+   * Only jobs of this priority. Exact and O(log n + page) for pending jobs; other
+   * states are filtered as read, at most 2,000 entries examined per index, so a page
+   * may come back short (even empty) with a cursor that continues the walk.
+   */
+  priority?: number | undefined;
   /** 1–200, default 50. */
   limit?: number | undefined;
   /** `nextCursor` of the previous page. */
@@ -29,6 +35,7 @@ const CURSOR_PATTERN = /^[0-9.e+-]+:\d+$/;
 export const ListJobsSchema = v.strictObject({
   state: JobStateSchema,
   type: v.optional(JobTypeSchema),
+  priority: v.optional(PrioritySchema),
   limit: v.optional(
     v.pipe(
       v.number("must be a number"),
@@ -49,11 +56,14 @@ export const ListJobsSchema = v.strictObject({
 export async function listJobs(ctx: QueueContext, options: ListJobsOptions): Promise<JobPage> {
   const parsed = v.safeParse(ListJobsSchema, options);
   if (!parsed.success) throw ValidationError.fromValibot(parsed.issues);
-  const { state, type, limit = 50, cursor } = parsed.output;
-  const [rows, next] = (await ctx.run("list-jobs", [state, type ?? "", cursor ?? "", limit])) as [
-    string[][],
-    string | null,
-  ];
+  const { state, type, priority, limit = 50, cursor } = parsed.output;
+  const [rows, next] = (await ctx.run("list-jobs", [
+    state,
+    type ?? "",
+    cursor ?? "",
+    limit,
+    priority ?? "",
+  ])) as [string[][], string | null];
   return {
     items: rows.map((row) => decodeJob(ctx.name, row[0] as string, pairsToRecord(row, 1))),
     nextCursor: next ? Buffer.from(next, "utf8").toString("base64url") : null,

@@ -16,6 +16,10 @@
   ARGV[5]     job type ('' = every type)
   ARGV[6]     cursor '<orderKey>:<seq>' ('' = first page)
   ARGV[7]     page size
+  ARGV[8]     priority 1-10 ('' = any). Pending jobs are indexed by priority, so
+              the filter is exact there; other states are filtered as they are
+              read, examining at most 2,000 entries per index: a page may then be
+              short, with a cursor that resumes where the examination stopped.
 
   Returns: { items, nextCursor|false } where items is a list of
   { seq, HGETALL fields... } arrays.
@@ -25,28 +29,52 @@
 --!include includes/pending.lua
 
 local state, jtype, cursor, limit = ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7])
+local priority = tonumber(ARGV[8])
+local EXAMINE_BUDGET = 2000
 local c_key, c_seq = nil, nil
 if cursor ~= '' then
   local k, s = string.match(cursor, '^([^:]+):(%d+)$')
   c_key, c_seq = tonumber(k), tonumber(s)
 end
 
+-- Order of listing: order key descending, then seq descending.
+local function sorts_before(key_a, seq_a, key_b, seq_b)
+  if key_a ~= key_b then return key_a > key_b end
+  return tonumber(seq_a) > tonumber(seq_b)
+end
+
 local function before_cursor(order_key, seq)
   if c_key == nil then return true end
-  return order_key < c_key or (order_key == c_key and tonumber(seq) < c_seq)
+  return sorts_before(c_key, c_seq, order_key, seq)
+end
+
+local function matches(seq)
+  if not priority then return true end
+  return (tonumber(redis.call('HGET', job_key(seq), 'p')) or 5) == priority
 end
 
 local candidates = {}
--- Reads up to limit+1 entries of one index range that sort after the cursor.
+-- Where a filtered read ran out of budget: entries sorting after it were not examined.
+local horizon = nil
+-- Reads up to limit+1 matching entries of one index range that sort after the cursor.
 local function collect(key, hi, lo, offset_of_key)
-  local want, skip, taken = limit + 1, 0, 0
+  local want, skip, taken, examined = limit + 1, 0, 0, 0
   while taken < want do
     local batch = redis.call('ZREVRANGEBYSCORE', key, hi, lo, 'WITHSCORES', 'LIMIT', skip, want)
     for i = 1, #batch, 2 do
       local order_key = tonumber(batch[i + 1]) - offset_of_key
       if before_cursor(order_key, batch[i]) then
-        candidates[#candidates + 1] = { batch[i], order_key }
-        taken = taken + 1
+        examined = examined + 1
+        if matches(batch[i]) then
+          candidates[#candidates + 1] = { batch[i], order_key }
+          taken = taken + 1
+        end
+        if examined >= EXAMINE_BUDGET and taken < want then
+          if not horizon or sorts_before(order_key, batch[i], horizon[2], horizon[1]) then
+            horizon = { batch[i], order_key }
+          end
+          return
+        end
       end
     end
     if #batch < want * 2 then break end
@@ -59,35 +87,40 @@ for _, t in ipairs(types) do
   local key = index_key(state, t)
   if state == 'pending' then
     for band = 0, 9 do
-      local base = band * BAND
-      local taken = 0
-      pending_walk_down(t, c_key and base + c_key or base + BAND - 1, base, function(seq, score)
-        if before_cursor(score - base, seq) then
-          candidates[#candidates + 1] = { seq, score - base }
-          taken = taken + 1
-        end
-        return taken <= limit
-      end)
+      if not priority or band == 10 - priority then
+        local base = band * BAND
+        local taken = 0
+        pending_walk_down(t, c_key and base + c_key or base + BAND - 1, base, function(seq, score)
+          if before_cursor(score - base, seq) then
+            candidates[#candidates + 1] = { seq, score - base }
+            taken = taken + 1
+          end
+          return taken <= limit
+        end)
+      end
     end
   else
     collect(key, c_key and fmt(c_key) or '+inf', '-inf', 0)
   end
 end
 
-table.sort(candidates, function(a, b)
-  if a[2] ~= b[2] then return a[2] > b[2] end
-  return tonumber(a[1]) > tonumber(b[1])
-end)
+table.sort(candidates, function(a, b) return sorts_before(a[2], a[1], b[2], b[1]) end)
 
 local items = {}
 local last = nil
 for i = 1, math.min(limit, #candidates) do
-  local seq = candidates[i][1]
-  local fields = redis.call('HGETALL', job_key(seq))
-  table.insert(fields, 1, seq)
+  local c = candidates[i]
+  -- Past the horizon some index was not examined: stop there, the next page resumes.
+  if horizon and sorts_before(horizon[2], horizon[1], c[2], c[1]) then break end
+  local fields = redis.call('HGETALL', job_key(c[1]))
+  table.insert(fields, 1, c[1])
   items[#items + 1] = fields
-  last = candidates[i]
+  last = c
 end
 local next_cursor = false
-if #candidates > limit and last then next_cursor = fmt(last[2]) .. ':' .. last[1] end
+if #items == limit and #candidates > limit and last then
+  next_cursor = fmt(last[2]) .. ':' .. last[1]
+elseif horizon then
+  next_cursor = fmt(horizon[2]) .. ':' .. horizon[1]
+end
 return { items, next_cursor }

@@ -1,10 +1,12 @@
 /**
- * Every Redis key name R-queue uses is built here, and nowhere else.
+ * Every Redis key name R-queue uses from TypeScript is built here, and nowhere else.
  *
  * All keys of one queue share the hash tag `{<queue>}`, so every script touches a
  * single slot and runs unchanged on Redis Cluster. Lua scripts receive the queue's
- * prefix as KEYS[1] and derive per-job and per-type keys from it with the same
- * layout as below (see scripts/includes/keys.lua); the two must stay in step.
+ * fixed keys and its prefix and derive per-job and per-type keys from the prefix
+ * with the same layout as below, in scripts/includes/keys.lua — which also builds
+ * the keys only scripts touch (pending shards, dependency links, idempotency keys).
+ * The two must stay in step.
  */
 import type { JobState } from "./schemas/job-state.js";
 
@@ -33,8 +35,6 @@ export interface QueueKeys {
   sequence: string;
   /** The fixed keys every script declares, in the order scripts/includes/keys.lua reads them. */
   scriptKeys: string[];
-  /** Idempotency key → job id, with the retention window as TTL. */
-  idempotency(key: string): string;
   /** Per-second completed/failed counts of one minute (expire after an hour). */
   throughput(minute: number): string;
   /** Wait and run time histograms of one minute (expire after an hour). */
@@ -59,7 +59,6 @@ export function queueKeys(queue: string): QueueKeys {
     jobLog: (seq) => `${prefix}log:${seq}`,
     index: (state, type) => `${prefix}${state}:${type}`,
     circuitBreaker: (type) => `${prefix}cb:${type}`,
-    idempotency: (key) => `${prefix}idem:${key}`,
     throughput: (minute) => `${prefix}tp:${minute}`,
     latency: (minute) => `${prefix}lat:${minute}`,
   };

@@ -69,7 +69,7 @@ for i = 0, count - 1 do
 
   local existing = false
   if idem ~= '' then
-    existing = redis.call('GET', P .. 'idem:' .. idem)
+    existing = redis.call('GET', idempotency_key(idem))
     -- A key whose job was already trimmed by retention no longer dedupes.
     if existing and redis.call('EXISTS', job_key(existing)) == 0 then existing = false end
   end
@@ -88,7 +88,7 @@ for i = 0, count - 1 do
     if timeout ~= '' then fields[#fields + 1] = 'to'; fields[#fields + 1] = timeout end
     if idem ~= '' then
       fields[#fields + 1] = 'ik'; fields[#fields + 1] = idem
-      redis.call('SET', P .. 'idem:' .. idem, seq, 'PX', idem_ms)
+      redis.call('SET', idempotency_key(idem), seq, 'PX', idem_ms)
     end
     local due = run_at > 0 and run_at or NOW + delay_ms
     if due > NOW then fields[#fields + 1] = 'ra'; fields[#fields + 1] = due end

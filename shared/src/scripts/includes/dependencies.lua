@@ -197,7 +197,6 @@ local function requeue_with_parents(seq, jtype, state, parents_list, ignore_fail
   return 'blocked'
 end
 
-local REARM_KEY = P .. 'rearm'
 
 -- Cascading retry: dependents that failed because of a retried job are re-armed
 -- (blocked on it again), and so on down the graph, `budget` jobs per call.

@@ -26,3 +26,15 @@ local function index_key(state, jtype)
   return key
 end
 local function breaker_key(jtype) return P .. 'cb:' .. jtype end
+
+-- Keys only scripts touch.
+local function pending_shard_key(jtype, shard) return index_key('pending', jtype) .. ':' .. shard end
+local PENDING_COUNT_KEY = P .. 'pending-count'
+local function idempotency_key(key) return P .. 'idem:' .. key end
+local function children_key(seq) return P .. 'children:' .. seq end
+local function waiting_key(seq) return P .. 'waiting:' .. seq end
+local RESOLVING_KEY = P .. 'resolving'
+local REARM_KEY = P .. 'rearm'
+local PROTECTED_KEY = P .. 'protected'
+local function throughput_key(minute) return P .. 'tp:' .. minute end
+local function latency_key(minute) return P .. 'lat:' .. minute end

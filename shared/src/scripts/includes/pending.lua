@@ -16,10 +16,8 @@
   Requires keys, scores; flushed by transitions.flush_changes.
 ]]
 local SHARD_WIDTH = 128
-local PENDING_COUNT_KEY = P .. 'pending-count'
 
 local function shard_of(score) return math.floor(score / SHARD_WIDTH) end
-local function shard_key(jtype, shard) return index_key('pending', jtype) .. ':' .. shard end
 
 local PENDING_ADDS, PENDING_COUNT_DELTA = {}, {}
 
@@ -33,7 +31,7 @@ local function pending_add(seq, jtype, score)
   local shard = shard_of(score)
   -- Consecutive jobs mostly share a shard: reuse its key rather than build it again.
   if shard ~= last_shard or jtype ~= last_type then
-    last_shard, last_type, last_key = shard, jtype, shard_key(jtype, shard)
+    last_shard, last_type, last_key = shard, jtype, pending_shard_key(jtype, shard)
   end
   local key = last_key
   local entry = PENDING_ADDS[key]
@@ -61,7 +59,7 @@ local function flush_pending()
 end
 
 local function drop_shard_if_empty(jtype, shard)
-  if redis.call('EXISTS', shard_key(jtype, shard)) == 0 then
+  if redis.call('EXISTS', pending_shard_key(jtype, shard)) == 0 then
     redis.call('ZREM', index_key('pending', jtype), shard)
   end
 end
@@ -69,7 +67,7 @@ end
 -- Removes one pending job (cancel); `order` is its `po` field or its seq.
 local function pending_remove(seq, jtype, priority, order)
   local shard = shard_of(pending_score(priority, order))
-  if redis.call('ZREM', shard_key(jtype, shard), seq) == 1 then
+  if redis.call('ZREM', pending_shard_key(jtype, shard), seq) == 1 then
     count_pending(jtype, -1)
     drop_shard_if_empty(jtype, shard)
   end
@@ -87,7 +85,7 @@ local function pending_peek(jtype, n)
   while #found < n do
     local shards = redis.call('ZRANGE', index, skip, skip + 7)
     for _, shard in ipairs(shards) do
-      local entries = redis.call('ZRANGE', shard_key(jtype, shard), 0, n - #found - 1, 'WITHSCORES')
+      local entries = redis.call('ZRANGE', pending_shard_key(jtype, shard), 0, n - #found - 1, 'WITHSCORES')
       for i = 1, #entries, 2 do found[#found + 1] = { entries[i], tonumber(entries[i + 1]), shard } end
       if #found >= n then return found end
     end
@@ -104,7 +102,7 @@ local function pending_pop_type(jtype, n)
   while #popped < n do
     local shard = redis.call('ZRANGE', index, 0, 0)[1]
     if not shard then break end
-    local entries = redis.call('ZPOPMIN', shard_key(jtype, shard), n - #popped)
+    local entries = redis.call('ZPOPMIN', pending_shard_key(jtype, shard), n - #popped)
     for i = 1, #entries, 2 do popped[#popped + 1] = entries[i] end
     drop_shard_if_empty(jtype, shard)
   end
@@ -124,7 +122,7 @@ local function pending_take_peeked(jtype, entries)
     members[#members + 1] = entry[1]
   end
   for shard, members in pairs(by_shard) do
-    redis.call('ZREM', shard_key(jtype, shard), unpack(members))
+    redis.call('ZREM', pending_shard_key(jtype, shard), unpack(members))
     drop_shard_if_empty(jtype, shard)
   end
   count_pending(jtype, -#entries)
@@ -137,7 +135,7 @@ local function pending_band_heads(jtype)
   for band = 0, 9 do
     local low = band * BAND / SHARD_WIDTH
     local shard = redis.call('ZRANGEBYSCORE', index, fmt(low), '(' .. fmt(low + BAND / SHARD_WIDTH), 'LIMIT', 0, 1)[1]
-    if shard then heads[#heads + 1] = redis.call('ZRANGE', shard_key(jtype, shard), 0, 0)[1] end
+    if shard then heads[#heads + 1] = redis.call('ZRANGE', pending_shard_key(jtype, shard), 0, 0)[1] end
   end
   return heads
 end
@@ -154,7 +152,7 @@ local function pending_walk_down(jtype, hi, lo, visit)
   while true do
     local shards = redis.call('ZREVRANGEBYSCORE', index, fmt(hi_shard), fmt(lo_shard), 'LIMIT', skip, 16)
     for _, shard in ipairs(shards) do
-      local entries = redis.call('ZREVRANGEBYSCORE', shard_key(jtype, shard), fmt(hi), fmt(lo), 'WITHSCORES')
+      local entries = redis.call('ZREVRANGEBYSCORE', pending_shard_key(jtype, shard), fmt(hi), fmt(lo), 'WITHSCORES')
       for i = 1, #entries, 2 do
         if visit(entries[i], tonumber(entries[i + 1])) == false then return end
       end

@@ -47,11 +47,11 @@ end
 local function flush_stats(now)
   local minute = math.floor(now / 60000)
   flush_hash(STATS_KEY, STAT_COUNTERS)
-  local tp_key = P .. 'tp:' .. minute
+  local tp_key = throughput_key(minute)
   if flush_hash(tp_key, STAT_TP) then redis.call('EXPIRE', tp_key, 3600) end
   for kind, counts in pairs(LAT_BUCKETS) do
     for bucket, n in pairs(counts) do STAT_LAT[kind .. bucket] = n end
   end
-  local lat_key = P .. 'lat:' .. minute
+  local lat_key = latency_key(minute)
   if flush_hash(lat_key, STAT_LAT) then redis.call('EXPIRE', lat_key, 3600) end
 end

@@ -87,8 +87,6 @@ local RETENTION = {
   canceled = { 'keep_canceled', 'canceled_age_ms' },
 }
 
-local function children_key(seq) return P .. 'children:' .. seq end
-local function waiting_key(seq) return P .. 'waiting:' .. seq end
 
 local function delete_jobs(seqs)
   local keys = {}
@@ -103,7 +101,6 @@ end
 
 -- A parent with blocked children (field hb > 0, and a member of this set) is kept:
 -- they will need its outcome and result.
-local PROTECTED_KEY = P .. 'protected'
 local function has_blocked_children(seq)
   return redis.call('SISMEMBER', PROTECTED_KEY, seq) == 1
 end
@@ -125,7 +122,6 @@ local function trim_jobs(key, seqs)
   return deletable
 end
 
-local RESOLVING_KEY = P .. 'resolving'
 
 -- Moves a job (already removed from its previous index) into a final state index.
 -- Jobs blocked on it are resolved later, in bounded chunks (see dependencies.lua).

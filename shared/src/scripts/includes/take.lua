@@ -42,9 +42,12 @@ local function next_due(types)
   return earliest
 end
 
+-- Returns nil for an entry whose job is not pending: the index and the job's state
+-- must agree, and a job that is not pending is never started from it.
 local function lease(seq, jtype, now, deadline, worker)
   local jk = job_key(seq)
-  local job = redis.call('HMGET', jk, 'd', 'a', 'tk', 'ma', 'to', 'c', 'pa', 'ra', 'dp')
+  local job = redis.call('HMGET', jk, 'd', 'a', 'tk', 'ma', 'to', 'c', 'pa', 'ra', 'dp', 's')
+  if job[10] ~= 'pending' then return nil end
   local attempt = (tonumber(job[2]) or 0) + 1
   local token = (tonumber(job[3]) or 0) + 1
   redis.call('HSET', jk, 's', 'processing', 'a', attempt, 'tk', token, 'w', worker, 'st', now)
@@ -108,8 +111,11 @@ local function take_jobs(allowed, n, now, lease_ms, worker)
   if #with_pending == 0 then return taken, types end
   local deadline = now + lease_ms
   for _, entry in ipairs(pop_pending(with_pending, n)) do
-    taken[#taken + 1] = lease(entry[1], entry[2], now, deadline, worker)
-    cb_taken(entry[2], now)
+    local leased = lease(entry[1], entry[2], now, deadline, worker)
+    if leased then
+      taken[#taken + 1] = leased
+      cb_taken(entry[2], now)
+    end
   end
   -- Jobs remain: wake the next idle consumer too.
   if #taken == n then wake_pending = true end

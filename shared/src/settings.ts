@@ -85,6 +85,7 @@ export function encodeSettings(settings: QueueSettings): string {
     b.maxDelayMs,
     b.jitter ? 1 : 0,
     LIMITS.typesPerQueue,
+    LIMITS.maxBackoffMs,
   ].join(",");
 }
 

@@ -6,6 +6,7 @@ import { errorFromScriptCode, SCRIPT_CODES } from "../errors.js";
 import { formatJobId } from "../job-id.js";
 import type { JobState } from "../schemas/job-state.js";
 import type { ScriptName } from "../scripts/load-scripts.js";
+import { countJobs } from "./list-jobs.js";
 import type { QueueContext } from "./queue-context.js";
 
 async function jobAction(
@@ -37,17 +38,39 @@ export async function retryJob(ctx: QueueContext, seq: string, cascade: boolean)
 /** Deletes a job in a final state; returns that state. */
 export const removeJob = (ctx: QueueContext, seq: string) => jobAction(ctx, "remove-job", "remove", seq);
 
-/** Runs a chunked bulk script until it reports nothing more to do; returns the total. */
-export async function runChunked(
+/**
+ * Runs a dead-letter bulk script over failed jobs (of one type, or of every type
+ * that has any) in bounded chunks; jobs a chunk skips stay at the head of their
+ * index, so the next call starts past them. Returns how many were acted on.
+ */
+export async function runDeadLetterChunks(
   ctx: QueueContext,
   script: "retry-dead-letter" | "purge-dead-letter",
   type: string | undefined,
   chunk = 500,
 ): Promise<number> {
+  const types = type
+    ? [type]
+    : Object.entries((await countJobs(ctx)).byType).flatMap(([name, counts]) =>
+        counts.failed > 0 ? [name] : [],
+      );
   let total = 0;
   for (;;) {
-    const [count, more] = (await ctx.run(script, [type ?? "", chunk])) as [number, number];
-    total += count;
-    if (more !== 1) return total;
+    let acted = 0;
+    let skippedAny = false;
+    for (const jobType of types) {
+      let offset = 0;
+      for (;;) {
+        const [done, skipped] = (await ctx.run(script, [jobType, chunk, offset])) as [number, number];
+        acted += done;
+        offset += skipped;
+        skippedAny ||= skipped > 0;
+        if (done + skipped < chunk) break;
+      }
+    }
+    total += acted;
+    // A retried parent may free children skipped earlier in the pass (another type,
+    // or earlier in the index): go again while a pass makes progress.
+    if (script !== "retry-dead-letter" || !skippedAny || acted === 0) return total;
   }
 }

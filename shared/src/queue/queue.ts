@@ -13,7 +13,7 @@ import { DEFAULT_QUEUE, type JobInput, QUEUE_NAME_PATTERN } from "../schemas/job
 import type { JobState } from "../schemas/job-state.js";
 import { type QueueSettingsInput, resolveSettings } from "../settings.js";
 import { type AddedJob, addJobs, type SubmittedJob, submitJobs } from "./add-jobs.js";
-import { cancelJob, removeJob, retryJob, runChunked } from "./job-actions.js";
+import { cancelJob, removeJob, retryJob, runDeadLetterChunks } from "./job-actions.js";
 import { countJobs, type JobCounts, type JobPage, type ListJobsOptions, listJobs } from "./list-jobs.js";
 import { type MaintenanceResult, maintainQueue } from "./maintain-queue.js";
 import { createQueueContext, type QueueContext } from "./queue-context.js";
@@ -137,12 +137,12 @@ export class Queue {
 
   /** Retries every dead-lettered job (of one type, if given); returns how many. */
   retryDeadLetter(filter: { type?: string } = {}): Promise<number> {
-    return runChunked(this.context, "retry-dead-letter", filter.type);
+    return runDeadLetterChunks(this.context, "retry-dead-letter", filter.type);
   }
 
   /** Deletes every dead-lettered job (of one type, if given); returns how many. */
   purgeDeadLetter(filter: { type?: string } = {}): Promise<number> {
-    return runChunked(this.context, "purge-dead-letter", filter.type);
+    return runDeadLetterChunks(this.context, "purge-dead-letter", filter.type);
   }
 
   /** Stops consumers from taking jobs; running jobs finish normally. */

@@ -95,9 +95,14 @@ for i = 0, count - 1 do
 
     local verdict, detail = 'ready', nil
     if ARGV[base + 9] ~= '' then
-      local parents = {}
-      for _, parent in ipairs(split_seqs(ARGV[base + 9])) do
-        parents[#parents + 1] = string.sub(parent, 1, 1) == '@' and batch_seqs[tonumber(string.sub(parent, 2)) + 1] or parent
+      -- Two refs (or a ref and an id) may name one job, e.g. through an idempotency key.
+      local parents, seen = {}, {}
+      for _, entry in ipairs(split_seqs(ARGV[base + 9])) do
+        local parent = string.sub(entry, 1, 1) == '@' and batch_seqs[tonumber(string.sub(entry, 2)) + 1] or entry
+        if not seen[parent] then
+          seen[parent] = true
+          parents[#parents + 1] = parent
+        end
       end
       fields[#fields + 1] = 'dp'; fields[#fields + 1] = table.concat(parents, ',')
       if ignore_failures then fields[#fields + 1] = 'op'; fields[#fields + 1] = 'i' end

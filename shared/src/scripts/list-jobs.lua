@@ -59,10 +59,13 @@ local horizon = nil
 -- Reads up to limit+1 matching entries of one index range that sort after the cursor.
 local function collect(key, hi, lo, offset_of_key)
   local want, skip, taken, examined = limit + 1, 0, 0, 0
+  local seen, last_score = {}, nil
   while taken < want do
     local batch = redis.call('ZREVRANGEBYSCORE', key, hi, lo, 'WITHSCORES', 'LIMIT', skip, want)
     for i = 1, #batch, 2 do
       local order_key = tonumber(batch[i + 1]) - offset_of_key
+      seen[batch[i]] = true
+      last_score = batch[i + 1]
       if before_cursor(order_key, batch[i]) then
         examined = examined + 1
         if matches(batch[i]) then
@@ -77,8 +80,18 @@ local function collect(key, hi, lo, offset_of_key)
         end
       end
     end
-    if #batch < want * 2 then break end
+    if #batch < want * 2 then return end
     skip = skip + want
+  end
+  -- Redis orders equal scores by member text, not by seq: read the whole group of
+  -- the last score read, or a page edge could fall inside it and skip some.
+  if last_score then
+    for _, seq in ipairs(redis.call('ZRANGEBYSCORE', key, last_score, last_score)) do
+      local order_key = tonumber(last_score) - offset_of_key
+      if not seen[seq] and before_cursor(order_key, seq) and matches(seq) then
+        candidates[#candidates + 1] = { seq, order_key }
+      end
+    end
   end
 end
 

@@ -1,15 +1,17 @@
 --[[
-  purge-dead-letter: deletes failed jobs (all, or of one type), a bounded chunk
-  per call; the caller repeats while `more` is 1.
+  purge-dead-letter: deletes failed jobs of one type, a bounded chunk per call.
+  Parents that blocked jobs still wait on are skipped (kept); they stay at the
+  head of the index, so the caller passes how many it has skipped so far.
 
   KEYS[1..6]  meta, types, marker, events, stats, seq of the queue
   ARGV[1]     key prefix
   ARGV[2]     settings
   ARGV[3]     random (unused)
-  ARGV[4]     job type ('' = every type)
-  ARGV[5]     most jobs in this call
+  ARGV[4]     job type
+  ARGV[5]     most jobs to examine in this call
+  ARGV[6]     offset: failed jobs of this type skipped by earlier calls
 
-  Returns: { purged, more (1|0) }
+  Returns: { purged, skipped }; fewer examined than asked means the type is done.
 ]]
 --!include includes/keys.lua
 --!include includes/settings.lua
@@ -19,20 +21,10 @@
 --!include includes/stats.lua
 --!include includes/transitions.lua
 
-local types = ARGV[4] ~= '' and { ARGV[4] } or redis.call('SMEMBERS', TYPES_KEY)
-local limit = tonumber(ARGV[5])
-local purged = 0
-for _, jtype in ipairs(types) do
-  if purged >= limit then break end
-  local key = index_key('failed', jtype)
-  local seqs = redis.call('ZRANGE', key, 0, limit - purged - 1)
-  if #seqs > 0 then
-    -- Parents that blocked jobs still wait on are kept (see trim_jobs).
-    local removed = trim_jobs(key, seqs)
-    for _, seq in ipairs(removed) do queue_event('removed', seq) end
-    purged = purged + #removed
-    if #removed < #seqs then break end
-  end
-end
+local jtype, limit, offset = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
+local key = index_key('failed', jtype)
+local seqs = redis.call('ZRANGE', key, offset, offset + limit - 1)
+local removed = #seqs > 0 and trim_jobs(key, seqs) or {}
+for _, seq in ipairs(removed) do queue_event('removed', seq) end
 flush_events()
-return { purged, purged >= limit and 1 or 0 }
+return { #removed, #seqs - #removed }

@@ -1,32 +1,40 @@
 --[[
-  retry-dead-letter: sends failed jobs (all, or of one type) back to pending, a
-  bounded chunk per call; the caller repeats while `more` is 1.
+  retry-dead-letter: sends failed jobs of one type back with attempts reset, a
+  bounded chunk per call. A job with dependencies is re-evaluated like a single
+  retry: unfinished parents block it again, and one whose parent is still failed
+  is skipped (it stays failed). Skipped jobs stay at the head of the index, so
+  the caller passes how many it has skipped so far as the offset.
 
   KEYS[1..6]  meta, types, marker, events, stats, seq of the queue
   ARGV[1]     key prefix
   ARGV[2]     settings
   ARGV[3]     random (unused)
-  ARGV[4]     job type ('' = every type)
-  ARGV[5]     most jobs in this call
+  ARGV[4]     job type
+  ARGV[5]     most jobs to examine in this call
+  ARGV[6]     offset: failed jobs of this type skipped by earlier calls
 
-  Returns: { retried, more (1|0) }
+  Returns: { retried, skipped }; fewer examined than asked means the type is done.
 ]]
 --!include includes/keys.lua
 --!include includes/settings.lua
 --!include includes/now.lua
 --!include includes/scores.lua
 --!include includes/events.lua
+--!include includes/stats.lua
 --!include includes/transitions.lua
+--!include includes/failure.lua
+--!include includes/dependencies.lua
 
-local types = ARGV[4] ~= '' and { ARGV[4] } or redis.call('SMEMBERS', TYPES_KEY)
-local limit = tonumber(ARGV[5])
-local retried = 0
-for _, jtype in ipairs(types) do
-  if retried >= limit then break end
-  local seqs = redis.call('ZRANGE', index_key('failed', jtype), 0, limit - retried - 1)
-  for _, seq in ipairs(seqs) do requeue_final(seq, jtype, 'failed') end
-  retried = retried + #seqs
+local jtype, limit, offset = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
+local retried, skipped = 0, 0
+for _, seq in ipairs(redis.call('ZRANGE', index_key('failed', jtype), offset, offset + limit - 1)) do
+  local job = redis.call('HMGET', job_key(seq), 'dp', 'op')
+  if requeue_with_parents(seq, jtype, 'failed', job[1] or nil, job[2] == 'i') then
+    retried = retried + 1
+  else
+    skipped = skipped + 1
+  end
 end
 flush_changes()
 flush_wakeups()
-return { retried, retried >= limit and 1 or 0 }
+return { retried, skipped }

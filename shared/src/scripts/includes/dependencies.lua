@@ -24,11 +24,14 @@ local function split_seqs(list)
   return seqs
 end
 
--- Counts a child in (+1) or out (-1) of its parents' blocked children.
-local function count_blocked_child(parents_list, delta)
+-- Counts a child out of its parents' blocked children when it leaves `blocked`
+-- (unblocked, failed or canceled), and stops it waiting on any of them: a stale
+-- outcome must never count towards a later blocking of the same child.
+local function release_blocked_child(child, parents_list)
   for _, parent in ipairs(split_seqs(parents_list)) do
+    redis.call('SREM', waiting_key(parent), child)
     if redis.call('EXISTS', job_key(parent)) == 1 then
-      local blocked = redis.call('HINCRBY', job_key(parent), 'hb', delta)
+      local blocked = redis.call('HINCRBY', job_key(parent), 'hb', -1)
       if blocked <= 0 then redis.call('SREM', PROTECTED_KEY, parent) end
     end
   end
@@ -78,7 +81,7 @@ end
 local function unblock(seq, jtype, priority, run_at, now)
   defer_remove(index_key('blocked', jtype), seq)
   local jk = job_key(seq)
-  count_blocked_child(redis.call('HGET', jk, 'dp'), -1)
+  release_blocked_child(seq, redis.call('HGET', jk, 'dp'))
   if run_at and run_at > now then
     redis.call('HSET', jk, 's', 'scheduled')
     redis.call('HDEL', jk, 'dn')
@@ -95,7 +98,7 @@ end
 -- `was_blocked`: the job counted as a blocked child of its parents until now.
 local function fail_for_parent(seq, jtype, parent_seq, now, was_blocked)
   local jk = job_key(seq)
-  if was_blocked then count_blocked_child(redis.call('HGET', jk, 'dp'), -1) end
+  if was_blocked then release_blocked_child(seq, redis.call('HGET', jk, 'dp')) end
   local message = 'dependency ' .. parent_seq .. ' failed or was canceled'
   local job = redis.call('HMGET', jk, 'a', 'e')
   local errors = append_error(job[2] or nil, cjson.encode({ message = message, reason = 'dependency-failed' }),
@@ -130,10 +133,15 @@ local function resolve_dependents(budget, now)
     local head = redis.call('LINDEX', RESOLVING_KEY, 0)
     if not head then return false end
     local parent_seq, outcome = string.match(head, '^(%d+):(%a)$')
-    local children = redis.call('SPOP', waiting_key(parent_seq), budget)
+    -- The parent may have been retried since it finished: a stale outcome resolves nobody.
+    local state = redis.call('HGET', job_key(parent_seq), 's')
+    local current = (outcome == 'c' and state == 'completed')
+      or (outcome == 'f' and (state == 'failed' or state == 'canceled'))
+    local children = current and redis.call('SPOP', waiting_key(parent_seq), budget) or {}
+    if not current then redis.call('LPOP', RESOLVING_KEY) end
     for _, child in ipairs(children) do apply_parent_outcome(child, parent_seq, outcome, now) end
-    budget = budget - #children
-    if redis.call('EXISTS', waiting_key(parent_seq)) == 0 then redis.call('LPOP', RESOLVING_KEY) end
+    budget = budget - math.max(#children, 1)
+    if current and redis.call('EXISTS', waiting_key(parent_seq)) == 0 then redis.call('LPOP', RESOLVING_KEY) end
   end
   return redis.call('EXISTS', RESOLVING_KEY) == 1
 end
@@ -145,11 +153,18 @@ end
 ]]
 local function link_parents(seq, parent_seqs, ignore_failures)
   local unresolved, failed_parent = {}, nil
+  local existing = {}
   for _, parent in ipairs(parent_seqs) do
     local state = parent_state(parent)
-    local links = links_of(parent)
-    links.children[#links.children + 1] = seq
-    if state == 'failed' or state == 'canceled' then
+    -- A parent deleted since (only final jobs can be) is over: nothing to wait for or keep.
+    if state then
+      existing[#existing + 1] = parent
+      local links = links_of(parent)
+      links.children[#links.children + 1] = seq
+    end
+    if not state then
+      -- resolved long ago
+    elseif state == 'failed' or state == 'canceled' then
       if not ignore_failures and not failed_parent then failed_parent = parent end
     elseif state ~= 'completed' then
       unresolved[#unresolved + 1] = parent
@@ -163,7 +178,7 @@ local function link_parents(seq, parent_seqs, ignore_failures)
   end
   -- Every parent, completed ones included, is kept while this job is blocked: it
   -- will read their results.
-  for _, parent in ipairs(parent_seqs) do
+  for _, parent in ipairs(existing) do
     local links = links_of(parent)
     links.blocked = links.blocked + 1
   end

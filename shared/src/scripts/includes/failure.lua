@@ -22,7 +22,9 @@ local function backoff_delay(backoff, attempt)
     max_delay, jitter = SETTINGS.backoff_max_ms, SETTINGS.backoff_jitter == 1
   end
   if not fixed then delay = delay * 2 ^ (attempt - 1) end
-  if max_delay and delay > max_delay then delay = max_delay end
+  -- Without its own cap, a backoff still stops at the longest one accepted as input.
+  max_delay = math.min(max_delay or SETTINGS.max_backoff_ms, SETTINGS.max_backoff_ms)
+  if delay > max_delay then delay = max_delay end
   if jitter then delay = delay * next_random() end
   return math.floor(delay)
 end

@@ -6,7 +6,9 @@
   pending:   band * 2^42 + order, where band = 10 - priority (higher priority sorts
              first) and order comes from the queue's sequence counter (FIFO).
   others:    a time in ms plus (seq mod 4096) / 4096 as a tiebreak; the fraction is
-             a dyadic number, exact in a double up to year 2248.
+             a dyadic number, exact in a double until 2^41 ms (September 2039);
+             later, neighbouring fractions round together and ties grow, which
+             listing handles (it reads whole groups of equal scores).
 ]]
 local BAND = 4398046511104 -- 2^42
 

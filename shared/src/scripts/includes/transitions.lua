@@ -162,7 +162,7 @@ local function requeue_final(seq, jtype, state)
   local jk = job_key(seq)
   defer_remove(index_key(state, jtype), seq)
   redis.call('HSET', jk, 's', 'pending', 'a', 0, 'pa', NOW)
-  redis.call('HDEL', jk, 'f', 'fr', 'r', 'pg', 'pd')
+  redis.call('HDEL', jk, 'f', 'fr', 'fp', 'r', 'pg', 'pd')
   enqueue_pending(seq, jtype, tonumber(redis.call('HGET', jk, 'p')) or 5, next_order())
   queue_event('pending', seq)
 end

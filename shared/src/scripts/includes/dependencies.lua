@@ -24,12 +24,13 @@ local function split_seqs(list)
   return seqs
 end
 
--- Counts a child out of its parents' blocked children when it leaves `blocked`
--- (unblocked, failed or canceled), and stops it waiting on any of them: a stale
--- outcome must never count towards a later blocking of the same child.
-local function release_blocked_child(child, parents_list)
+-- Counts a child out of its parents' blocked children when it leaves `blocked`.
+-- Failed or canceled early (`may_wait`), it also stops waiting on any of them: a
+-- stale outcome must never count towards a later blocking of the same child. An
+-- unblocked child has been taken out of every waiting set already.
+local function release_blocked_child(child, parents_list, may_wait)
   for _, parent in ipairs(split_seqs(parents_list)) do
-    redis.call('SREM', waiting_key(parent), child)
+    if may_wait then redis.call('SREM', waiting_key(parent), child) end
     if redis.call('EXISTS', job_key(parent)) == 1 then
       local blocked = redis.call('HINCRBY', job_key(parent), 'hb', -1)
       if blocked <= 0 then redis.call('SREM', PROTECTED_KEY, parent) end
@@ -81,7 +82,7 @@ end
 local function unblock(seq, jtype, priority, run_at, now)
   defer_remove(index_key('blocked', jtype), seq)
   local jk = job_key(seq)
-  release_blocked_child(seq, redis.call('HGET', jk, 'dp'))
+  release_blocked_child(seq, redis.call('HGET', jk, 'dp'), false)
   if run_at and run_at > now then
     redis.call('HSET', jk, 's', 'scheduled')
     redis.call('HDEL', jk, 'dn')
@@ -98,7 +99,7 @@ end
 -- `was_blocked`: the job counted as a blocked child of its parents until now.
 local function fail_for_parent(seq, jtype, parent_seq, now, was_blocked)
   local jk = job_key(seq)
-  if was_blocked then release_blocked_child(seq, redis.call('HGET', jk, 'dp')) end
+  if was_blocked then release_blocked_child(seq, redis.call('HGET', jk, 'dp'), true) end
   local message = 'dependency ' .. parent_seq .. ' failed or was canceled'
   local job = redis.call('HMGET', jk, 'a', 'e')
   local errors = append_error(job[2] or nil, cjson.encode({ message = message, reason = 'dependency-failed' }),

@@ -3,6 +3,7 @@
  * Lua scripts, the producer/admin `Queue`, the `Consumer` and `ConsumeLoop` that
  * workers build on, and the constants the infrastructure shares.
  */
+export type * from "./api/api-types.js";
 export * from "./circuit-breaker/circuit-breaker.js";
 export * from "./consumer/consume-loop.js";
 export * from "./consumer/consumer.js";

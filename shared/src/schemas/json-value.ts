@@ -30,7 +30,25 @@ export function findNonJson(value: unknown, maxDepth: number, path = ""): string
   return `${path || "value"} has type ${typeof value}, which JSON cannot carry`;
 }
 
-/** Byte length of a string as UTF-8, without allocating a Buffer. */
+const nativeByteLength = (globalThis as { Buffer?: { byteLength(text: string, encoding: "utf8"): number } })
+  .Buffer?.byteLength;
+
+/**
+ * Byte length of a string as UTF-8, without allocating: Node's native count where
+ * there is one, a count of code units elsewhere (the browser's copy of the schemas).
+ * A lone surrogate counts 3 bytes, as its replacement character encodes.
+ */
 export function utf8Length(text: string): number {
-  return Buffer.byteLength(text, "utf8");
+  if (nativeByteLength) return nativeByteLength(text, "utf8");
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code < 0xdc00 && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
 }

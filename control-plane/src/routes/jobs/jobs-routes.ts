@@ -7,6 +7,7 @@ import type { AppEnv } from "../../app/app-env.js";
 import type { AppServices } from "../../app/services.js";
 import { registerGetJob } from "./get-job.js";
 import { registerJobActions } from "./job-actions.js";
+import { registerJobLogs } from "./job-logs.js";
 import { registerListJobs } from "./list-jobs.js";
 import { registerSubmitBatch } from "./submit-batch.js";
 import { registerSubmitJob } from "./submit-job.js";
@@ -18,6 +19,7 @@ export function jobsRoutes(services: AppServices): Hono<AppEnv> {
   registerSubmitBatch(router, services);
   registerListJobs(router, services);
   registerWaitJob(router, services);
+  registerJobLogs(router, services);
   registerGetJob(router, services);
   registerJobActions(router, services);
   return router;

@@ -8,37 +8,18 @@ import {
   backlogPerWorker,
   DEFAULT_SCALING_POLICY,
   idealWorkers,
-  type LatencySummary,
   listWorkers,
-  type QueueGauges,
+  type MetricsSnapshot,
   type QueueStats,
-  type StateCounts,
   summarizeLatency,
 } from "@rqueue/shared";
 import type { AppServices } from "../../app/services.js";
-import type { EcsServiceCounts } from "../../cloud/ecs-reader.js";
 import { mergeHistograms } from "./histograms.js";
 import { sumCounts } from "./state-counts.js";
 
-export const THROUGHPUT_WINDOW_MINUTES = 15;
+export type { MetricsSnapshot };
 
-export interface MetricsSnapshot {
-  generatedAt: string;
-  queues: Record<
-    string,
-    Pick<QueueGauges, "paused" | "counts" | "backlog" | "dueScheduled" | "oldestPendingAgeSeconds">
-  >;
-  counts: StateCounts;
-  backlog: number;
-  oldestPendingAgeSeconds: number;
-  /** Completed and dead-lettered jobs per second, oldest first, one value per second from `from`. */
-  throughput: { from: string; stepSeconds: 1; completed: number[]; failed: number[] };
-  waitMs: LatencySummary;
-  runMs: LatencySummary;
-  workers: { healthy: number; stale: number; total: number; activeJobs: number };
-  scaling: { desiredWorkers: number; backlogPerWorker: number; targetBacklogPerWorker: number };
-  ecs: EcsServiceCounts | null;
-}
+export const THROUGHPUT_WINDOW_MINUTES = 15;
 
 export async function buildMetricsSnapshot(
   services: AppServices,

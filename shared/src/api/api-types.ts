@@ -1,0 +1,89 @@
+/**
+ * The shapes the HTTP API answers with, beyond the engine's own types (Job,
+ * JobPage, QueueGauges, WorkerEntry, ...). The control plane builds them and the
+ * typed client and the dashboard read them, so neither side can drift.
+ */
+import type { CircuitBreakerStatus } from "../circuit-breaker/circuit-breaker.js";
+import type { JobLogEntry } from "../queue/job-logs.js";
+import type { StateCounts } from "../queue/list-jobs.js";
+import type { QueueGauges } from "../queue/read-gauges.js";
+import type { LatencySummary } from "../queue/read-stats.js";
+import type { WorkerEntry } from "../workers/worker-registry.js";
+
+export type ApiRole = "read" | "submit" | "admin";
+
+/** GET /v1/session: who the caller is, so a client can hide what its role may not do. */
+export interface SessionInfo {
+  name: string;
+  role: ApiRole;
+  /** True when the server runs without API keys (everyone is admin). */
+  open: boolean;
+}
+
+/** The ECS service's task counts, when the control plane reads them. */
+export interface EcsTaskCounts {
+  cluster: string;
+  service: string;
+  runningCount: number;
+  desiredCount: number;
+  pendingCount: number;
+  fetchedAt: string;
+  /** True when the latest read failed and these counts are older. */
+  stale: boolean;
+}
+
+/** GET /v1/metrics: the dashboard snapshot. */
+export interface MetricsSnapshot {
+  generatedAt: string;
+  queues: Record<
+    string,
+    Pick<QueueGauges, "paused" | "counts" | "backlog" | "dueScheduled" | "oldestPendingAgeSeconds">
+  >;
+  counts: StateCounts;
+  backlog: number;
+  oldestPendingAgeSeconds: number;
+  /** Completed and dead-lettered jobs per second, oldest first, one value per second from `from`. */
+  throughput: { from: string; stepSeconds: 1; completed: number[]; failed: number[] };
+  waitMs: LatencySummary;
+  runMs: LatencySummary;
+  workers: { healthy: number; stale: number; total: number; activeJobs: number };
+  scaling: { desiredWorkers: number; backlogPerWorker: number; targetBacklogPerWorker: number };
+  ecs: EcsTaskCounts | null;
+}
+
+export interface QueueOverview extends QueueGauges {
+  breakers: CircuitBreakerStatus[];
+}
+
+/** GET /v1/queues */
+export interface QueuesResponse {
+  queues: QueueOverview[];
+}
+
+/** GET /v1/workers */
+export interface WorkersResponse {
+  workers: WorkerEntry[];
+  summary: { total: number; healthy: number; stale: number; activeJobs: number };
+}
+
+/** GET /v1/jobs/:id/logs */
+export interface JobLogsResponse {
+  id: string;
+  lines: JobLogEntry[];
+}
+
+export interface DeadLetterRetryResponse {
+  queue: string;
+  type: string | null;
+  retried: number;
+}
+
+export interface DeadLetterPurgeResponse {
+  queue: string;
+  type: string | null;
+  deleted: number;
+}
+
+export interface ApiErrorBody {
+  error: { code: string; message: string; issues: { path: string; message: string }[] };
+}

@@ -137,3 +137,12 @@ export function circuitBreakerErrorFromScriptCode(code: number, queue: string, t
   if (code === SCRIPT_CODES.notFound) return new CircuitBreakerNotFoundError(queue, type);
   return new RQueueError("script_failed", `unexpected script result ${code} for circuit breaker ${type}`);
 }
+
+/**
+ * Whether Redis refused a script call itself (bad arguments, or a runtime error
+ * inside the script) rather than failing to run it (connection lost, failover):
+ * sending the same call again cannot succeed.
+ */
+export function isScriptFault(error: unknown): boolean {
+  return error instanceof Error && /rq-invalid-argument|user_script|Error running script/.test(error.message);
+}

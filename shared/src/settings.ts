@@ -1,8 +1,11 @@
 /**
  * Queue settings the scripts need (retention, events cap, default backoff), with
- * their defaults. They travel to Lua as one compact string (see
- * scripts/includes/settings.lua), so the defaults exist only here.
+ * their defaults. They are validated here, before anything reaches Redis (a script
+ * that fails after writing leaves half a change behind), and travel to Lua as one
+ * compact string (see scripts/includes/settings.lua), so the defaults exist only here.
  */
+import * as v from "valibot";
+import { ValidationError } from "./errors.js";
 import { LIMITS } from "./schemas/limits.js";
 
 const HOUR = 3_600_000;
@@ -60,7 +63,48 @@ export interface QueueSettingsInput {
   maxPayloadBytes?: number;
 }
 
-export function resolveSettings(input: QueueSettingsInput = {}): QueueSettings {
+const YEAR = 366 * DAY;
+const integerIn = (min: number, max: number) =>
+  v.pipe(
+    v.number("must be a number"),
+    v.integer("must be an integer"),
+    v.minValue(min, `must be at least ${min}`),
+    v.maxValue(max, `must be at most ${max}`),
+  );
+const count = integerIn(0, 100_000_000);
+const age = integerIn(1, 10 * YEAR);
+
+export const QueueSettingsSchema = v.strictObject({
+  retention: v.optional(
+    v.strictObject({
+      keepCompleted: v.optional(count),
+      completedAgeMs: v.optional(age),
+      keepFailed: v.optional(count),
+      failedAgeMs: v.optional(age),
+      keepCanceled: v.optional(count),
+      canceledAgeMs: v.optional(age),
+    }),
+  ),
+  eventsMaxLen: v.optional(integerIn(1, 10_000_000)),
+  defaultBackoff: v.optional(
+    v.strictObject({
+      strategy: v.optional(v.picklist(["exponential", "fixed"], "must be 'exponential' or 'fixed'")),
+      delayMs: v.optional(integerIn(0, LIMITS.maxBackoffMs)),
+      maxDelayMs: v.optional(integerIn(0, LIMITS.maxBackoffMs)),
+      jitter: v.optional(v.boolean("must be a boolean")),
+    }),
+  ),
+  defaultMaxAttempts: v.optional(integerIn(1, 1_000)),
+  defaultTimeoutMs: v.optional(integerIn(1, LIMITS.maxTimeoutMs)),
+  idempotencyWindowMs: v.optional(integerIn(1, 10 * YEAR)),
+  maxPayloadBytes: v.optional(integerIn(1, 64 * 1024 * 1024)),
+});
+
+/** Validated settings with defaults filled in; a bad value throws a ValidationError naming it. */
+export function resolveSettings(raw: QueueSettingsInput = {}): QueueSettings {
+  const parsed = v.safeParse(QueueSettingsSchema, raw);
+  if (!parsed.success) throw ValidationError.fromValibot(parsed.issues, "settings");
+  const input = parsed.output;
   return {
     ...DEFAULT_SETTINGS,
     ...input,

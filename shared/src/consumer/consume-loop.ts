@@ -10,8 +10,15 @@
  *   - drain: on stop, take nothing more, wait for running jobs up to a deadline,
  *     then hand the rest back to pending without counting the attempt
  * Redis errors never end the loop: outcomes are kept and re-sent after a backoff,
- * and a job whose lease expired meanwhile is re-run elsewhere (never lost).
+ * and a job whose lease expired meanwhile is re-run elsewhere (never lost). A batch
+ * the settle script refuses is split, so one bad outcome cannot hold back the rest.
+ *
+ * Running jobs are tracked by lease (seq and token), not by job: the same job can
+ * come back to this loop (canceled and retried, or re-leased after its lease
+ * expired) while its previous run is still going. The previous run is aborted, and
+ * only the run that finishes is forgotten.
  */
+import { isScriptFault } from "../errors.js";
 import type { Consumer } from "./consumer.js";
 import type { LeasedJob, Outcome } from "./leased-job.js";
 
@@ -64,6 +71,7 @@ export interface ConsumeLoopOptions {
 }
 
 interface Running {
+  key: string;
   job: LeasedJob;
   controller: AbortController;
   startedAt: number;
@@ -73,9 +81,16 @@ interface Running {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+const leaseKey = (job: LeasedJob) => `${job.seq}:${job.token}`;
+
 export class ConsumeLoop {
+  /** By lease; `runs` finds the run of a job when the job is leased again. */
   private readonly active = new Map<string, Running>();
+  private readonly runs = new Map<string, Running>();
   private outcomes: Outcome[] = [];
+  /** Outcomes of a batch the settle script refused: sent alone until each is recorded. */
+  private suspects: Outcome[] = [];
+  private readonly sanitized = new WeakSet<Outcome>();
   private stopping = false;
   private finished: Promise<void> | undefined;
   private notify: (() => void) | undefined;
@@ -153,6 +168,7 @@ export class ConsumeLoop {
     let idle = false;
     let failures = 0;
     let retryAt = 0;
+    // On this process's monotonic clock: Redis says how far ahead, never when.
     let nextDueAt: number | null = null;
     let inFlight = 0;
     let reserved = 0;
@@ -168,13 +184,17 @@ export class ConsumeLoop {
         }
         if (take > 0) {
           idle = result.taken.length < take;
-          nextDueAt = result.nextDueAt;
+          nextDueAt = result.nextDueInMs === null ? null : performance.now() + result.nextDueInMs;
         }
       } catch (error) {
-        this.outcomes = batch.concat(this.outcomes);
         this.options.onError(error, "settle");
-        failures++;
-        retryAt = Date.now() + Math.min(100 * 2 ** failures, 2_000);
+        if (isScriptFault(error) && batch.length > 0) {
+          this.isolate(batch);
+        } else {
+          this.outcomes = batch.concat(this.outcomes);
+          failures++;
+          retryAt = Date.now() + Math.min(100 * 2 ** failures, 2_000);
+        }
       } finally {
         inFlight--;
         reserved -= take;
@@ -182,8 +202,20 @@ export class ConsumeLoop {
       }
     };
     // While stopping, the loop still reports the outcomes of jobs that finish during the drain.
-    while (!this.stopping || this.active.size > 0 || this.outcomes.length > 0 || inFlight > 0) {
+    while (
+      !this.stopping ||
+      this.active.size > 0 ||
+      this.outcomes.length > 0 ||
+      this.suspects.length > 0 ||
+      inFlight > 0
+    ) {
       if (this.stopping && failures > 3 && inFlight === 0) return;
+      const suspect = inFlight === 0 ? this.suspects.shift() : undefined;
+      if (suspect) {
+        inFlight++;
+        void settle([suspect], 0, undefined);
+        continue;
+      }
       const free = this.stopping ? 0 : this.options.concurrency - this.active.size - reserved;
       // Reporting outcomes also fills free slots; an idle queue is not asked for work alone.
       // Half the pool per call keeps two batches alternating between Redis and this process.
@@ -203,7 +235,7 @@ export class ConsumeLoop {
       if (!ready) {
         await Promise.race([sleep(retryAt - Date.now()), changed]);
       } else if (idle && free > 0 && inFlight === 0) {
-        const untilDue = nextDueAt === null ? Number.POSITIVE_INFINITY : nextDueAt - Date.now();
+        const untilDue = nextDueAt === null ? Number.POSITIVE_INFINITY : nextDueAt - performance.now();
         const wait = this.waitForWork(Math.max(1, Math.min(this.options.maxBlockMs, untilDue)));
         await Promise.race([wait, changed]);
         idle = this.blockingWait !== undefined;
@@ -211,6 +243,35 @@ export class ConsumeLoop {
         await changed;
       }
     }
+  }
+
+  /**
+   * A refused batch is re-sent one outcome at a time. An outcome refused alone is
+   * replaced by a failed attempt that says why (the job is retried or dead-lettered
+   * like any failure); if even that is refused, it is dropped and the job's lease
+   * expiry brings it back: nothing is lost, and nothing else waits on it.
+   */
+  private isolate(batch: Outcome[]): void {
+    if (batch.length > 1) {
+      this.suspects = batch.concat(this.suspects);
+      return;
+    }
+    const [outcome] = batch as [Outcome];
+    if (this.sanitized.has(outcome)) {
+      this.options.onError(
+        new Error(`dropped an outcome of job ${outcome.lease.seq} that Redis refused`),
+        "settle",
+      );
+      return;
+    }
+    const replacement: Outcome = {
+      lease: outcome.lease,
+      kind: "failed",
+      error: new Error("the job's outcome could not be recorded (Redis refused its encoding)"),
+      reason: "encoding-error",
+    };
+    this.sanitized.add(replacement);
+    this.suspects.unshift(replacement);
   }
 
   /** Hands jobs back to pending; never throws (their leases would bring them back anyway). */
@@ -268,9 +329,20 @@ export class ConsumeLoop {
   }
 
   private launch(job: LeasedJob): void {
+    // Leased again while a previous run goes on: that run lost its lease.
+    const previous = this.runs.get(job.seq);
+    if (previous) this.abandon(previous, "lease-lost");
     const controller = new AbortController();
-    const running: Running = { job, controller, startedAt: Date.now(), timer: undefined, done: false };
-    this.active.set(job.seq, running);
+    const running: Running = {
+      key: leaseKey(job),
+      job,
+      controller,
+      startedAt: Date.now(),
+      timer: undefined,
+      done: false,
+    };
+    this.active.set(running.key, running);
+    this.runs.set(job.seq, running);
     const timeoutMs =
       job.timeoutMs ?? this.options.typeTimeoutsMs?.[job.type] ?? this.options.defaultTimeoutMs;
     running.timer = setTimeout(() => this.timeOut(running, timeoutMs), timeoutMs);
@@ -305,7 +377,7 @@ export class ConsumeLoop {
     if (running.done) return; // already timed out, canceled or handed back
     running.done = true;
     clearTimeout(running.timer);
-    this.active.delete(running.job.seq);
+    this.forget(running);
     const cap = this.options.typeMaxAttempts?.[running.job.type];
     const lastAllowed = outcome.kind === "failed" && cap !== undefined && running.job.attempt >= cap;
     this.outcomes.push(lastAllowed ? { ...outcome, unrecoverable: true } : outcome);
@@ -329,10 +401,15 @@ export class ConsumeLoop {
     if (running.done) return;
     running.done = true;
     clearTimeout(running.timer);
-    this.active.delete(running.job.seq);
+    this.forget(running);
     running.controller.abort(new JobAbortedError(reason));
     this.options.onJobEnd?.(running.job, reason, Date.now() - running.startedAt);
     this.wake();
+  }
+
+  private forget(running: Running): void {
+    this.active.delete(running.key);
+    if (this.runs.get(running.job.seq) === running) this.runs.delete(running.job.seq);
   }
 
   private async heartbeat(): Promise<void> {

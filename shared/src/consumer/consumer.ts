@@ -8,12 +8,14 @@
  * Calls about a job present its fencing token; a stale token changes nothing.
  */
 
+import * as v from "valibot";
 import { ValidationError } from "../errors.js";
 import { formatJobId } from "../job-id.js";
 import { type MaintenanceResult, maintainQueue } from "../queue/maintain-queue.js";
 import { createQueueContext, type QueueContext } from "../queue/queue-context.js";
 import { readParentResults } from "../queue/read-job.js";
 import { duplicateRedis, type RedisClient } from "../redis/connection.js";
+import { JobTypeSchema } from "../schemas/job-input.js";
 import { findNonJson, utf8Length } from "../schemas/json-value.js";
 import { LIMITS } from "../schemas/limits.js";
 import { type QueueSettingsInput, resolveSettings } from "../settings.js";
@@ -38,10 +40,12 @@ export interface SettleResult {
   rejected: (LeaseStatus | null)[];
   taken: LeasedJob[];
   /**
-   * When fewer jobs than asked could be taken: the earliest scheduled run time, or
-   * when an open circuit breaker that held jobs back lets probes through, epoch ms.
+   * When fewer jobs than asked could be taken: how long until the earliest
+   * scheduled run time, or until an open circuit breaker that held jobs back lets
+   * probes through, in ms by Redis's clock (relative, so host clock skew cannot
+   * distort it).
    */
-  nextDueAt: number | null;
+  nextDueInMs: number | null;
 }
 
 type RawJob = [string, number, number, string, string, number, string | null, number, string | null];
@@ -54,6 +58,7 @@ export class Consumer {
   private blocking: RedisClient | undefined;
   private readonly ownsBlocking: boolean;
   private readonly types: string;
+  private readonly typeList: readonly string[];
 
   constructor(private readonly options: ConsumerOptions) {
     this.queue = options.queue;
@@ -62,7 +67,8 @@ export class Consumer {
     this.context = createQueueContext(options.redis, options.queue, resolveSettings(options.settings));
     this.blocking = options.blockingRedis;
     this.ownsBlocking = !options.blockingRedis;
-    this.types = (options.types ?? []).join(",");
+    this.typeList = consumerTypes(options.types);
+    this.types = this.typeList.join(",");
   }
 
   get settings() {
@@ -80,8 +86,8 @@ export class Consumer {
     typeLimits?: Readonly<Record<string, number>>,
   ): Promise<SettleResult> {
     const types =
-      typeLimits && this.options.types
-        ? this.options.types
+      typeLimits && this.typeList.length > 0
+        ? this.typeList
             .map((type) => {
               const limit = typeLimits[type];
               return limit === undefined ? type : `${type}=${Math.max(0, Math.floor(limit))}`;
@@ -98,7 +104,7 @@ export class Consumer {
     return {
       rejected: leaseStatuses(codes).map((status) => (status.ok ? null : status)),
       taken: taken.map((raw) => this.toLeasedJob(raw)),
-      nextDueAt: due ?? null,
+      nextDueInMs: due ?? null,
     };
   }
 
@@ -203,6 +209,20 @@ export class Consumer {
       parentSeqs: parents ? parents.split(",") : [],
     };
   }
+}
+
+/** The job types a consumer takes, validated and each named once (a repeat would count twice in Redis). */
+function consumerTypes(types: readonly string[] | undefined): readonly string[] {
+  if (types === undefined) return [];
+  const issues = types.flatMap((type, index) =>
+    v.is(JobTypeSchema, type)
+      ? []
+      : [{ path: `types.${index}`, message: "must match [a-z0-9][a-z0-9._-]{0,63}" }],
+  );
+  if (issues.length > 0) throw new ValidationError(issues);
+  if (types.length === 0)
+    throw new ValidationError([{ path: "types", message: "must name at least one type" }]);
+  return [...new Set(types)];
 }
 
 function leaseStatuses(flat: (number | string)[]): LeaseStatus[] {

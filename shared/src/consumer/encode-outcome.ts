@@ -6,17 +6,16 @@
 
 import { findNonJson, utf8Length } from "../schemas/json-value.js";
 import { LIMITS } from "../schemas/limits.js";
+import { stringifyWellFormed, toWellFormed, truncateText } from "../schemas/unicode.js";
 import { type Outcome, UnrecoverableError } from "./leased-job.js";
-
-const truncate = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}…` : text);
 
 export function encodeError(error: unknown, workerId: string, reason?: string) {
   const err = error instanceof Error ? error : new Error(String(error));
   return {
-    message: truncate(err.message || err.name, LIMITS.errorMessageChars),
-    ...(err.stack ? { stack: truncate(err.stack, LIMITS.errorStackChars) } : {}),
-    workerId,
-    ...(reason ? { reason } : {}),
+    message: truncateText(err.message || err.name || "error", LIMITS.errorMessageChars),
+    ...(err.stack ? { stack: truncateText(err.stack, LIMITS.errorStackChars) } : {}),
+    workerId: toWellFormed(workerId),
+    ...(reason ? { reason: toWellFormed(reason) } : {}),
   };
 }
 
@@ -25,8 +24,9 @@ export function encodeOutcome(outcome: Outcome, workerId: string): string[] {
   const { seq, token } = outcome.lease;
   if (outcome.kind === "completed") {
     if (outcome.result === undefined) return [seq, token, "c", ""];
-    const problem = findNonJson(outcome.result, LIMITS.jsonDepth);
-    const encoded = problem ? "" : JSON.stringify(outcome.result);
+    // A result is the handler's to give: lone surrogates in it are replaced, not failed.
+    const problem = findNonJson(outcome.result, LIMITS.jsonDepth, { allowLoneSurrogates: true });
+    const encoded = problem ? "" : stringifyWellFormed(outcome.result);
     if (problem || utf8Length(encoded) > LIMITS.resultBytes) {
       const message = problem
         ? `result is not JSON: ${problem}`

@@ -10,6 +10,7 @@ import { parseJobId } from "../job-id.js";
 import { queueKeys } from "../keys.js";
 import type { RedisClient } from "../redis/connection.js";
 import { LIMITS } from "../schemas/limits.js";
+import { truncateText } from "../schemas/unicode.js";
 import { resolveSettings } from "../settings.js";
 import { createQueueContext, type QueueContext } from "./queue-context.js";
 
@@ -19,9 +20,6 @@ export interface JobLogEntry {
   attempt: number;
   message: string;
 }
-
-const truncate = (text: string) =>
-  text.length > LIMITS.logLineChars ? `${text.slice(0, LIMITS.logLineChars - 1)}…` : text;
 
 /** Appends log lines for the jobs one consumer holds in one queue. */
 export class JobLogWriter {
@@ -37,7 +35,7 @@ export class JobLogWriter {
     const now = Date.now();
     const lines = messages
       .slice(-LIMITS.logLines)
-      .map((message) => `${now} ${lease.attempt} ${truncate(message)}`);
+      .map((message) => `${now} ${lease.attempt} ${truncateText(message, LIMITS.logLineChars - 1)}`);
     const [code, state] = (await this.context.run("append-job-log", [
       lease.seq,
       lease.token,

@@ -35,7 +35,27 @@ local return_jobs = ARGV[5] == '1'
 local count = tonumber(ARGV[6])
 local FIELDS = 11
 
--- Reject before writing anything, so the batch stays all-or-nothing.
+-- Reject before writing anything, so the batch stays all-or-nothing: Redis does
+-- not roll back a script that fails half-way. The caller validated the jobs; this
+-- guards the arguments every later command relies on.
+local function invalid(what) return redis.error_reply('ERR rq-invalid-argument ' .. what) end
+local function is_count(value) return value ~= nil and value >= 0 and value % 1 == 0 end
+if not is_count(idem_ms) or idem_ms < 1 then return invalid('idempotency window') end
+if not is_count(count) or #ARGV ~= 6 + count * FIELDS then return invalid('job count') end
+for i = 0, count - 1 do
+  local base = 7 + i * FIELDS
+  local priority = tonumber(ARGV[base + 2])
+  if ARGV[base] == '' or string.find(ARGV[base], '[,=]') then return invalid('type of job ' .. i) end
+  if not is_count(priority) or priority < 1 or priority > 10 then return invalid('priority of job ' .. i) end
+  if not is_count(tonumber(ARGV[base + 3])) or not is_count(tonumber(ARGV[base + 4])) then
+    return invalid('delay of job ' .. i)
+  end
+  if not is_count(tonumber(ARGV[base + 5])) or tonumber(ARGV[base + 5]) < 1 then
+    return invalid('maxAttempts of job ' .. i)
+  end
+  if ARGV[base + 7] ~= '' and not is_count(tonumber(ARGV[base + 7])) then return invalid('timeout of job ' .. i) end
+end
+
 local new_types, checked = {}, {}
 for i = 0, count - 1 do
   local base = 7 + i * FIELDS

@@ -3,7 +3,9 @@
   at once (every step re-checks Redis state), so there is no single point of
   failure. Each step is bounded per call; callers repeat while `more` is 1.
     1. expired leases: the worker died or stalled; the attempt fails with reason
-       lease-expired and follows the backoff schedule (or dead-letters)
+       lease-expired and follows the backoff schedule (or dead-letters). Only a
+       job whose hash says `processing` has a lease: an entry for a job in another
+       state is a stale index entry, repaired from the hash (never the reverse)
     2. due scheduled jobs become pending
     3. finished parents' blocked dependents are resolved (see dependencies.lua)
     4. final jobs older than their retention age are deleted (parents that blocked
@@ -27,6 +29,7 @@
 --!include includes/failure.lua
 --!include includes/dependencies.lua
 --!include includes/take.lua
+--!include includes/repair.lua
 
 local limit = tonumber(ARGV[4])
 local types = redis.call('SMEMBERS', TYPES_KEY)
@@ -38,15 +41,17 @@ for _, jtype in ipairs(types) do
   local expired = redis.call('ZRANGEBYSCORE', key, '-inf', NOW, 'LIMIT', 0, limit - recovered)
   for _, seq in ipairs(expired) do
     defer_remove(key, seq)
-    local job = redis.call('HMGET', job_key(seq), 'w', 'a')
-    local error_json = cjson.encode({
-      message = 'lease expired: the worker stopped renewing it (crashed, killed or stalled)',
-      reason = 'lease-expired',
-      workerId = job[1] or '',
-      attempt = tonumber(job[2]) or 0,
-      at = NOW,
-    })
-    fail_attempt(seq, jtype, NOW, error_json, false, 'lease-expired')
+    local job = redis.call('HMGET', job_key(seq), 's', 'w', 'a')
+    if job[1] == 'processing' then
+      fail_attempt(seq, jtype, NOW, {
+        message = 'lease expired: the worker stopped renewing it (crashed, killed or stalled)',
+        reason = 'lease-expired',
+        workerId = job[2] or '',
+      }, false, 'lease-expired')
+    elseif job[1] then
+      -- The index disagrees with the job: the hash is the truth, the entry is repaired.
+      repair_index_entry(seq, jtype, job[1])
+    end
   end
   recovered = recovered + #expired
 end

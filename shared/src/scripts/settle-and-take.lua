@@ -11,20 +11,24 @@
   ARGV[5]     lease duration in ms
   ARGV[6]     how many jobs to take
   ARGV[7]     allowed job types, comma-separated ('' = every type); `type=N`
-              takes at most N jobs of that type (a worker's per-type concurrency)
+              takes at most N jobs of that type (a worker's per-type concurrency);
+              a type named twice counts once
   ARGV[8]     number of outcomes N
   ARGV[9..]   N groups of 4 fields: seq, token, kind, data
               kind 'c' completed (data = result JSON or ''),
                    'f' failed attempt, 'u' unrecoverable failure (data = error JSON),
-              error JSON: {"message","stack"?,"workerId","attempt","at"}
+              error JSON: {"message","stack"?,"workerId","reason"?}; one that does
+              not decode is recorded as an error with reason encoding-error
+  Errors (before any write): `rq-invalid-argument <what>` for malformed arguments.
 
   Returns: { outcomes, taken, nextDueMs|false }
     outcomes: flat array of N pairs (code, state) with code 1 on success, -1 job
               gone, -2 lease lost (state says what the job is now); state is the
               job's new state on success
     taken:    leased jobs (see includes/take.lua)
-    nextDueMs: earliest scheduled run time when fewer jobs than asked were taken,
-              or when an open circuit breaker held jobs back, when it reopens
+    nextDueMs: when fewer jobs than asked were taken, ms from now (Redis's clock)
+              until the earliest scheduled run time, or until an open circuit
+              breaker that held jobs back lets probes through
   Outcomes count in their type's circuit breaker (includes/circuit-breaker.lua).
 ]]
 --!include includes/keys.lua
@@ -40,12 +44,49 @@
 --!include includes/take.lua
 
 local worker, lease_ms, take_count = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
-local allowed = {}
+local count = tonumber(ARGV[8])
+
+-- Every argument is checked before the first write: Redis does not roll back a
+-- script that fails half-way, and a half-recorded batch is how completed jobs
+-- used to run twice.
+local function invalid(what) return redis.error_reply('ERR rq-invalid-argument ' .. what) end
+local function is_count(value) return value ~= nil and value >= 0 and value % 1 == 0 end
+if not is_count(lease_ms) or lease_ms < 1 then return invalid('lease duration') end
+if not is_count(take_count) then return invalid('take count') end
+if not is_count(count) or #ARGV ~= 8 + count * 4 then return invalid('outcome count') end
+
+-- A type named twice would be popped and promoted twice: each counts once.
+local allowed, seen_types = {}, {}
 for t, limit in string.gmatch(ARGV[7], '([^,=]+)=?(%d*)') do
-  allowed[#allowed + 1] = t
+  if not seen_types[t] then
+    seen_types[t] = true
+    allowed[#allowed + 1] = t
+  end
   if limit ~= '' then take_limits[t] = tonumber(limit) end
 end
-local count = tonumber(ARGV[8])
+
+-- An error report that does not decode is the worker's fault, not the job's: it is
+-- recorded as a failed attempt with an encoding error, so it cannot hold back the
+-- other outcomes of the batch.
+local reports = {}
+for i = 0, count - 1 do
+  local base = 9 + i * 4
+  local seq, kind, data = ARGV[base], ARGV[base + 2], ARGV[base + 3]
+  if not string.match(seq, '^%d+$') then return invalid('seq of outcome ' .. i) end
+  if kind ~= 'c' and kind ~= 'f' and kind ~= 'u' then return invalid('kind of outcome ' .. i) end
+  if kind ~= 'c' then
+    local ok, decoded = pcall(cjson.decode, data)
+    if ok and type(decoded) == 'table' and type(decoded.message) == 'string' then
+      reports[i] = decoded
+    else
+      reports[i] = {
+        message = 'the worker reported an error that could not be decoded',
+        reason = 'encoding-error',
+        workerId = worker,
+      }
+    end
+  end
+end
 
 local outcomes = {}
 for i = 0, count - 1 do
@@ -75,7 +116,7 @@ for i = 0, count - 1 do
       queue_event('completed', seq)
       state = 'completed'
     else
-      state = fail_attempt(seq, jtype, NOW, data, kind == 'u', kind == 'u' and 'unrecoverable' or 'error')
+      state = fail_attempt(seq, jtype, NOW, reports[i], kind == 'u', kind == 'u' and 'unrecoverable' or 'error')
     end
     outcomes[#outcomes + 1] = 1
     outcomes[#outcomes + 1] = state
@@ -90,6 +131,8 @@ local due = false
 if #taken < take_count then
   due = next_due(types)
   if earliest_reopen and (not due or earliest_reopen < due) then due = earliest_reopen end
+  -- Relative, so the caller never compares Redis's clock with its own.
+  if due then due = math.max(due - NOW, 0) end
 end
 
 cb_save()

@@ -102,7 +102,7 @@ local function fail_for_parent(seq, jtype, parent_seq, now, was_blocked)
   if was_blocked then release_blocked_child(seq, redis.call('HGET', jk, 'dp'), true) end
   local message = 'dependency ' .. parent_seq .. ' failed or was canceled'
   local job = redis.call('HMGET', jk, 'a', 'e')
-  local errors = append_error(job[2] or nil, cjson.encode({ message = message, reason = 'dependency-failed' }),
+  local errors = append_error(job[2] or nil, { message = message, reason = 'dependency-failed' },
     tonumber(job[1]) or 0, now, 10)
   redis.call('HSET', jk, 's', 'failed', 'f', now, 'fr', 'dependency-failed', 'fp', parent_seq, 'e', errors)
   redis.call('HDEL', jk, 'dn')

@@ -29,9 +29,14 @@ local function backoff_delay(backoff, attempt)
   return math.floor(delay)
 end
 
-local function append_error(errors_json, error_json, attempt, now, keep)
-  local errors = errors_json and cjson.decode(errors_json) or {}
-  local entry = cjson.decode(error_json)
+-- `entry` is a table (decoded and checked by the caller before its first write).
+-- A history that does not decode is started afresh rather than failing half-way.
+local function append_error(errors_json, entry, attempt, now, keep)
+  local errors = {}
+  if errors_json then
+    local ok, decoded = pcall(cjson.decode, errors_json)
+    if ok and type(decoded) == 'table' then errors = decoded end
+  end
   entry.attempt = attempt
   entry.at = now
   errors[#errors + 1] = entry
@@ -40,11 +45,11 @@ local function append_error(errors_json, error_json, attempt, now, keep)
 end
 
 -- The job must already be out of the processing index. Returns the new state.
-local function fail_attempt(seq, jtype, now, error_json, unrecoverable, reason)
+local function fail_attempt(seq, jtype, now, error_entry, unrecoverable, reason)
   local jk = job_key(seq)
   local job = redis.call('HMGET', jk, 'a', 'ma', 'bo', 'p', 'e')
   local attempt, max_attempts = tonumber(job[1]) or 0, tonumber(job[2]) or 1
-  local errors = append_error(job[5] or nil, error_json, attempt, now, 10)
+  local errors = append_error(job[5] or nil, error_entry, attempt, now, 10)
   if unrecoverable or attempt >= max_attempts then
     redis.call('HSET', jk, 's', 'failed', 'f', now, 'e', errors, 'fr', reason)
     enter_final(seq, jtype, 'failed', now)

@@ -33,3 +33,8 @@ apt_install() {
 if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
   apt_install redis-server redis-tools
 fi
+
+# The archive's tests run on a real PostgreSQL: the machine's server, or one the harness starts with initdb.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
+  apt_install postgresql
+fi

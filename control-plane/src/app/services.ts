@@ -1,9 +1,10 @@
 /**
  * What the routes need, built once per process (or per test): the Redis command
  * connection, the queue objects, the breaker, event readers for long polls, the
- * API keys, the ECS reader, and the draining flag set at shutdown.
+ * API keys, the ECS reader, the archive, and the draining flag set at shutdown.
  */
 import type { RedisClient } from "@rqueue/shared";
+import type { ArchiveService } from "../archive/archive-service.js";
 import type { EcsReader } from "../cloud/ecs-reader.js";
 import { ApiKeyStore } from "../config/api-keys.js";
 import type { Config } from "../config/config.js";
@@ -21,6 +22,8 @@ export interface AppServices {
   events: JobEvents;
   apiKeys: ApiKeyStore;
   ecs: EcsReader | null;
+  /** The archive of finished jobs (lookups after Redis trimmed them, search); null when not configured. */
+  archive: ArchiveService | null;
   /** Set at shutdown: /readyz answers 503 so load balancers stop sending traffic. */
   lifecycle: { draining: boolean };
 }
@@ -30,6 +33,7 @@ export function createServices(
   redis: RedisClient,
   log: Logger,
   ecs: EcsReader | null = null,
+  archive: ArchiveService | null = null,
 ): AppServices {
   return {
     config,
@@ -40,6 +44,7 @@ export function createServices(
     events: new JobEvents(redis, log),
     apiKeys: new ApiKeyStore(config.apiKeys),
     ecs,
+    archive,
     lifecycle: { draining: false },
   };
 }

@@ -4,7 +4,10 @@
  * problem (main prints them and exits 1). Nothing else reads process.env.
  */
 import * as v from "valibot";
+import type { ArchiveConfig } from "../archive/archive-service.js";
+import type { WorkerFleet } from "../cloud/scaling-signal.js";
 import { type ApiKey, parseApiKeys } from "./api-keys.js";
+import { loadWorkerFleet } from "./worker-fleet.js";
 
 export interface CloudWatchConfig {
   region: string;
@@ -38,6 +41,10 @@ export interface Config {
   shutdownTimeoutMs: number;
   cloudwatch: CloudWatchConfig | null;
   ecs: EcsConfig | null;
+  /** The worker service the scaling decision is published for (its queues, concurrency, policy). */
+  workers: WorkerFleet;
+  /** The durable archive of finished jobs; null when neither RQ_ARCHIVE_URL nor RQ_ARCHIVE_DIR is set. */
+  archive: ArchiveConfig | null;
   /** Non-fatal findings to log once the logger exists. */
   warnings: string[];
 }
@@ -97,6 +104,13 @@ const EnvSchema = v.object({
   RQ_ECS_CLUSTER: text,
   RQ_ECS_SERVICE: text,
   RQ_ECS_CACHE_MS: int(15_000, 0, 3_600_000),
+  RQ_ARCHIVE_URL: v.optional(
+    v.pipe(v.string(), v.trim(), v.regex(/^(postgres|postgresql):\/\/\S*$/, "must be a postgres:// URL")),
+  ),
+  RQ_ARCHIVE_DIR: text,
+  RQ_ARCHIVE_RETENTION_DAYS: int(30, 1, 3_650),
+  RQ_ARCHIVER: v.optional(v.picklist(["0", "1", "false", "true"], "must be 1/true or 0/false"), "1"),
+  RQ_ARCHIVE_CLAIM_IDLE_MS: int(30_000, 100, 3_600_000),
 });
 
 /** Reads and checks the configuration; throws ConfigError listing every problem. */
@@ -123,7 +137,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     problems.push("RQ_ECS_CLUSTER and RQ_ECS_SERVICE: set both or neither");
   }
   if (ecsOn && !region) problems.push("AWS_REGION: required when RQ_ECS_CLUSTER is set");
-  if (problems.length > 0) throw new ConfigError(problems);
+  const workers = loadWorkerFleet(env);
+  problems.push(...workers.problems);
+  if (problems.length > 0 || !workers.fleet) throw new ConfigError(problems);
 
   return {
     production,
@@ -151,6 +167,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
             endpoint: e.RQ_AWS_ENDPOINT,
           }
         : null,
+    archive:
+      e.RQ_ARCHIVE_URL || e.RQ_ARCHIVE_DIR
+        ? {
+            url: e.RQ_ARCHIVE_URL || null,
+            dir: e.RQ_ARCHIVE_URL ? null : (e.RQ_ARCHIVE_DIR as string),
+            retentionDays: e.RQ_ARCHIVE_RETENTION_DAYS,
+            runArchiver: e.RQ_ARCHIVER === "1" || e.RQ_ARCHIVER === "true",
+            claimIdleMs: e.RQ_ARCHIVE_CLAIM_IDLE_MS,
+          }
+        : null,
+    workers: workers.fleet,
     warnings: keys.warnings,
   };
 }

@@ -1,6 +1,7 @@
 /**
  * Starts the control plane: Redis connection, services, HTTP server, queue
- * maintenance, and (when configured) the CloudWatch publisher and ECS reader.
+ * maintenance, and (when configured) the CloudWatch publisher, ECS reader and
+ * the archive (migrated before the server listens).
  * `close()` is the graceful shutdown: stop being ready, stop accepting, answer
  * long polls with the current state, let in-flight requests finish (bounded by
  * the shutdown timeout), stop the timers, release the leader lease, close Redis.
@@ -10,6 +11,7 @@ import { serve } from "@hono/node-server";
 import { CLOUDWATCH_LEADER_KEY, createRedis, type RedisClient, warnOnEvictionPolicy } from "@rqueue/shared";
 import { createApp } from "../app/create-app.js";
 import { createServices } from "../app/services.js";
+import { ArchiveService } from "../archive/archive-service.js";
 import { createCloudWatchClient, createEcsClient } from "../cloud/aws-clients.js";
 import { CloudWatchPublisher } from "../cloud/cloudwatch-publisher.js";
 import { EcsReader } from "../cloud/ecs-reader.js";
@@ -73,7 +75,10 @@ export async function startControlPlane(config: Config, log: Logger): Promise<Ru
         log,
       })
     : null;
-  const services = createServices(config, redis, log, ecs);
+  const archive = config.archive
+    ? await ArchiveService.open(config.archive, redis, log, () => services.queues.names())
+    : null;
+  const services = createServices(config, redis, log, ecs, archive);
   const app = createApp(services);
 
   const server = serve({ hostname: config.host, port: config.port, fetch: app.fetch });
@@ -110,6 +115,7 @@ export async function startControlPlane(config: Config, log: Logger): Promise<Ru
       })
     : null;
   publisher?.start();
+  await archive?.start();
 
   return {
     port,
@@ -134,7 +140,7 @@ export async function startControlPlane(config: Config, log: Logger): Promise<Ru
       }
       if ("closeIdleConnections" in server) server.closeIdleConnections();
       if ("closeAllConnections" in server) server.closeAllConnections();
-      await Promise.all([maintenance.stop(), publisher?.stop()]);
+      await Promise.all([maintenance.stop(), publisher?.stop(), archive?.close()]);
       await redis.quit().catch(() => redis.disconnect());
     },
   };

@@ -23,8 +23,10 @@ export interface QueueKeys {
   circuitBreaker(type: string): string;
   /** Set of the job types ever added to the queue (bounded). */
   types: string;
-  /** Wake-up marker that idle consumers block on. */
+  /** Wake-up marker that idle consumers of every type block on. */
   marker: string;
+  /** Wake-up marker of one job type, for consumers of some types only. */
+  typeMarker(type: string): string;
   /** Queue settings: paused flag. */
   meta: string;
   /** Capped stream of state changes. */
@@ -59,6 +61,7 @@ export function queueKeys(queue: string): QueueKeys {
     jobLog: (seq) => `${prefix}log:${seq}`,
     index: (state, type) => `${prefix}${state}:${type}`,
     circuitBreaker: (type) => `${prefix}cb:${type}`,
+    typeMarker: (type) => `${prefix}marker:${type}`,
     throughput: (minute) => `${prefix}tp:${minute}`,
     latency: (minute) => `${prefix}lat:${minute}`,
   };

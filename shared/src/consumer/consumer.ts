@@ -123,7 +123,11 @@ export class Consumer {
       blocking: true,
       connectionName: `rq-block-${this.workerId}`,
     });
-    const reply = await this.blocking.bzpopmin(this.context.keys.marker, Math.max(timeoutMs, 1) / 1000);
+    // A consumer of some types waits on their markers only: a wake-up for a job it
+    // cannot run is left for a consumer that can.
+    const { keys } = this.context;
+    const markers = this.typeList.length > 0 ? this.typeList.map(keys.typeMarker) : [keys.marker];
+    const reply = await this.blocking.bzpopmin(...markers, Math.max(timeoutMs, 1) / 1000);
     return reply !== null;
   }
 

@@ -2,13 +2,14 @@
  * Regressions of the engine review (issue 9): each test reproduces a defect that
  * made jobs run twice, stall or miscount, on standalone and on Cluster.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { eventually, sleep, targets, uniqueQueue, useRedis } from "../../test/engine-fixture.js";
 import { ValidationError } from "../errors.js";
 import { Queue } from "../queue/queue.js";
 import { createQueueContext } from "../queue/queue-context.js";
 import { hasLoneSurrogate } from "../schemas/unicode.js";
 import { resolveSettings } from "../settings.js";
+import { listWorkers, recordHeartbeat } from "../workers/worker-registry.js";
 import { ConsumeLoop, JobAbortedError } from "./consume-loop.js";
 import { Consumer } from "./consumer.js";
 import type { Outcome } from "./leased-job.js";
@@ -277,5 +278,196 @@ describe.each(targets)("engine regressions (%s)", (_name, url) => {
       expect(await redis().exists(keys.index("pending", "t"))).toBe(before);
       expect((await queue.counts()).total.pending).toBe(0);
     });
+  });
+  describe("retention past protected parents", () => {
+    const completeAll = async (consumer: Consumer, n: number) => {
+      let left = n;
+      while (left > 0) {
+        const taken = await consumer.take(Math.min(left, 100));
+        if (taken.length === 0) throw new Error("nothing to take");
+        await consumer.settle(
+          taken.map((lease) => ({ lease, kind: "completed" as const })),
+          0,
+        );
+        left -= taken.length;
+      }
+    };
+
+    it("by age trims the jobs behind more protected parents than one chunk, and the parents once freed", async () => {
+      const { queue, consumer } = setup({ retention: { completedAgeMs: 1 } });
+      const blocker = await queue.add({ type: "blocker" });
+      const parents = await queue.addBulk(Array.from({ length: 250 }, () => ({ type: "p" })));
+      // Each child waits on its parent (kept, protected) and on the blocker (still pending).
+      await queue.addBulk(parents.map((parent) => ({ type: "c", dependsOn: [parent.id, blocker.id] })));
+      const worker = consumer("w1", 30_000, ["p"]);
+      await completeAll(worker, 250);
+      await queue.addBulk(Array.from({ length: 50 }, () => ({ type: "p" })));
+      await completeAll(worker, 50);
+      await sleep(5);
+      await queue.maintain();
+      expect((await queue.counts()).byType.p?.completed).toBe(250);
+
+      const blockerWorker = consumer("w2", 30_000, ["blocker"]);
+      await completeAll(blockerWorker, 1);
+      await eventually(async () => {
+        await queue.maintain();
+        return (await queue.counts()).byType.p?.completed === 0;
+      });
+      expect((await queue.counts()).byType.c?.pending).toBe(250);
+    });
+
+    it("by count keeps trimming past protected parents at the head", async () => {
+      const { queue, consumer } = setup({ retention: { keepCompleted: 5 } });
+      const blocker = await queue.add({ type: "blocker" });
+      const parents = await queue.addBulk(Array.from({ length: 20 }, () => ({ type: "p" })));
+      await queue.addBulk(parents.map((parent) => ({ type: "c", dependsOn: [parent.id, blocker.id] })));
+      const worker = consumer("w1", 30_000, ["p"]);
+      await completeAll(worker, 20);
+      await queue.addBulk(Array.from({ length: 10 }, () => ({ type: "p" })));
+      for (let i = 0; i < 10; i++) await completeAll(worker, 1);
+      // Only the protected parents are left over the limit.
+      expect((await queue.counts()).byType.p?.completed).toBe(20);
+    });
+  });
+
+  it("a consumer of another type does not swallow the wake-up of a job it cannot run", async () => {
+    const { queue, consumer } = setup();
+    const other = consumer("a-worker", 30_000, ["a"]);
+    const able = consumer("b-worker", 30_000, ["b"]);
+    const otherWait = other.waitForWork(4_000);
+    await sleep(50); // the other consumer blocks first, so Redis would serve it first
+    const ableWait = able.waitForWork(4_000);
+    await sleep(50);
+    await queue.add({ type: "b" });
+    const woken = await Promise.race([ableWait, sleep(2_000).then(() => "still asleep")]);
+    expect(woken).toBe(true);
+    expect(await Promise.race([otherWait, sleep(100).then(() => "still asleep")])).toBe("still asleep");
+    await Promise.all([other.close(), able.close()]);
+  });
+
+  it("re-arms a large cascade in bounded chunks, and maintenance finishes one left half-way", async () => {
+    const { queue, consumer } = setup();
+    const parent = await queue.add({ type: "p", maxAttempts: 1 });
+    for (let i = 0; i < 3; i++) {
+      await queue.addBulk(Array.from({ length: 1_000 }, () => ({ type: "c", dependsOn: [parent.id] })));
+    }
+    const worker = consumer("w1", 30_000, ["p"]);
+    const [lease] = await worker.take(1);
+    if (!lease) throw new Error("setup");
+    await worker.settle([{ lease, kind: "failed", error: new Error("boom"), unrecoverable: true }], 0);
+    await eventually(async () => {
+      await queue.maintain();
+      return (await queue.counts()).byType.c?.failed === 3_000;
+    });
+    const context = createQueueContext(redis(), queue.name, resolveSettings());
+    const [code, state, more] = (await context.run("retry-job", [lease.seq, "1"])) as [
+      number,
+      string,
+      number,
+    ];
+    expect([code, state, more]).toEqual([1, "pending", 1]);
+    // One call re-armed a bounded share of the 3,000 children, not all of them.
+    const rearmed = (await queue.counts()).byType.c?.blocked ?? 0;
+    expect(rearmed).toBeGreaterThan(0);
+    expect(rearmed).toBeLessThan(600);
+    await queue.maintain();
+    expect((await queue.counts()).byType.c).toMatchObject({ blocked: 3_000, failed: 0 });
+  });
+
+  it("a released job keeps its waiting start for the oldest-pending gauge", async () => {
+    const { queue, consumer } = setup();
+    await queue.add({ type: "t" });
+    await sleep(1_100);
+    const worker = consumer();
+    const taken = await worker.take(1);
+    await worker.release(taken);
+    const gauges = await queue.gauges();
+    expect(gauges.counts.pending).toBe(1);
+    expect(gauges.oldestPendingAgeSeconds).toBeGreaterThanOrEqual(1);
+  });
+
+  describe("a host clock that disagrees with Redis", () => {
+    it("does not make the loop spin while it waits for a scheduled job", async () => {
+      const { queue } = setup();
+      const consumer = new Consumer({ redis: redis(), queue: queue.name, workerId: "w1" });
+      let calls = 0;
+      const settle = consumer.settle.bind(consumer);
+      consumer.settle = (...args) => {
+        calls++;
+        return settle(...args);
+      };
+      const realNow = Date.now.bind(Date);
+      const skew = vi.spyOn(Date, "now").mockImplementation(() => realNow() + 65_000);
+      try {
+        const loop = new ConsumeLoop({
+          consumer,
+          handler: () => "ok",
+          concurrency: 2,
+          maintainEveryMs: 60_000,
+        });
+        loop.start();
+        await queue.add({ type: "t", delayMs: 1_000 });
+        await eventually(async () => (await queue.counts()).total.completed === 1, 10_000);
+        await loop.stop();
+      } finally {
+        skew.mockRestore();
+      }
+      expect(calls).toBeLessThan(12);
+    });
+
+    it("does not make a worker whose clock is behind look stale", async () => {
+      const workerId = `skewed-${uniqueQueue()}`;
+      const realNow = Date.now.bind(Date);
+      const skew = vi.spyOn(Date, "now").mockImplementation(() => realNow() - 20_000);
+      try {
+        await recordHeartbeat(redis(), {
+          id: workerId,
+          host: "h",
+          pid: 1,
+          taskArn: null,
+          version: "test",
+          startedAt: new Date().toISOString(),
+          queues: ["q"],
+          concurrency: 1,
+          activeJobs: 0,
+          processed: 0,
+          failed: 0,
+          memoryRssBytes: 0,
+          eventLoopLagMs: 0,
+          heartbeatMs: 1_000,
+        });
+      } finally {
+        skew.mockRestore();
+      }
+      const entry = (await listWorkers(redis())).find((worker) => worker.id === workerId);
+      expect(entry?.status).toBe("healthy");
+    });
+  });
+
+  it("a dead-letter walk follows a score cursor, so jobs deleted meanwhile do not make it skip others", async () => {
+    const { queue, consumer } = setup();
+    const added = await queue.addBulk(Array.from({ length: 4 }, () => ({ type: "t", maxAttempts: 1 })));
+    const worker = consumer();
+    for (const lease of await worker.take(4)) {
+      await worker.settle([{ lease, kind: "failed", error: new Error("x") }], 0);
+    }
+    const seqs = added.map((job) => job.id.split(":")[1] as string);
+    const keys = queue.context.keys;
+    const context = createQueueContext(redis(), queue.name, resolveSettings());
+    // The oldest is a parent that blocked jobs wait on: the walk must skip it.
+    await redis().sadd(`${keys.prefix}protected`, seqs[0] as string);
+    const [purged, skipped, cursor] = (await context.run("purge-dead-letter", ["t", 2, ""])) as [
+      number,
+      number,
+      string,
+    ];
+    expect([purged, skipped]).toEqual([1, 1]);
+    // Meanwhile its protection ends and retention deletes it.
+    await redis().srem(`${keys.prefix}protected`, seqs[0] as string);
+    await redis().zrem(keys.index("failed", "t"), seqs[0] as string);
+    await redis().del(keys.job(seqs[0] as string));
+    const [more] = (await context.run("purge-dead-letter", ["t", 2, cursor])) as [number];
+    expect(more).toBe(2);
+    expect((await queue.counts()).total.failed).toBe(0);
   });
 });

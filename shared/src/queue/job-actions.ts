@@ -40,8 +40,9 @@ export const removeJob = (ctx: QueueContext, seq: string) => jobAction(ctx, "rem
 
 /**
  * Runs a dead-letter bulk script over failed jobs (of one type, or of every type
- * that has any) in bounded chunks; jobs a chunk skips stay at the head of their
- * index, so the next call starts past them. Returns how many were acted on.
+ * that has any) in bounded chunks that follow a score cursor, so retention
+ * trimming the index meanwhile cannot make a walk skip jobs. Returns how many
+ * were acted on.
  */
 export async function runDeadLetterChunks(
   ctx: QueueContext,
@@ -59,13 +60,16 @@ export async function runDeadLetterChunks(
     let acted = 0;
     let skippedAny = false;
     for (const jobType of types) {
-      let offset = 0;
-      for (;;) {
-        const [done, skipped] = (await ctx.run(script, [jobType, chunk, offset])) as [number, number];
+      let cursor: string | null = "";
+      while (cursor !== null) {
+        const [done, skipped, next] = (await ctx.run(script, [jobType, chunk, cursor])) as [
+          number,
+          number,
+          string | null,
+        ];
         acted += done;
-        offset += skipped;
         skippedAny ||= skipped > 0;
-        if (done + skipped < chunk) break;
+        cursor = next;
       }
     }
     total += acted;

@@ -153,8 +153,11 @@ export class Queue {
   async resume(): Promise<void> {
     const { redis, keys } = this.context;
     await redis.hdel(keys.meta, "paused");
-    // Consumers may be blocked on the marker: wake them.
-    await redis.zadd(keys.marker, 0, "0");
+    // Consumers may be blocked on a marker: wake those of every type and of each type.
+    const types = await redis.smembers(keys.types);
+    await Promise.all(
+      [keys.marker, ...types.map(keys.typeMarker)].map((marker) => redis.zadd(marker, 0, "0")),
+    );
   }
 
   async isPaused(): Promise<boolean> {

@@ -38,7 +38,7 @@ redis.call('HSET', jk, 's', 'canceled', 'f', NOW)
 enter_final(seq, jtype, 'canceled', NOW)
 stat_count('canceled', 1)
 emit('canceled', seq, 'from', state)
-if resolve_dependents(100, NOW) then wake_pending = true end
+if resolve_dependents(100, NOW) then wake_every_type = true end
 flush_changes()
 trim_by_count()
 flush_stats(NOW)

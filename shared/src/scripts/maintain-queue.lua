@@ -7,7 +7,8 @@
        job whose hash says `processing` has a lease: an entry for a job in another
        state is a stale index entry, repaired from the hash (never the reverse)
     2. due scheduled jobs become pending
-    3. finished parents' blocked dependents are resolved (see dependencies.lua)
+    3. finished parents' blocked dependents are resolved, and cascading retries
+       left half-way are continued (see dependencies.lua)
     4. final jobs older than their retention age are deleted (parents that blocked
        jobs still wait on are kept)
 
@@ -58,15 +59,18 @@ end
 
 local promoted = promote_due(types, NOW, limit)
 local resolving = resolve_dependents(math.min(limit, 100), NOW)
+-- A cascading retry whose caller stopped half-way is finished here.
+local rearming = rearm_dependents(math.min(limit, 100))
 
-local trimmed = 0
+-- Bounded by entries examined, not deleted: protected parents cost budget too.
+local trimmed, trim_budget = 0, limit
 for state, names in pairs(RETENTION) do
   local cutoff = NOW - SETTINGS[names[2]]
   for _, jtype in ipairs(types) do
-    if trimmed >= limit then break end
-    local key = index_key(state, jtype)
-    local old = redis.call('ZRANGEBYSCORE', key, '-inf', cutoff, 'LIMIT', 0, limit - trimmed)
-    if #old > 0 then trimmed = trimmed + #trim_jobs(key, old) end
+    if trim_budget <= 0 then break end
+    local deleted, examined = trim_oldest(index_key(state, jtype), cutoff, trim_budget)
+    trimmed = trimmed + deleted
+    trim_budget = trim_budget - examined
   end
 end
 
@@ -74,5 +78,5 @@ flush_changes()
 trim_by_count()
 flush_stats(NOW)
 flush_wakeups()
-local more = (recovered >= limit or promoted >= limit or trimmed >= limit or resolving) and 1 or 0
+local more = (recovered >= limit or promoted >= limit or trim_budget <= 0 or resolving or rearming) and 1 or 0
 return { recovered, promoted, trimmed, more, next_due(types) }

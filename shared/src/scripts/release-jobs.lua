@@ -1,7 +1,7 @@
 --[[
   release-jobs: a worker shutting down hands its unfinished jobs back. The attempt
   does not count (the job did nothing wrong) and the job keeps its place at the
-  front of its priority band, ahead of jobs added after it.
+  front of its priority band, ahead of jobs added after it, and its waiting start.
 
   KEYS[1..6]  meta, types, marker, events, stats, seq of the queue
   ARGV[1]     key prefix
@@ -32,7 +32,9 @@ for i = 4, #ARGV, 2 do
     result[#result + 1] = job[1] or ''
   else
     defer_remove(index_key('processing', job[3]), seq)
-    redis.call('HSET', jk, 's', 'pending', 'a', math.max((tonumber(job[4]) or 1) - 1, 0), 'pa', NOW)
+    -- Its waiting start (`pa`, else its due or creation time) stays: it has been
+    -- waiting since then, which the oldest-pending gauge and wait stats must show.
+    redis.call('HSET', jk, 's', 'pending', 'a', math.max((tonumber(job[4]) or 1) - 1, 0))
     redis.call('HDEL', jk, 'po')
     enqueue_pending(seq, job[3], tonumber(job[5]) or 5, tonumber(seq))
     emit('pending', seq, 'reason', 'released')

@@ -16,4 +16,5 @@ local key = breaker_key(ARGV[4])
 if redis.call('EXISTS', key) == 0 then return -1 end
 redis.call('HDEL', key, 'st', 'oa', 'ra', 'pi', 'po', 'pt', 'b0', 'b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7', 'b8', 'b9')
 redis.call('ZADD', MARKER_KEY, 0, '0')
+redis.call('ZADD', type_marker_key(ARGV[4]), 0, '0')
 return 1

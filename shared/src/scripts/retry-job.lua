@@ -37,7 +37,7 @@ if seq ~= '' then
   state = new_state
   if cascade then redis.call('RPUSH', REARM_KEY, seq) end
 end
-local more = rearm_dependents(500)
+local more = rearm_dependents(100)
 flush_changes()
 flush_wakeups()
 return { code, state, more and 1 or 0 }

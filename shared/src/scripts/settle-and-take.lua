@@ -125,7 +125,7 @@ end
 
 cb_apply(NOW)
 -- Completions above may have unblocked dependents: take them in this same call.
-if resolve_dependents(100, NOW) then wake_pending = true end
+if resolve_dependents(100, NOW) then wake_every_type = true end
 local taken, types = take_jobs(allowed, take_count, NOW, lease_ms, worker)
 local due = false
 if #taken < take_count then

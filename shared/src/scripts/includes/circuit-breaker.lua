@@ -43,7 +43,7 @@ local function cb_load(jtype)
     cooldown = tonumber(h[4]), probes = tonumber(h[5]),
     state = h[6] or 'c', opened = tonumber(h[7]) or 0, reopens = tonumber(h[8]) or 0,
     inflight = tonumber(h[9]) or 0, probe_ok = tonumber(h[10]) or 0, probe_at = tonumber(h[11]) or 0,
-    buckets = {}, dirty = false, dirty_buckets = {},
+    buckets = {}, dirty = false, dirty_buckets = {}, jtype = jtype,
   }
   for i = 1, CB_BUCKETS do
     local no, calls, failures = string.match(h[11 + i] or '', '^(%d+):(%d+):(%d+)$')
@@ -81,7 +81,7 @@ local function cb_close(b)
     b.dirty_buckets[i] = true
   end
   -- Its jobs waited as pending: wake the consumers blocked on the marker.
-  wake_pending = true
+  wake_type(b.jtype)
 end
 
 -- Applies what time alone changes: a cooldown that ended, probes that never reported.

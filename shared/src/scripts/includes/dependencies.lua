@@ -33,7 +33,12 @@ local function release_blocked_child(child, parents_list, may_wait)
     if may_wait then redis.call('SREM', waiting_key(parent), child) end
     if redis.call('EXISTS', job_key(parent)) == 1 then
       local blocked = redis.call('HINCRBY', job_key(parent), 'hb', -1)
-      if blocked <= 0 then redis.call('SREM', PROTECTED_KEY, parent) end
+      if blocked <= 0 then
+        redis.call('SREM', PROTECTED_KEY, parent)
+        -- Retention may have passed it by while it was protected: it starts over.
+        local job = redis.call('HMGET', job_key(parent), 's', 't')
+        forget_trim_cursor(job[1], job[2])
+      end
     end
   end
 end
@@ -214,21 +219,39 @@ local function requeue_with_parents(seq, jtype, state, parents_list, ignore_fail
 end
 
 
--- Cascading retry: dependents that failed because of a retried job are re-armed
--- (blocked on it again), and so on down the graph, `budget` jobs per call.
--- Returns true when work remains.
+--[[
+  Cascading retry: dependents that failed because of a retried job are re-armed
+  (blocked on it again), and so on down the graph. The list `rearm` holds
+  "<parent>" or "<parent>:<SSCAN cursor>": a parent's children are walked in SSCAN
+  steps of about 100, so one call handles a bounded number of children (a set of
+  up to 512 children, stored compactly, comes in one step) whatever the fan-out,
+  and an interrupted cascade resumes where it stopped, from any caller (retry-job,
+  maintain-queue). A child seen twice by SSCAN is re-armed once: it is no longer
+  failed. Returns true when work remains.
+]]
 local function rearm_dependents(budget)
   while budget > 0 do
-    local parent = redis.call('LPOP', REARM_KEY)
-    if not parent then return false end
-    for _, child in ipairs(redis.call('SMEMBERS', children_key(parent))) do
-      local job = redis.call('HMGET', job_key(child), 's', 'fp', 't', 'dp', 'op')
-      if job[1] == 'failed' and job[2] == parent then
-        if requeue_with_parents(child, job[3], 'failed', job[4] or nil, job[5] == 'i') then
-          redis.call('RPUSH', REARM_KEY, child)
+    local head = redis.call('LINDEX', REARM_KEY, 0)
+    if not head then return false end
+    local parent, cursor = string.match(head, '^(%d+):?(%d*)$')
+    if not parent then
+      redis.call('LPOP', REARM_KEY) -- not ours: never let it block the list
+    else
+      local reply = redis.call('SSCAN', children_key(parent), cursor ~= '' and cursor or '0', 'COUNT', 100)
+      for _, child in ipairs(reply[2]) do
+        local job = redis.call('HMGET', job_key(child), 's', 'fp', 't', 'dp', 'op')
+        if job[1] == 'failed' and job[2] == parent then
+          if requeue_with_parents(child, job[3], 'failed', job[4] or nil, job[5] == 'i') then
+            redis.call('RPUSH', REARM_KEY, child)
+          end
         end
       end
-      budget = budget - 1
+      budget = budget - math.max(#reply[2], 1)
+      if reply[1] == '0' then
+        redis.call('LPOP', REARM_KEY)
+      else
+        redis.call('LSET', REARM_KEY, 0, parent .. ':' .. reply[1])
+      end
     end
   end
   return redis.call('EXISTS', REARM_KEY) == 1

@@ -33,8 +33,10 @@ local PENDING_COUNT_KEY = P .. 'pending-count'
 local function idempotency_key(key) return P .. 'idem:' .. key end
 local function children_key(seq) return P .. 'children:' .. seq end
 local function waiting_key(seq) return P .. 'waiting:' .. seq end
+local function type_marker_key(jtype) return P .. 'marker:' .. jtype end
 local RESOLVING_KEY = P .. 'resolving'
 local REARM_KEY = P .. 'rearm'
 local PROTECTED_KEY = P .. 'protected'
+local TRIM_CURSOR_KEY = P .. 'trim-cursor'
 local function throughput_key(minute) return P .. 'tp:' .. minute end
 local function latency_key(minute) return P .. 'lat:' .. minute end

@@ -26,7 +26,7 @@ local function repair_index_entry(seq, jtype, state)
     local score = pending_score(tonumber(job[4]) or 5, tonumber(job[5]) or tonumber(seq))
     if not index_has(pending_shard_key(jtype, shard_of(score)), seq) then
       pending_add(seq, jtype, score)
-      wake_pending = true
+      wake_type(jtype)
     end
   end
 end

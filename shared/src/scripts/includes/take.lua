@@ -118,6 +118,8 @@ local function take_jobs(allowed, n, now, lease_ms, worker)
     end
   end
   -- Jobs remain: wake the next idle consumer too.
-  if #taken == n then wake_pending = true end
+  if #taken == n then
+    for _, jtype in ipairs(with_pending) do wake_type(jtype) end
+  end
   return taken, types
 end

@@ -11,8 +11,13 @@
 ]]
 --!include includes/pending.lua
 
-local wake_pending = false
+-- Wake-ups go to the queue's marker (consumers of every type) and to the marker of
+-- each type concerned (consumers of some types), so a consumer that cannot run a
+-- job never swallows the wake-up meant for one that can.
+local WAKE_TYPES, DUE_BY_TYPE = {}, {}
+local wake_every_type = false
 local earliest_due = nil
+local function wake_type(jtype) WAKE_TYPES[jtype] = true end
 local trim_candidates = {}
 local INDEX_ADDS, INDEX_REMOVALS = {}, {}
 
@@ -59,7 +64,7 @@ end
 local function enqueue_pending(seq, jtype, priority, order)
   if order ~= tonumber(seq) then redis.call('HSET', job_key(seq), 'po', order) end
   pending_add(seq, jtype, pending_score(priority, order))
-  wake_pending = true
+  wake_type(jtype)
 end
 
 local order_base, order_left = 0, 0
@@ -79,6 +84,7 @@ end
 local function enqueue_scheduled(seq, jtype, run_at)
   defer_add(index_key('scheduled', jtype), time_score(run_at, seq), seq)
   if earliest_due == nil or run_at < earliest_due then earliest_due = run_at end
+  if not DUE_BY_TYPE[jtype] or run_at < DUE_BY_TYPE[jtype] then DUE_BY_TYPE[jtype] = run_at end
 end
 
 local RETENTION = {
@@ -137,6 +143,48 @@ local function enter_final(seq, jtype, state, now, blocked_children)
   end
 end
 
+--[[
+  Retention: deletes the oldest final jobs of an index with scores up to
+  `max_score`, examining at most n, and returns (deleted, examined). Parents that
+  blocked jobs wait on are kept; so that a run of them at the head of an index
+  cannot stall retention (every call re-reading the same entries), the index keeps
+  a cursor past the protected entries already examined (hash trim-cursor: index key
+  -> score). When a parent's protection ends, its index's cursor is dropped
+  (forget_trim_cursor) and the next call starts from the head again.
+]]
+local function trim_oldest(key, max_score, n)
+  if redis.call('SCARD', PROTECTED_KEY) == 0 then
+    local seqs = redis.call('ZRANGEBYSCORE', key, '-inf', max_score, 'LIMIT', 0, n)
+    if #seqs > 0 then
+      call_in_slices('ZREM', key, seqs)
+      delete_jobs(seqs)
+    end
+    return #seqs, #seqs
+  end
+  local cursor = redis.call('HGET', TRIM_CURSOR_KEY, key)
+  local entries = redis.call('ZRANGEBYSCORE', key, cursor and ('(' .. cursor) or '-inf', max_score,
+    'WITHSCORES', 'LIMIT', 0, n)
+  local deletable, kept = {}, false
+  for i = 1, #entries, 2 do
+    if has_blocked_children(entries[i]) then
+      kept = true
+    else
+      deletable[#deletable + 1] = entries[i]
+    end
+  end
+  if #deletable > 0 then
+    call_in_slices('ZREM', key, deletable)
+    delete_jobs(deletable)
+  end
+  -- Everything up to the last entry examined is now either protected or gone.
+  if #entries > 0 and (kept or cursor) then redis.call('HSET', TRIM_CURSOR_KEY, key, entries[#entries]) end
+  return #deletable, #entries / 2
+end
+
+local function forget_trim_cursor(state, jtype)
+  if RETENTION[state] then redis.call('HDEL', TRIM_CURSOR_KEY, index_key(state, jtype)) end
+end
+
 -- Retention by count, per type (after flush_changes): drops the oldest final jobs
 -- past the limit. Bounded per call so one call never blocks Redis; later calls
 -- finish the job.
@@ -145,15 +193,21 @@ local function trim_by_count()
     local key = index_key(candidate[1], candidate[2])
     local keep = SETTINGS[RETENTION[candidate[1]][1]]
     local excess = redis.call('ZCARD', key) - keep
-    if excess > 0 then trim_jobs(key, redis.call('ZRANGE', key, 0, math.min(excess, 1000) - 1)) end
+    if excess > 0 then trim_oldest(key, '+inf', math.min(excess, 1000)) end
   end
 end
 
 -- Wakes blocked consumers: '0' (score 0) means "jobs are pending now"; 'd' carries
 -- the earliest due time of scheduled jobs (LT keeps the earliest).
 local function flush_wakeups()
-  if wake_pending then redis.call('ZADD', MARKER_KEY, 0, '0') end
+  if wake_every_type then
+    for _, jtype in ipairs(redis.call('SMEMBERS', TYPES_KEY)) do WAKE_TYPES[jtype] = true end
+  end
+  if next(WAKE_TYPES) ~= nil then redis.call('ZADD', MARKER_KEY, 0, '0') end
+  for jtype in pairs(WAKE_TYPES) do redis.call('ZADD', type_marker_key(jtype), 0, '0') end
   if earliest_due ~= nil then redis.call('ZADD', MARKER_KEY, 'LT', earliest_due, 'd') end
+  for jtype, due in pairs(DUE_BY_TYPE) do redis.call('ZADD', type_marker_key(jtype), 'LT', due, 'd') end
+  WAKE_TYPES, DUE_BY_TYPE, wake_every_type, earliest_due = {}, {}, false, nil
 end
 
 -- Sends a failed or canceled job back to pending with its attempts reset; its error

@@ -18,6 +18,7 @@ import { jobsRoutes } from "../routes/jobs/jobs-routes.js";
 import { prometheusRoutes, snapshotRoutes } from "../routes/metrics/metrics-routes.js";
 import { openApiRoutes } from "../routes/openapi/openapi-routes.js";
 import { queuesRoutes } from "../routes/queues/queues-routes.js";
+import { searchRoutes } from "../routes/search/search-routes.js";
 import { sessionRoutes } from "../routes/session/session-routes.js";
 import { workersRoutes } from "../routes/workers/workers-routes.js";
 import type { AppEnv } from "./app-env.js";
@@ -50,6 +51,7 @@ export function createApp(services: AppServices): Hono<AppEnv> {
   app.route("/v1/dead-letter", deadLetterRoutes(services));
   app.route("/v1/queues", queuesRoutes(services));
   app.route("/v1/workers", workersRoutes(services));
+  app.route("/v1/search", searchRoutes(services));
   app.route("/v1/session", sessionRoutes(services));
   app.route("/v1/metrics", snapshotRoutes(services));
   app.route("/metrics", prometheusRoutes(services));

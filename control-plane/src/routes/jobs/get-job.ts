@@ -1,11 +1,13 @@
 /**
- * GET /v1/jobs/:id: the whole job (the id names its queue: one round trip), and
+ * GET /v1/jobs/:id: the whole job (the id names its queue: one round trip), from
+ * the archive once Redis has trimmed it (`source` says which), and
  * GET /v1/jobs/:id/graph: the job with its parents and children and their states.
  */
 import { type Job, JobNotFoundError, parseJobId } from "@rqueue/shared";
 import type { Hono } from "hono";
 import type { AppEnv } from "../../app/app-env.js";
 import type { AppServices } from "../../app/services.js";
+import type { ArchivedJob } from "../../archive/archived-job.js";
 import { requireRole } from "../../http/auth.js";
 
 /** Reads a job by id: 422 for a malformed id, 404 for an unknown one. */
@@ -13,8 +15,22 @@ export function readJob(services: AppServices, id: string): Promise<Job> {
   return services.queues.get(parseJobId(id).queue).getJobOrThrow(id);
 }
 
+/** The job from Redis, else from the archive, so a link to a job keeps working after retention. */
+export async function readJobAnywhere(
+  services: AppServices,
+  id: string,
+): Promise<(Job & { source: "redis" }) | ArchivedJob> {
+  const job = await services.queues.get(parseJobId(id).queue).getJob(id);
+  if (job) return { ...job, source: "redis" };
+  const archived = await services.archive?.findJob(id);
+  if (archived) return archived;
+  throw new JobNotFoundError(id);
+}
+
 export function registerGetJob(router: Hono<AppEnv>, services: AppServices): void {
-  router.get("/:id", requireRole("read"), async (c) => c.json(await readJob(services, c.req.param("id"))));
+  router.get("/:id", requireRole("read"), async (c) =>
+    c.json(await readJobAnywhere(services, c.req.param("id"))),
+  );
 
   router.get("/:id/graph", requireRole("read"), async (c) => {
     const id = c.req.param("id");

@@ -7,6 +7,7 @@ import { JobInputSchema, JobStateSchema, LIMITS } from "@rqueue/shared";
 import { toJsonSchema } from "@valibot/to-json-schema";
 import type * as v from "valibot";
 import { WAIT_DEFAULT_MS, WAIT_MAX_MS } from "../jobs/wait-job.js";
+import { searchOpenApi } from "../search/search-openapi.js";
 import { ErrorSchema, JobPageSchema, JobSchema } from "./response-schemas.js";
 
 type JsonObject = Record<string, unknown>;
@@ -58,6 +59,7 @@ const op = (summary: string, role: string, extra: JsonObject, responses: JsonObj
 const jobResponse = (description: string) => ({ description, ...jsonContent(ref("Job")) });
 
 export function buildOpenApiDocument(): JsonObject {
+  const search = searchOpenApi();
   const filter = {
     type: "object",
     properties: { queue: { type: "string" }, type: { type: "string" } },
@@ -79,10 +81,12 @@ export function buildOpenApiDocument(): JsonObject {
         Job: schemaOf(JobSchema),
         JobPage: schemaOf(JobPageSchema),
         Error: schemaOf(ErrorSchema),
+        ...search.schemas,
       },
     },
     security: [{ bearer: [] }],
     paths: {
+      ...search.paths,
       "/v1/jobs": {
         post: op(
           "Submit a job",
@@ -157,11 +161,11 @@ export function buildOpenApiDocument(): JsonObject {
       },
       "/v1/jobs/{id}": {
         get: op(
-          "Read a job",
+          "Read a job (from the archive once Redis has trimmed it; `source` says which)",
           "read",
           { parameters: [jobIdParam] },
           {
-            "200": jobResponse("The job"),
+            "200": { description: "The job", ...jsonContent(ref("StoredJob")) },
             "404": errorResponse("No such job"),
           },
         ),

@@ -58,12 +58,13 @@ describe("defaults", () => {
     const config = loadConfig();
     expect(config.worker.minCount).toBe(DEFAULT_SCALING_POLICY.min);
     expect(config.worker.maxCount).toBe(DEFAULT_SCALING_POLICY.max);
-    expect(config.autoscaling.backlogPerWorkerTarget).toBe(DEFAULT_SCALING_POLICY.targetBacklogPerWorker);
+    expect(config.autoscaling.targetDrainSeconds).toBe(DEFAULT_SCALING_POLICY.targetDrainSeconds);
+    expect(config.autoscaling.fallbackJobSeconds).toBe(DEFAULT_SCALING_POLICY.fallbackJobSeconds);
     expect(config.worker.drainTimeoutMs).toBe(25_000);
     expect(config.worker.stopTimeoutSeconds * 1000).toBeGreaterThan(config.worker.drainTimeoutMs);
     expect(config.redis).toMatchObject({ nodeCount: 6, replicasPerMaster: 1 });
     expect(config.network.natStrategy).toBe("OnePerAz");
-    expect(config.worker.queues).toEqual(["default"]);
+    expect(config.worker.queues).toEqual([{ name: "default", weight: 1 }]);
   });
 
   it("require the secrets", () => {
@@ -108,6 +109,32 @@ describe("validateConfig", () => {
     mutate(config);
     expect(() => validateConfig(config)).toThrow(ConfigError);
     expect(() => validateConfig(config)).toThrow(message);
+  });
+
+  it("parses weighted queues once, so a weight never becomes a metric dimension", () => {
+    pulumi.runtime.setAllConfig(
+      {
+        "aws:region": "us-east-1",
+        "rqueue:redisPassword": PASSWORD,
+        "rqueue:apiKeys": "k",
+        "rqueue:workerQueues": "emails:3, default",
+      },
+      ["rqueue:redisPassword", "rqueue:apiKeys"],
+    );
+    expect(loadConfig().worker.queues).toEqual([
+      { name: "emails", weight: 3 },
+      { name: "default", weight: 1 },
+    ]);
+    pulumi.runtime.setAllConfig(
+      {
+        "aws:region": "us-east-1",
+        "rqueue:redisPassword": PASSWORD,
+        "rqueue:apiKeys": "k",
+        "rqueue:workerQueues": "e mails",
+      },
+      ["rqueue:redisPassword", "rqueue:apiKeys"],
+    );
+    expect(() => loadConfig()).toThrow(/rqueue:workerQueues: "e mails" is not <queue>/);
   });
 
   it("rejects Redis passwords that are short or unsafe in redis.conf", () => {

@@ -4,7 +4,7 @@
  * components never read `pulumi.Config` themselves and tests can build them from plain objects.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_SCALING_POLICY } from "@rqueue/shared";
+import { checkScalingPolicy, DEFAULT_SCALING_POLICY, parseQueueList, type QueueWeight } from "@rqueue/shared";
 
 export type NatStrategy = "OnePerAz" | "Single";
 export type Architecture = "x86_64" | "arm64";
@@ -56,12 +56,14 @@ export interface StackConfig {
     concurrency: number;
     drainTimeoutMs: number;
     stopTimeoutSeconds: number;
-    queues: string[];
+    /** RQ_QUEUES as parsed once: names (metric dimensions) and weights (the worker's share-out). */
+    queues: QueueWeight[];
   };
   autoscaling: {
-    backlogPerWorkerTarget: number;
-    scaleOutCooldownSeconds: number;
-    scaleInCooldownSeconds: number;
+    /** The shared policy's acceptable latency: work on hand should drain within this. */
+    targetDrainSeconds: number;
+    /** Seconds per job assumed for a queue before the engine has measured any. */
+    fallbackJobSeconds: number;
   };
   alarms: {
     email?: string | undefined;
@@ -94,15 +96,12 @@ export const DEFAULTS = {
     concurrency: 10,
     drainTimeoutMs: 25_000,
     stopTimeoutSeconds: 60,
-    queues: ["default"],
+    queues: "default",
   },
+  // The same policy as the local supervisor: the control plane decides, ECS applies.
   autoscaling: {
-    backlogPerWorkerTarget: DEFAULT_SCALING_POLICY.targetBacklogPerWorker,
-    // Longer than the local supervisor's: CloudWatch data is per minute and an ECS task takes tens
-    // of seconds to start (plus a host's boot when capacity must grow), so reacting faster only
-    // overshoots. Scale-in stays five times slower than scale-out.
-    scaleOutCooldownSeconds: 60,
-    scaleInCooldownSeconds: 300,
+    targetDrainSeconds: DEFAULT_SCALING_POLICY.targetDrainSeconds,
+    fallbackJobSeconds: DEFAULT_SCALING_POLICY.fallbackJobSeconds,
   },
   alarms: { oldestPendingAgeSeconds: 300, deadLetteredGrowthThreshold: 0 },
   logRetentionDays: 30,
@@ -169,7 +168,16 @@ export function validateConfig(config: StackConfig): StackConfig {
   if (worker.stopTimeoutSeconds > ECS_MAX_STOP_TIMEOUT_SECONDS) {
     fail("workerStopTimeoutSeconds", `ECS allows at most ${ECS_MAX_STOP_TIMEOUT_SECONDS}`);
   }
-  if (autoscaling.backlogPerWorkerTarget <= 0) fail("backlogPerWorkerTarget", "must be > 0");
+  for (const problem of checkScalingPolicy({
+    ...DEFAULT_SCALING_POLICY,
+    min: worker.minCount,
+    max: worker.maxCount,
+    ...autoscaling,
+  })) {
+    fail("scaling", problem);
+  }
+  if (worker.maxCount > 10)
+    fail("workerMaxCount", "must be at most 10 (the workers' RQ_AUTOSCALE_MAX bound)");
   return config;
 }
 
@@ -188,13 +196,10 @@ export function loadConfig(): StackConfig {
   const cfg = new pulumi.Config("rqueue");
   const d = DEFAULTS;
   const int = (key: string, fallback: number) => cfg.getNumber(key) ?? fallback;
-  const list = (key: string, fallback: readonly string[]) => {
-    const raw = cfg.get(key);
-    if (raw === undefined) return [...fallback];
-    return raw
-      .split(",")
-      .map((s) => s.trim())
-      .filter((s) => s.length > 0);
+  const queues = (key: string, fallback: string) => {
+    const parsed = parseQueueList(cfg.get(key) ?? fallback);
+    if (!parsed.ok) throw new ConfigError(`rqueue:${key}: ${parsed.error}`);
+    return parsed.queues;
   };
 
   return validateConfig({
@@ -237,12 +242,11 @@ export function loadConfig(): StackConfig {
       concurrency: int("workerConcurrency", d.worker.concurrency),
       drainTimeoutMs: int("workerDrainTimeoutMs", d.worker.drainTimeoutMs),
       stopTimeoutSeconds: int("workerStopTimeoutSeconds", d.worker.stopTimeoutSeconds),
-      queues: list("workerQueues", d.worker.queues),
+      queues: queues("workerQueues", d.worker.queues),
     },
     autoscaling: {
-      backlogPerWorkerTarget: int("backlogPerWorkerTarget", d.autoscaling.backlogPerWorkerTarget),
-      scaleOutCooldownSeconds: int("scaleOutCooldownSeconds", d.autoscaling.scaleOutCooldownSeconds),
-      scaleInCooldownSeconds: int("scaleInCooldownSeconds", d.autoscaling.scaleInCooldownSeconds),
+      targetDrainSeconds: int("scalingTargetDrainSeconds", d.autoscaling.targetDrainSeconds),
+      fallbackJobSeconds: int("scalingFallbackJobMs", d.autoscaling.fallbackJobSeconds * 1000) / 1000,
     },
     alarms: {
       email: cfg.get("alarmEmail"),

@@ -5,9 +5,11 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { QueueWeight } from "@rqueue/shared";
 import type { Architecture } from "./config.js";
 import { awslogs, type ContainerDefinition, createLogGroup, createTaskRoles, env } from "./ecs-task.js";
 import { type AwsScope, controlPlaneTaskPolicy, executionRolePolicy } from "./iam.js";
+import { queueListText } from "./worker-service.js";
 
 export const CONTROL_PLANE_PORT = 8080;
 export const CONTROL_PLANE_CONTAINER = "control-plane";
@@ -24,6 +26,17 @@ export interface ControlPlaneContainerArgs {
   redisPasswordArn: string;
   apiKeysArn: string;
   logGroupName: string;
+  /** The worker service as the scaling policy sees it (the same values the workers run with). */
+  workerFleet: WorkerFleetSettings;
+}
+
+export interface WorkerFleetSettings {
+  queues: readonly QueueWeight[];
+  concurrency: number;
+  minCount: number;
+  maxCount: number;
+  targetDrainSeconds: number;
+  fallbackJobSeconds: number;
 }
 
 export function controlPlaneContainer(a: ControlPlaneContainerArgs): ContainerDefinition {
@@ -39,6 +52,13 @@ export function controlPlaneContainer(a: ControlPlaneContainerArgs): ContainerDe
       AWS_REGION: a.region,
       RQ_ECS_CLUSTER: a.clusterName,
       RQ_ECS_SERVICE: a.workerServiceName,
+      // Read by the scaling decision (control-plane/src/config/worker-fleet.ts).
+      RQ_QUEUES: queueListText(a.workerFleet.queues),
+      RQ_WORKER_CONCURRENCY: String(a.workerFleet.concurrency),
+      RQ_AUTOSCALE_MIN: String(a.workerFleet.minCount),
+      RQ_AUTOSCALE_MAX: String(a.workerFleet.maxCount),
+      RQ_AUTOSCALE_TARGET_DRAIN_SECONDS: String(a.workerFleet.targetDrainSeconds),
+      RQ_AUTOSCALE_FALLBACK_JOB_MS: String(Math.round(a.workerFleet.fallbackJobSeconds * 1000)),
       NODE_ENV: "production",
     }),
     secrets: [
@@ -70,6 +90,7 @@ export interface ControlPlaneServiceArgs {
   dependsOn?: pulumi.Resource[];
   serviceName: string;
   workerServiceName: string;
+  workerFleet: WorkerFleetSettings;
   metricNamespace: string;
   image: { uri: pulumi.Input<string>; repositoryArn: pulumi.Input<string> };
   redisUrl: pulumi.Input<string>;
@@ -284,6 +305,7 @@ export class ControlPlaneService extends pulumi.ComponentResource {
                 redisUrl,
                 clusterName,
                 workerServiceName: args.workerServiceName,
+                workerFleet: args.workerFleet,
                 redisPasswordArn,
                 apiKeysArn,
                 logGroupName,

@@ -5,7 +5,13 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { METRIC_NAMES, METRIC_NAMESPACE, METRIC_QUEUE_DIMENSION } from "@rqueue/shared";
+import {
+  METRIC_NAMES,
+  METRIC_NAMESPACE,
+  METRIC_QUEUE_DIMENSION,
+  METRIC_SERVICE_DIMENSION,
+  SCALING_METRIC_NAMES,
+} from "@rqueue/shared";
 
 export interface DashboardArgs {
   namePrefix: string;
@@ -17,7 +23,6 @@ export interface DashboardArgs {
   autoScalingGroupName: pulumi.Input<string>;
   loadBalancerArnSuffix: pulumi.Input<string>;
   redisInstanceIds: pulumi.Input<string>[];
-  backlogPerWorkerTarget: number;
 }
 
 interface ResolvedDashboardArgs {
@@ -29,7 +34,6 @@ interface ResolvedDashboardArgs {
   autoScalingGroupName: string;
   loadBalancerArnSuffix: string;
   redisInstanceIds: string[];
-  backlogPerWorkerTarget: number;
 }
 
 type MetricRow = (string | Record<string, unknown>)[];
@@ -62,9 +66,19 @@ export function renderDashboardBody(a: ResolvedDashboardArgs): string {
     a.queues.map((q) => [METRIC_NAMESPACE, metricName, METRIC_QUEUE_DIMENSION, q, { stat, label: q }]);
 
   graph("Backlog (pending + due)", perQueue(METRIC_NAMES.backlog, "Maximum"));
-  graph("Backlog per worker (scaling signal)", perQueue(METRIC_NAMES.backlogPerWorker, "Average"), {
-    annotations: { horizontal: [{ label: "Target", value: a.backlogPerWorkerTarget }] },
-  });
+  const scaling = (metricName: string, label: string): MetricRow => [
+    METRIC_NAMESPACE,
+    metricName,
+    METRIC_SERVICE_DIMENSION,
+    a.workerServiceName,
+    { stat: "Maximum", label },
+  ];
+  graph("Worker count: decided, asked of ECS, running", [
+    scaling(SCALING_METRIC_NAMES.desiredWorkers, "Desired (scaling policy)"),
+    scaling(SCALING_METRIC_NAMES.workerTasks, "ECS desired count"),
+    scaling(SCALING_METRIC_NAMES.runningWorkerTasks, "Running tasks"),
+  ]);
+  graph("Mean job run time (s)", perQueue(METRIC_NAMES.jobRunSeconds, "Average"));
   graph("Processing jobs", perQueue(METRIC_NAMES.processingJobs, "Maximum"));
   graph("Oldest pending job age (s)", perQueue(METRIC_NAMES.oldestPendingAgeSeconds, "Maximum"));
   graph("Dead-lettered jobs", perQueue(METRIC_NAMES.deadLettered, "Maximum"));
@@ -166,7 +180,6 @@ export class Dashboard extends pulumi.ComponentResource {
             autoScalingGroupName,
             loadBalancerArnSuffix: lbSuffix,
             redisInstanceIds: redisIds,
-            backlogPerWorkerTarget: args.backlogPerWorkerTarget,
           }),
       );
 

@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { METRIC_NAMES, METRIC_NAMESPACE } from "@rqueue/shared";
+import { METRIC_NAMES, METRIC_NAMESPACE, SCALING_METRIC_NAMES } from "@rqueue/shared";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ContainerDefinition } from "./ecs-task.js";
 import { installPulumiMocks, MOCK_AMI, PRIVATE_SUBNET_IDS, settle, value } from "./pulumi-mocks.js";
@@ -22,7 +22,13 @@ const config: StackConfig = {
   redis: { ...DEFAULTS.redis, password: pulumi.secret(REDIS_PASSWORD) },
   ecs: { ...DEFAULTS.ecs },
   controlPlane: { ...DEFAULTS.controlPlane, apiKeys: pulumi.secret(API_KEYS) },
-  worker: { ...DEFAULTS.worker, queues: ["default", "emails"] },
+  worker: {
+    ...DEFAULTS.worker,
+    queues: [
+      { name: "default", weight: 1 },
+      { name: "emails", weight: 3 },
+    ],
+  },
   autoscaling: { ...DEFAULTS.autoscaling },
   alarms: { ...DEFAULTS.alarms, email: "oncall@example.com" },
   logRetentionDays: 30,
@@ -87,10 +93,11 @@ describe("createStack", () => {
     expect(env.RQ_ECS_CLUSTER).toBe("rqueue-prod");
     expect(env.RQ_ECS_SERVICE).toBe("rqueue-prod-worker");
     expect(env.RQ_CLOUDWATCH).toBe("1");
-    expect(envOf(containerOf("worker-task")).RQ_QUEUES).toBe("default,emails");
+    expect(envOf(containerOf("worker-task")).RQ_QUEUES).toBe("default,emails:3");
+    expect(env.RQ_QUEUES).toBe("default,emails:3");
   });
 
-  it("scales the worker service (and only it) between 1 and 10 on the shared metric", async () => {
+  it("scales the worker service (and only it) between 1 and 10 on the published decision", async () => {
     const target = mocks.named("aws:appautoscaling/target:Target", "worker-autoscaling-target").inputs;
     const workerService = await value(stack.worker.serviceName);
     expect(target).toMatchObject({
@@ -98,23 +105,25 @@ describe("createStack", () => {
       minCapacity: 1,
       maxCapacity: 10,
     });
-    const policy = mocks.named(
-      "aws:appautoscaling/policy:Policy",
-      "worker-autoscaling-backlog-per-worker",
-    ).inputs;
-    const spec = (
-      policy.targetTrackingScalingPolicyConfiguration as {
-        customizedMetricSpecification: {
-          metrics: { metricStat?: { metric: { namespace: string; metricName: string } } }[];
-        };
-      }
-    ).customizedMetricSpecification;
-    const watched = spec.metrics.flatMap((m) => (m.metricStat ? [m.metricStat.metric] : []));
-    expect(watched).toHaveLength(2);
-    for (const metric of watched) {
-      expect(metric.namespace).toBe(METRIC_NAMESPACE);
-      expect(metric.metricName).toBe(METRIC_NAMES.backlogPerWorker);
+    const alarm = mocks.named("aws:cloudwatch/metricAlarm:MetricAlarm", "worker-autoscaling-desired-differs");
+    const watched = (
+      alarm.inputs.metricQueries as { metric?: { metricName: string; dimensions: object } }[]
+    ).flatMap((q) => (q.metric ? [q.metric] : []));
+    expect(watched.map((m) => m.metricName)).toEqual([
+      SCALING_METRIC_NAMES.desiredWorkers,
+      SCALING_METRIC_NAMES.workerTasks,
+    ]);
+    // The dimension is the service name the control plane is told to publish for.
+    for (const m of watched)
+      expect(m.dimensions).toEqual({ Service: envOf(containerOf("control-plane-task")).RQ_ECS_SERVICE });
+  });
+
+  it("never puts a queue weight into a metric dimension", () => {
+    for (const alarm of mocks.ofType("aws:cloudwatch/metricAlarm:MetricAlarm")) {
+      expect(JSON.stringify(alarm.inputs)).not.toContain("emails:3");
     }
+    const [dashboard] = mocks.ofType("aws:cloudwatch/dashboard:Dashboard");
+    expect(dashboard?.inputs.dashboardBody).not.toContain("emails:3");
   });
 
   it("puts ECS hosts in the private subnets under a managed capacity provider", () => {
@@ -216,7 +225,9 @@ describe("createStack", () => {
     };
     const drawn = body.widgets.flatMap((w) => w.properties.metrics).filter((m) => m[0] === METRIC_NAMESPACE);
     const drawnNames = new Set(drawn.map((m) => m[1]));
-    for (const name of Object.values(METRIC_NAMES)) expect(drawnNames).toContain(name);
+    for (const name of [...Object.values(METRIC_NAMES), ...Object.values(SCALING_METRIC_NAMES)]) {
+      expect(drawnNames).toContain(name);
+    }
   });
 
   it("exports the URLs, private Redis endpoints and names", async () => {

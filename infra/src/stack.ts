@@ -149,6 +149,13 @@ export function createStack(config: StackConfig): RQueueStack {
     taskSecurityGroupId: taskSecurityGroups.controlPlane.id,
     serviceName: names.controlPlane,
     workerServiceName: names.worker,
+    workerFleet: {
+      queues: config.worker.queues,
+      concurrency: config.worker.concurrency,
+      minCount: config.worker.minCount,
+      maxCount: config.worker.maxCount,
+      ...config.autoscaling,
+    },
     metricNamespace: METRIC_NAMESPACE,
     image: { uri: images.controlPlane.imageUri, repositoryArn: images.controlPlane.repository.arn },
     secrets: { redisPasswordArn: secrets.redisPassword.arn, apiKeysArn: secrets.apiKeys.arn },
@@ -160,20 +167,21 @@ export function createStack(config: StackConfig): RQueueStack {
   });
 
   const autoscaling = new WorkerAutoscaling("worker-autoscaling", {
+    namePrefix: prefix,
     clusterName: ecs.clusterName,
     serviceName: worker.serviceName,
     minCount: config.worker.minCount,
     maxCount: config.worker.maxCount,
-    queues: config.worker.queues,
-    ...config.autoscaling,
+    tags,
   });
+  const queueNames = config.worker.queues.map((queue) => queue.name);
 
   const redisInstanceIds = redis.instances.map((i) => i.id);
   const alarms = new Alarms("alarms", {
     namePrefix: prefix,
     region: config.region,
     partition: scope.partition,
-    queues: config.worker.queues,
+    queues: queueNames,
     email: config.alarms.email,
     oldestPendingAgeSeconds: config.alarms.oldestPendingAgeSeconds,
     deadLetteredGrowthThreshold: config.alarms.deadLetteredGrowthThreshold,
@@ -186,14 +194,13 @@ export function createStack(config: StackConfig): RQueueStack {
   const dashboard = new Dashboard("dashboard", {
     namePrefix: prefix,
     region: config.region,
-    queues: config.worker.queues,
+    queues: queueNames,
     clusterName: ecs.clusterName,
     workerServiceName: worker.serviceName,
     controlPlaneServiceName: controlPlane.serviceName,
     autoScalingGroupName: ecs.autoScalingGroup.name,
     loadBalancerArnSuffix: controlPlane.loadBalancer.arnSuffix,
     redisInstanceIds,
-    backlogPerWorkerTarget: config.autoscaling.backlogPerWorkerTarget,
   });
 
   return {

@@ -5,18 +5,23 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { QueueWeight } from "@rqueue/shared";
 import type { Architecture } from "./config.js";
 import { awslogs, type ContainerDefinition, createLogGroup, createTaskRoles, env } from "./ecs-task.js";
 import { type AwsScope, executionRolePolicy, workerTaskPolicy } from "./iam.js";
 
 export const WORKER_CONTAINER = "worker";
 
+/** RQ_QUEUES as the worker reads it: `name[:weight]`, weight 1 left implicit. */
+export const queueListText = (queues: readonly QueueWeight[]) =>
+  queues.map((q) => (q.weight === 1 ? q.name : `${q.name}:${q.weight}`)).join(",");
+
 export interface WorkerContainerArgs {
   image: string;
   region: string;
   redisUrl: string;
   redisPasswordArn: string;
-  queues: string[];
+  queues: QueueWeight[];
   concurrency: number;
   drainTimeoutMs: number;
   stopTimeoutSeconds: number;
@@ -30,7 +35,7 @@ export function workerContainer(a: WorkerContainerArgs): ContainerDefinition {
     essential: true,
     environment: env({
       REDIS_URL: a.redisUrl,
-      RQ_QUEUES: a.queues.join(","),
+      RQ_QUEUES: queueListText(a.queues),
       RQ_CONCURRENCY: String(a.concurrency),
       RQ_DRAIN_TIMEOUT_MS: String(a.drainTimeoutMs),
       AWS_REGION: a.region,
@@ -72,7 +77,7 @@ export interface WorkerServiceArgs {
   desiredCount: number;
   cpu: number;
   memory: number;
-  queues: string[];
+  queues: QueueWeight[];
   concurrency: number;
   drainTimeoutMs: number;
   stopTimeoutSeconds: number;

@@ -9,16 +9,13 @@ import {
   type CircuitBreakerConfig,
   DEFAULT_CIRCUIT_BREAKER,
   DEFAULT_SCALING_POLICY,
-  QUEUE_NAME_PATTERN,
+  parseQueueList,
+  type QueueWeight,
   type ScalingPolicy,
 } from "@rqueue/shared";
 import * as v from "valibot";
 
-export interface QueueWeight {
-  name: string;
-  /** Share of the worker's concurrency relative to the other queues. */
-  weight: number;
-}
+export type { QueueWeight };
 
 export interface AutoscaleConfig {
   policy: ScalingPolicy;
@@ -63,27 +60,13 @@ const wholeNumber = (min: number, max: number, fallback: number) => {
   );
 };
 
-const QUEUE_ENTRY = /^([^:]+)(?::(\d+))?$/;
-
 const QueuesSchema = v.pipe(
   v.optional(v.string(), "default"),
   v.rawTransform(({ dataset, addIssue, NEVER }) => {
-    const queues: QueueWeight[] = [];
-    for (const entry of dataset.value.split(",").map((part) => part.trim())) {
-      const [, name = "", weight = "1"] = QUEUE_ENTRY.exec(entry) ?? [];
-      if (!QUEUE_NAME_PATTERN.test(name) || Number(weight) < 1 || Number(weight) > 1_000) {
-        addIssue({
-          message: `"${entry}" is not <queue>[:<weight>] (queue: letters, digits, '_', '.', '-'; weight 1-1000)`,
-        });
-        return NEVER;
-      }
-      if (queues.some((queue) => queue.name === name)) {
-        addIssue({ message: `queue "${name}" is listed twice` });
-        return NEVER;
-      }
-      queues.push({ name, weight: Number(weight) });
-    }
-    return queues;
+    const parsed = parseQueueList(dataset.value);
+    if (parsed.ok) return parsed.queues;
+    addIssue({ message: parsed.error });
+    return NEVER;
   }),
 );
 
@@ -125,7 +108,8 @@ const EnvSchema = v.object({
   RQ_CB_PROBES: wholeNumber(1, 1_000, DEFAULT_CIRCUIT_BREAKER.halfOpenProbes),
   RQ_AUTOSCALE_MIN: wholeNumber(1, 10, DEFAULT_SCALING_POLICY.min),
   RQ_AUTOSCALE_MAX: wholeNumber(1, 10, DEFAULT_SCALING_POLICY.max),
-  RQ_AUTOSCALE_TARGET_BACKLOG: wholeNumber(1, 1_000_000, DEFAULT_SCALING_POLICY.targetBacklogPerWorker),
+  RQ_AUTOSCALE_TARGET_DRAIN_SECONDS: wholeNumber(1, 86_400, DEFAULT_SCALING_POLICY.targetDrainSeconds),
+  RQ_AUTOSCALE_FALLBACK_JOB_MS: wholeNumber(1, 3_600_000, DEFAULT_SCALING_POLICY.fallbackJobSeconds * 1000),
   RQ_AUTOSCALE_INTERVAL_MS: wholeNumber(50, 600_000, 2_000),
   RQ_AUTOSCALE_SCALE_OUT_COOLDOWN_MS: wholeNumber(0, 3_600_000, DEFAULT_SCALING_POLICY.scaleOutCooldownMs),
   RQ_AUTOSCALE_SCALE_IN_COOLDOWN_MS: wholeNumber(0, 3_600_000, DEFAULT_SCALING_POLICY.scaleInCooldownMs),
@@ -185,9 +169,11 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       },
       autoscale: {
         policy: {
+          ...DEFAULT_SCALING_POLICY,
           min: vars.RQ_AUTOSCALE_MIN,
           max: vars.RQ_AUTOSCALE_MAX,
-          targetBacklogPerWorker: vars.RQ_AUTOSCALE_TARGET_BACKLOG,
+          targetDrainSeconds: vars.RQ_AUTOSCALE_TARGET_DRAIN_SECONDS,
+          fallbackJobSeconds: vars.RQ_AUTOSCALE_FALLBACK_JOB_MS / 1000,
           scaleOutCooldownMs: vars.RQ_AUTOSCALE_SCALE_OUT_COOLDOWN_MS,
           scaleInCooldownMs: vars.RQ_AUTOSCALE_SCALE_IN_COOLDOWN_MS,
         },

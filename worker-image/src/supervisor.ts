@@ -1,8 +1,9 @@
 /**
  * The supervisor (`rqueue-worker --autoscale`): runs between RQ_AUTOSCALE_MIN and
- * RQ_AUTOSCALE_MAX worker processes on this host, sized by the same scaling
- * policy as the cloud (shared/src/scaling-policy.ts) from the backlog of its
- * queues (pending + due scheduled jobs) and the jobs running now.
+ * RQ_AUTOSCALE_MAX worker processes on this host, sized by the same time-based
+ * policy the control plane publishes for ECS (shared/src/scaling/scaling-policy.ts):
+ * enough workers to finish its queues' backlog (pending + due scheduled) and running
+ * jobs within RQ_AUTOSCALE_TARGET_DRAIN_SECONDS, at the run time the engine measured.
  *   - scale-out starts processes at once; scale-in stops one at a time with
  *     SIGTERM, so the child drains and hands back like any graceful shutdown
  *   - a child that exits unasked is restarted after a backoff that doubles with
@@ -12,7 +13,15 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
-import { createRedis, decideScaling, Queue, type RedisClient, type ScalingDecision } from "@rqueue/shared";
+import {
+  createRedis,
+  decideScaling,
+  Queue,
+  type QueueLoad,
+  type RedisClient,
+  readQueueLoad,
+  type ScalingDecision,
+} from "@rqueue/shared";
 import type { WorkerConfig } from "./config.js";
 import { isHealthy } from "./heartbeat.js";
 import { createLogger, describeError, type Logger } from "./logger.js";
@@ -105,15 +114,9 @@ export class Supervisor {
     if (allHealthy && !this.stopping) writeFileSync(healthFile, String(now));
   }
 
-  /** Backlog (pending + due scheduled) and running jobs over the supervised queues. */
-  async measure(): Promise<{ backlog: number; processing: number }> {
-    let backlog = 0;
-    let processing = 0;
-    for (const gauges of await Promise.all(this.queues.map((queue) => queue.gauges()))) {
-      backlog += gauges.backlog;
-      processing += gauges.counts.processing;
-    }
-    return { backlog, processing };
+  /** Backlog, running jobs and measured run time of each supervised queue. */
+  measure(): Promise<QueueLoad[]> {
+    return Promise.all(this.queues.map((queue) => readQueueLoad(queue)));
   }
 
   /** Stops every child gracefully and waits for them to exit. */
@@ -137,17 +140,17 @@ export class Supervisor {
     if (this.ticking || this.stopping) return;
     this.ticking = true;
     try {
-      const { backlog, processing } = await this.measure();
+      const queues = await this.measure();
       const now = Date.now();
       const decision = decideScaling(this.options.config.autoscale.policy, {
-        backlog,
-        processing,
+        queues,
+        slots: this.options.config.concurrency,
         current: this.current,
         now,
         lastScaleOutAt: this.lastScaleOutAt,
         lastScaleInAt: this.lastScaleInAt,
       });
-      this.apply(decision, now, { backlog, processing });
+      this.apply(decision, now, queues);
     } catch (error) {
       this.logger.warn("could not measure the backlog; keeping the pool as it is", describeError(error));
     } finally {
@@ -155,14 +158,16 @@ export class Supervisor {
     }
   }
 
-  private apply(decision: ScalingDecision, now: number, load: { backlog: number; processing: number }): void {
+  private apply(decision: ScalingDecision, now: number, queues: QueueLoad[]): void {
     const current = this.current;
     if (decision.desired === current) return;
     this.logger.info(decision.desired > current ? "scaling out" : "scaling in", {
       from: current,
       to: decision.desired,
       reason: decision.reason,
-      ...load,
+      backlog: queues.reduce((sum, queue) => sum + queue.backlog, 0),
+      processing: queues.reduce((sum, queue) => sum + queue.processing, 0),
+      jobSeconds: queues.map((queue) => queue.jobSeconds),
     });
     if (decision.desired > current) {
       this.lastScaleOutAt = now;

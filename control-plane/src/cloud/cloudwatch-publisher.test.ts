@@ -1,11 +1,14 @@
-import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import { CloudWatchClient, type MetricDatum, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import {
   createRedis,
+  DEFAULT_SCALING_POLICY,
   METRIC_NAMES,
   METRIC_NAMESPACE,
   METRIC_QUEUE_DIMENSION,
+  METRIC_SERVICE_DIMENSION,
   Queue,
   type RedisClient,
+  SCALING_METRIC_NAMES,
 } from "@rqueue/shared";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -14,9 +17,11 @@ import { QueueRegistry } from "../queues/queue-registry.js";
 import { startRecordingEndpoint } from "../testing/recording-endpoint.js";
 import { uniqueQueue } from "../testing/test-app.js";
 import { createCloudWatchClient } from "./aws-clients.js";
+import { collectCloudMetrics } from "./cloud-metrics.js";
 import { CloudWatchPublisher } from "./cloudwatch-publisher.js";
 import { LeaderLease } from "./leader-lease.js";
-import { collectQueueMetrics, type QueueMetricValues } from "./queue-metrics.js";
+import { queueMetricData } from "./queue-metrics.js";
+import { ScalingSignal } from "./scaling-signal.js";
 
 const log = createLogger("silent");
 let redis: RedisClient;
@@ -25,19 +30,28 @@ beforeAll(() => {
 });
 afterAll(() => redis.disconnect());
 
-const values = (queue: string, backlog: number): QueueMetricValues => ({
-  queue,
-  [METRIC_NAMES.backlog]: backlog,
-  [METRIC_NAMES.backlogPerWorker]: backlog / 2,
-  [METRIC_NAMES.processingJobs]: 1,
-  [METRIC_NAMES.oldestPendingAgeSeconds]: 3.5,
-  [METRIC_NAMES.deadLettered]: 0,
-  [METRIC_NAMES.healthyWorkers]: 2,
-});
+const values = (queue: string, backlog: number): MetricDatum[] =>
+  queueMetricData(
+    [
+      {
+        queue,
+        load: { backlog, processing: 1, jobSeconds: 0.5 },
+        values: {
+          [METRIC_NAMES.backlog]: backlog,
+          [METRIC_NAMES.processingJobs]: 1,
+          [METRIC_NAMES.jobRunSeconds]: 0.5,
+          [METRIC_NAMES.oldestPendingAgeSeconds]: 3.5,
+          [METRIC_NAMES.deadLettered]: 0,
+          [METRIC_NAMES.healthyWorkers]: 2,
+        },
+      },
+    ],
+    new Date(0),
+  );
 
 function publisher(
   client: CloudWatchClient,
-  collect: () => Promise<QueueMetricValues[]>,
+  collect: (timestamp: Date) => Promise<MetricDatum[]>,
   key = uniqueQueue("cw"),
 ) {
   return new CloudWatchPublisher({
@@ -54,9 +68,9 @@ describe("CloudWatchPublisher (aws-sdk-client-mock)", () => {
     const client = new CloudWatchClient({ region: "eu-west-1" });
     const mock = mockClient(client);
     mock.on(PutMetricDataCommand).resolves({});
-    expect(await publisher(client, async () => [values("emails", 10), values("reports", 4)]).tick()).toBe(
-      "published",
-    );
+    expect(
+      await publisher(client, async () => [...values("emails", 10), ...values("reports", 4)]).tick(),
+    ).toBe("published");
     const calls = mock.commandCalls(PutMetricDataCommand);
     expect(calls).toHaveLength(1);
     const input = calls[0]?.args[0].input;
@@ -84,8 +98,8 @@ describe("CloudWatchPublisher (aws-sdk-client-mock)", () => {
     const mock = mockClient(client);
     mock.on(PutMetricDataCommand).resolves({});
     const key = uniqueQueue("cw");
-    const first = publisher(client, async () => [values("q", 1)], key);
-    const second = publisher(client, async () => [values("q", 1)], key);
+    const first = publisher(client, async () => values("q", 1), key);
+    const second = publisher(client, async () => values("q", 1), key);
     const results = await Promise.all([first.tick(), second.tick()]);
     expect(results.sort()).toEqual(["not-leader", "published"]);
     expect(mock.commandCalls(PutMetricDataCommand)).toHaveLength(1);
@@ -97,7 +111,7 @@ describe("CloudWatchPublisher (aws-sdk-client-mock)", () => {
     const mock = mockClient(client);
     mock.on(PutMetricDataCommand).rejectsOnce(new Error("Throttling")).resolves({});
     let backlog = 1;
-    const p = publisher(client, async () => [values("q", backlog++)]);
+    const p = publisher(client, async () => values("q", backlog++));
     expect(await p.tick()).toBe("failed");
     expect(await p.tick()).toBe("published");
     const sent = mock.commandCalls(PutMetricDataCommand).at(-1)?.args[0].input.MetricData ?? [];
@@ -113,22 +127,34 @@ describe("CloudWatchPublisher (aws-sdk-client-mock)", () => {
 });
 
 describe("CloudWatchPublisher (real SDK against a recording endpoint)", () => {
-  it("sends PutMetricData with names, dimensions and values from Redis", async () => {
+  it("sends zeros for a configured queue before its first job, and the figures of one with jobs", async () => {
     const endpoint = await startRecordingEndpoint(() => ({
       status: 200,
       headers: { "content-type": "application/x-amz-json-1.0" },
       body: "{}",
     }));
     try {
-      const name = uniqueQueue("cw-real");
-      await new Queue({ redis, name }).addBulk([{ type: "a" }, { type: "a" }, { type: "b" }]);
-      const queues = new QueueRegistry(redis);
+      const busy = uniqueQueue("cw-real");
+      const idle = uniqueQueue("cw-idle");
+      await new Queue({ redis, name: busy }).addBulk([{ type: "a" }, { type: "a" }, { type: "b" }]);
+      const registry = new QueueRegistry(redis);
       const client = createCloudWatchClient({
         region: "eu-west-1",
         endpoint: endpoint.url,
         credentials: { accessKeyId: "test", secretAccessKey: "test" },
       });
-      const collect = async () => (await collectQueueMetrics(redis, queues)).filter((v) => v.queue === name);
+      const fleet = { service: "rq-worker", queues: [busy, idle], slots: 10, policy: DEFAULT_SCALING_POLICY };
+      const sources = {
+        redis,
+        registry,
+        configuredQueues: fleet.queues,
+        signal: new ScalingSignal(fleet, null, 60_000),
+        log,
+      };
+      const collect = async (timestamp: Date) =>
+        (await collectCloudMetrics(sources, timestamp)).filter((datum) =>
+          datum.Dimensions?.some((d) => [busy, idle, "rq-worker"].includes(d.Value ?? "")),
+        );
       expect(await publisher(client, collect).tick()).toBe("published");
 
       expect(endpoint.requests).toHaveLength(1);
@@ -140,14 +166,33 @@ describe("CloudWatchPublisher (real SDK against a recording endpoint)", () => {
         MetricData: { MetricName: string; Dimensions: { Name: string; Value: string }[]; Value: number }[];
       };
       expect(body.Namespace).toBe(METRIC_NAMESPACE);
-      const byName = Object.fromEntries(body.MetricData.map((d) => [d.MetricName, d]));
-      expect(Object.keys(byName).sort()).toEqual(Object.values(METRIC_NAMES).sort());
-      expect(byName[METRIC_NAMES.backlog]).toMatchObject({
-        Value: 3,
-        Dimensions: [{ Name: METRIC_QUEUE_DIMENSION, Value: name }],
+      const of = (dimension: string) =>
+        Object.fromEntries(
+          body.MetricData.filter((d) => d.Dimensions[0]?.Value === dimension).map((d) => [
+            d.MetricName,
+            d.Value,
+          ]),
+        );
+      // No job has finished: the run time is unknown, so it is left out rather than sent as 0.
+      expect(of(busy)).toEqual({
+        [METRIC_NAMES.backlog]: 3,
+        [METRIC_NAMES.processingJobs]: 0,
+        [METRIC_NAMES.oldestPendingAgeSeconds]: expect.any(Number),
+        [METRIC_NAMES.deadLettered]: 0,
+        [METRIC_NAMES.healthyWorkers]: 0,
       });
-      expect(byName[METRIC_NAMES.backlogPerWorker]?.Value).toBe(3);
-      expect(byName[METRIC_NAMES.healthyWorkers]?.Value).toBe(0);
+      expect(of(idle)).toEqual({
+        [METRIC_NAMES.backlog]: 0,
+        [METRIC_NAMES.processingJobs]: 0,
+        [METRIC_NAMES.oldestPendingAgeSeconds]: 0,
+        [METRIC_NAMES.deadLettered]: 0,
+        [METRIC_NAMES.healthyWorkers]: 0,
+      });
+      const scaling = body.MetricData.filter((d) => d.Dimensions[0]?.Name === METRIC_SERVICE_DIMENSION);
+      expect(scaling.map((d) => [d.MetricName, d.Dimensions[0]?.Value, d.Value])).toEqual([
+        [SCALING_METRIC_NAMES.desiredWorkers, "rq-worker", 1],
+        [SCALING_METRIC_NAMES.workerTasks, "rq-worker", 0],
+      ]);
     } finally {
       await endpoint.close();
     }

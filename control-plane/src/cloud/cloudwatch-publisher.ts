@@ -8,7 +8,6 @@ import { type CloudWatchClient, type MetricDatum, PutMetricDataCommand } from "@
 import { METRIC_NAMESPACE } from "@rqueue/shared";
 import type { Logger } from "../logging/logger.js";
 import type { LeaderLease } from "./leader-lease.js";
-import { type QueueMetricValues, toMetricData } from "./queue-metrics.js";
 
 /** PutMetricData accepts up to 1,000 datums and 1 MB per call; 500 keeps well inside both. */
 const DATUMS_PER_CALL = 500;
@@ -20,7 +19,8 @@ export type TickResult = "published" | "not-leader" | "failed";
 export interface CloudWatchPublisherOptions {
   client: CloudWatchClient;
   lease: LeaderLease;
-  collect: () => Promise<QueueMetricValues[]>;
+  /** The datapoints of one tick, stamped `timestamp`. */
+  collect: (timestamp: Date) => Promise<MetricDatum[]>;
   intervalMs: number;
   log: Logger;
   now?: () => number;
@@ -68,7 +68,7 @@ export class CloudWatchPublisher {
         return "not-leader";
       }
       const timestamp = new Date((this.options.now ?? Date.now)());
-      this.unsent.push(...toMetricData(await collect(), timestamp));
+      this.unsent.push(...(await collect(timestamp)));
       this.unsent = this.unsent.slice(-MAX_BACKLOG);
       while (this.unsent.length > 0) {
         const batch = this.unsent.slice(0, DATUMS_PER_CALL);

@@ -13,10 +13,11 @@ import { createApp } from "../app/create-app.js";
 import { createServices } from "../app/services.js";
 import { ArchiveService } from "../archive/archive-service.js";
 import { createCloudWatchClient, createEcsClient } from "../cloud/aws-clients.js";
+import { collectCloudMetrics } from "../cloud/cloud-metrics.js";
 import { CloudWatchPublisher } from "../cloud/cloudwatch-publisher.js";
 import { EcsReader } from "../cloud/ecs-reader.js";
 import { LeaderLease } from "../cloud/leader-lease.js";
-import { collectQueueMetrics } from "../cloud/queue-metrics.js";
+import { ScalingSignal } from "../cloud/scaling-signal.js";
 import type { Config } from "../config/config.js";
 import type { Logger } from "../logging/logger.js";
 import { MaintenanceLoop } from "../maintenance/maintenance-loop.js";
@@ -101,6 +102,14 @@ export async function startControlPlane(config: Config, log: Logger): Promise<Ru
 
   const maintenance = new MaintenanceLoop(services.queues, services.breaker, config.maintainIntervalMs, log);
   maintenance.start();
+  const cloudMetrics = {
+    redis,
+    registry: services.queues,
+    configuredQueues: config.workers.queues,
+    // One signal for the server's life: it remembers the pool it last asked ECS for.
+    signal: new ScalingSignal(config.workers, ecs, config.cloudwatch?.intervalMs ?? 60_000),
+    log,
+  };
   const publisher = config.cloudwatch
     ? new CloudWatchPublisher({
         client: createCloudWatchClient(config.cloudwatch),
@@ -109,7 +118,7 @@ export async function startControlPlane(config: Config, log: Logger): Promise<Ru
           CLOUDWATCH_LEADER_KEY,
           Math.max(config.cloudwatch.intervalMs * 3, 10_000),
         ),
-        collect: () => collectQueueMetrics(redis, services.queues),
+        collect: (timestamp) => collectCloudMetrics(cloudMetrics, timestamp),
         intervalMs: config.cloudwatch.intervalMs,
         log,
       })

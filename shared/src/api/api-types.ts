@@ -47,7 +47,8 @@ export interface MetricsSnapshot {
   waitMs: LatencySummary;
   runMs: LatencySummary;
   workers: { healthy: number; stale: number; total: number; activeJobs: number };
-  scaling: { desiredWorkers: number; backlogPerWorker: number; targetBacklogPerWorker: number };
+  /** The time-based scaling policy over these queues: workers that drain the work within the target. */
+  scaling: { desiredWorkers: number; drainWorkers: number; targetDrainSeconds: number };
   ecs: EcsTaskCounts | null;
 }
 

@@ -39,7 +39,7 @@ describe("GET /v1/metrics", () => {
     expect(snapshot.throughput.completed.length).toBeLessThanOrEqual(15 * 60);
     expect(snapshot.runMs.count).toBe(3);
     expect(snapshot.waitMs.p99).not.toBeNull();
-    expect(snapshot.scaling).toMatchObject({ desiredWorkers: 1, targetBacklogPerWorker: 100 });
+    expect(snapshot.scaling).toMatchObject({ desiredWorkers: 1, targetDrainSeconds: 30 });
     expect(snapshot.workers).toMatchObject({ total: 0, healthy: 0 });
     expect(snapshot.ecs).toBeNull();
   });

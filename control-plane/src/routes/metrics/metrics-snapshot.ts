@@ -5,13 +5,14 @@
  * minutes, never on the number of jobs.
  */
 import {
-  backlogPerWorker,
   DEFAULT_SCALING_POLICY,
-  idealWorkers,
   listWorkers,
   type MetricsSnapshot,
+  type QueueGauges,
   type QueueStats,
+  queueLoadOf,
   summarizeLatency,
+  workerDemand,
 } from "@rqueue/shared";
 import type { AppServices } from "../../app/services.js";
 import { mergeHistograms } from "./histograms.js";
@@ -71,12 +72,26 @@ export async function buildMetricsSnapshot(
       total: relevant.length,
       activeJobs: relevant.reduce((sum, worker) => sum + worker.activeJobs, 0),
     },
-    scaling: {
-      desiredWorkers: idealWorkers(DEFAULT_SCALING_POLICY, backlog, counts.processing),
-      backlogPerWorker: backlogPerWorker(backlog, healthy),
-      targetBacklogPerWorker: DEFAULT_SCALING_POLICY.targetBacklogPerWorker,
-    },
+    scaling: scalingOf(perQueue, relevant),
     ecs,
+  };
+}
+
+/** The time-based policy's view of these queues (their run time over the snapshot's window). */
+function scalingOf(
+  perQueue: { gauges: QueueGauges; stats: QueueStats }[],
+  workers: { concurrency: number }[],
+): MetricsSnapshot["scaling"] {
+  const slots = Math.max(1, ...workers.map((worker) => worker.concurrency));
+  const demand = workerDemand(
+    DEFAULT_SCALING_POLICY,
+    perQueue.map((q) => queueLoadOf(q.gauges, q.stats)),
+    slots,
+  );
+  return {
+    desiredWorkers: demand.ideal,
+    drainWorkers: demand.drainWorkers,
+    targetDrainSeconds: DEFAULT_SCALING_POLICY.targetDrainSeconds,
   };
 }
 

@@ -32,10 +32,12 @@ image:
 	docker build -f worker-image/Dockerfile -t rqueue-worker .
 	docker build -f control-plane/Dockerfile -t rqueue-control-plane .
 
-deploy: deps
+# Deploying needs only Node.js, the Pulumi CLI, AWS credentials and Docker (checked one by one by
+# the script), not the local toolchain `deps` installs through apt: it runs from macOS too.
+deploy:
 	bash infra/scripts/deploy.sh
 
-destroy: deps
+destroy:
 	bash infra/scripts/destroy.sh
 
 clean:

@@ -9,10 +9,11 @@ set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+require_node
+ensure_dependencies
 require_pulumi
 require_aws_credentials
 require_docker
-ensure_dependencies
 select_stack create
 require_stack_config
 

@@ -8,9 +8,10 @@ set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+require_node
+ensure_dependencies
 require_pulumi
 require_aws_credentials
-ensure_dependencies
 select_stack
 
 destroy_args=(--stack "$STACK" --cwd "$INFRA_DIR")

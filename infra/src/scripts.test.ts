@@ -1,34 +1,54 @@
 /**
- * `make deploy` / `make destroy` preflight: the scripts run against stand-in `pulumi`, `aws` and
- * `docker` executables that log their arguments, so every check and the final Pulumi command can be
- * asserted without the real tools or an AWS account.
+ * `make deploy` / `make destroy` preflight, as a user without this machine's toolchain would run
+ * it: the scripts are copied into a scratch checkout and run with a PATH holding only stand-in
+ * `node`, `npm`, `pulumi`, `aws` and `docker` executables (which log their arguments) and the few
+ * POSIX tools the scripts use — no apt-get, no redis-server, as on macOS or Fedora.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 
 const INFRA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const SCRIPTS = path.join(INFRA_DIR, "scripts");
+const REPO_ROOT = path.resolve(INFRA_DIR, "..");
 
 interface Fakes {
   /** Present on PATH at all? */
+  node?: boolean;
+  nodeMajor?: number;
   pulumi?: boolean;
   aws?: boolean;
   docker?: boolean;
   loggedIn?: boolean;
+  backend?: string;
   awsOk?: boolean;
   stackExists?: boolean;
-  /** Config keys `pulumi config get` knows. */
-  config?: string[];
+  /** Lines of the stack file below `config:`; null: no stack file at all. */
+  stackConfig?: string[] | null;
+  /** Top-level stack-file lines (encryptionsalt, secretsprovider). */
+  stackHeader?: string[];
+  /** node_modules/@pulumi/pulumi present (npm ci already ran). */
+  installed?: boolean;
 }
 
 const which = (tool: string) =>
   spawnSync("bash", ["-c", `command -v ${tool}`], { encoding: "utf8" }).stdout.trim();
 const BASH = which("bash");
-const DIRNAME = which("dirname");
+/** The only outside tools the scripts call besides the stand-ins. */
+const POSIX_TOOLS = ["dirname", "basename", "grep", "sed", "head"];
+
+const SECRETS = ["  rqueue:redisPassword:", "    secure: v1:abc", "  rqueue:apiKeys:", "    secure: v1:def"];
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -38,32 +58,56 @@ afterEach(() => {
 function run(script: "deploy.sh" | "destroy.sh", fakes: Fakes, env: Record<string, string> = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), "rqueue-scripts-"));
   dirs.push(dir);
+  const checkout = path.join(dir, "checkout");
+  const infra = path.join(checkout, "infra");
+  mkdirSync(path.join(infra, "scripts"), { recursive: true });
+  for (const file of ["lib.sh", "deploy.sh", "destroy.sh"]) {
+    copyFileSync(path.join(INFRA_DIR, "scripts", file), path.join(infra, "scripts", file));
+  }
+  writeFileSync(path.join(checkout, "package-lock.json"), "{}");
+  if (fakes.installed !== false) {
+    mkdirSync(path.join(checkout, "node_modules", "@pulumi", "pulumi"), { recursive: true });
+    writeFileSync(path.join(checkout, "node_modules", ".package-lock.json"), "{}");
+  }
+  const stack = env.STACK ?? "dev";
+  const stackConfig =
+    fakes.stackConfig === undefined ? ["  aws:region: eu-west-1", ...SECRETS] : fakes.stackConfig;
+  if (stackConfig !== null) {
+    const header = fakes.stackHeader ?? ["encryptionsalt: v1:salt"];
+    writeFileSync(
+      path.join(infra, `Pulumi.${stack}.yaml`),
+      [...header, "config:", ...stackConfig, ""].join("\n"),
+    );
+  }
+
   const bin = path.join(dir, "bin");
   const log = path.join(dir, "calls.log");
   mkdirSync(bin);
-  // The only outside tool the scripts use; everything else on PATH is a stand-in, so a real
-  // aws/docker/pulumi installed on the test machine cannot leak in.
-  symlinkSync(DIRNAME, path.join(bin, "dirname"));
+  for (const tool of POSIX_TOOLS) symlinkSync(which(tool), path.join(bin, tool));
   const fake = (name: string, body: string) => {
     const file = path.join(bin, name);
-    writeFileSync(file, `#!/bin/bash\necho "${name} $*" >> "${log}"\n${body}\n`);
+    writeFileSync(file, `#!${BASH}\necho "${name} $*" >> "${log}"\n${body}\n`);
     chmodSync(file, 0o755);
   };
-  const config = fakes.config ?? ["aws:region", "rqueue:redisPassword", "rqueue:apiKeys"];
+  if (fakes.node !== false) {
+    const major = fakes.nodeMajor ?? 20;
+    fake("node", `case "$1" in -p) echo ${major} ;; --version) echo v${major}.11.0 ;; esac`);
+    fake("npm", "exit 0");
+  }
   if (fakes.pulumi !== false) {
     fake(
       "pulumi",
       `case "$1 $2" in
-  "whoami "*) exit ${fakes.loggedIn === false ? 1 : 0} ;;
+  "whoami "*) ${fakes.loggedIn === false ? "exit 1" : `printf 'User: me\\nOrganizations: me\\nBackend URL: ${fakes.backend ?? "https://app.pulumi.com/me"}\\n'`} ;;
   "stack select") exit ${fakes.stackExists === false ? 1 : 0} ;;
-  "config get") case "$3" in ${config.map((k) => `"${k}"`).join("|") || '"-"'}) echo value; exit 0 ;; *) exit 1 ;; esac ;;
+  "config get") echo "decrypting needs the passphrase" >&2; exit 1 ;;
   *) exit 0 ;;
 esac`,
     );
   }
   if (fakes.aws !== false) fake("aws", fakes.awsOk === false ? "exit 255" : "echo 123456789012");
   if (fakes.docker !== false) fake("docker", "exit 0");
-  const result = spawnSync(BASH, [path.join(SCRIPTS, script)], {
+  const result = spawnSync(BASH, [path.join(infra, "scripts", script)], {
     env: { PATH: bin, HOME: dir, ...env },
     input: "",
     encoding: "utf8",
@@ -74,21 +118,72 @@ esac`,
   } catch {
     // No stand-in was called.
   }
-  return { status: result.status, stderr: result.stderr, stdout: result.stdout, calls };
+  return { status: result.status, stderr: result.stderr, stdout: result.stdout, calls, infra };
 }
 
+describe("make deploy", () => {
+  it("does not run the local toolchain installer (apt, redis-server)", () => {
+    const plan = spawnSync("make", ["-n", "deploy", "destroy"], { cwd: REPO_ROOT, encoding: "utf8" });
+    expect(plan.status).toBe(0);
+    expect(plan.stdout).not.toContain("ensure-deps");
+    expect(plan.stdout).toContain("bash infra/scripts/deploy.sh");
+  });
+});
+
 describe("deploy.sh", () => {
+  it("gets a machine with only Node, npm, Pulumi, AWS credentials and Docker as far as pulumi up", () => {
+    const r = run("deploy.sh", {}, { AWS_PROFILE: "rqueue" });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.calls.find((c) => c.startsWith("pulumi up"))).toBe(
+      `pulumi up --stack dev --cwd ${r.infra} --yes --skip-preview`,
+    );
+  });
+
+  it("stops with install instructions when Node.js is missing or too old", () => {
+    const missing = run("deploy.sh", { node: false });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain("Node.js is not installed");
+    const old = run("deploy.sh", { nodeMajor: 18 });
+    expect(old.status).toBe(1);
+    expect(old.stderr).toContain("Node.js 20 or newer is needed (found v18.11.0)");
+    expect(old.calls).not.toContainEqual(expect.stringMatching(/^pulumi /));
+  });
+
+  it("installs the npm dependencies from the lock file when they are missing", () => {
+    const r = run("deploy.sh", { installed: false });
+    expect(r.status).toBe(0);
+    const npm = r.calls.indexOf("npm ci --no-audit --no-fund");
+    expect(npm).toBeGreaterThanOrEqual(0);
+    expect(npm).toBeLessThan(r.calls.findIndex((c) => c.startsWith("pulumi up")));
+  });
+
   it("stops with install instructions when the Pulumi CLI is missing", () => {
     const r = run("deploy.sh", { pulumi: false });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("the Pulumi CLI is not installed");
-    expect(r.stderr).toContain("get.pulumi.com");
+    expect(r.stderr).toContain("brew install pulumi/tap/pulumi");
   });
 
   it("stops when Pulumi is not logged in", () => {
     const r = run("deploy.sh", { loggedIn: false });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("not logged in");
+  });
+
+  it("asks for the passphrase a self-managed backend needs, before any stack command", () => {
+    for (const backend of ["file://~", "s3://rqueue-state"]) {
+      const r = run("deploy.sh", { backend });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`the Pulumi backend ${backend} encrypts stack secrets with a passphrase`);
+      expect(r.stderr).toContain("export PULUMI_CONFIG_PASSPHRASE=");
+      expect(r.calls).not.toContainEqual(expect.stringMatching(/^pulumi stack/));
+    }
+    expect(run("deploy.sh", { backend: "file://~" }, { PULUMI_CONFIG_PASSPHRASE: "x" }).status).toBe(0);
+    expect(run("deploy.sh", { backend: "s3://b" }, { PULUMI_CONFIG_PASSPHRASE_FILE: "/p" }).status).toBe(0);
+    // A stack on a KMS key needs no passphrase.
+    const kms = run("deploy.sh", { backend: "s3://b", stackHeader: ["secretsprovider: awskms://alias/rq"] });
+    expect(kms.status).toBe(0);
   });
 
   it("stops when the AWS credentials do not work", () => {
@@ -112,31 +207,31 @@ describe("deploy.sh", () => {
     expect(r.stderr).toContain("Docker is not installed");
   });
 
-  it("names the missing secrets and how to set them", () => {
-    const r = run("deploy.sh", { config: ["aws:region"] });
+  it("names the missing secrets without decrypting anything", () => {
+    const r = run("deploy.sh", { stackConfig: ["  aws:region: eu-west-1"] });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("missing secret settings: redisPassword apiKeys");
     expect(r.stderr).toContain("pulumi config set --secret rqueue:redisPassword");
+    // Present secrets are found by key, so a wrong or missing passphrase never reads as "missing".
+    const present = run("deploy.sh", {});
+    expect(present.status).toBe(0);
+    expect(present.calls).not.toContainEqual(expect.stringMatching(/^pulumi config get/));
   });
 
   it("takes the region from the environment when the stack has none", () => {
-    const r = run(
-      "deploy.sh",
-      { config: ["rqueue:redisPassword", "rqueue:apiKeys"] },
-      { AWS_REGION: "us-east-2" },
-    );
+    const r = run("deploy.sh", { stackConfig: SECRETS }, { AWS_REGION: "us-east-2" });
     expect(r.status).toBe(0);
-    expect(r.calls).toContain(`pulumi config set aws:region us-east-2 --stack dev --cwd ${INFRA_DIR}`);
+    expect(r.calls).toContain(`pulumi config set aws:region us-east-2 --stack dev --cwd ${r.infra}`);
   });
 
   it("creates a missing stack, then runs pulumi up on it and prints the outputs", () => {
     const r = run("deploy.sh", { stackExists: false }, { STACK: "prod" });
     expect(r.status).toBe(0);
     const pulumiCalls = r.calls.filter((c) => c.startsWith("pulumi "));
-    expect(pulumiCalls).toContain(`pulumi stack init prod --cwd ${INFRA_DIR} --non-interactive`);
+    expect(pulumiCalls).toContain(`pulumi stack init prod --cwd ${r.infra} --non-interactive`);
     // No TTY here, so no prompt to wait on.
-    expect(pulumiCalls).toContain(`pulumi up --stack prod --cwd ${INFRA_DIR} --yes --skip-preview`);
-    expect(pulumiCalls.at(-1)).toBe(`pulumi stack output --stack prod --cwd ${INFRA_DIR}`);
+    expect(pulumiCalls).toContain(`pulumi up --stack prod --cwd ${r.infra} --yes --skip-preview`);
+    expect(pulumiCalls.at(-1)).toBe(`pulumi stack output --stack prod --cwd ${r.infra}`);
     // Every check ran before the update.
     const up = r.calls.findIndex((c) => c.startsWith("pulumi up"));
     expect(r.calls.findIndex((c) => c.startsWith("aws sts get-caller-identity"))).toBeLessThan(up);
@@ -152,10 +247,10 @@ describe("destroy.sh", () => {
     expect(r.calls).not.toContainEqual(expect.stringMatching(/^pulumi destroy/));
   });
 
-  it("destroys the selected stack with YES=1", () => {
-    const r = run("destroy.sh", {}, { YES: "1", STACK: "dev" });
+  it("destroys the selected stack with YES=1, without Docker", () => {
+    const r = run("destroy.sh", { docker: false }, { YES: "1", STACK: "dev" });
     expect(r.status).toBe(0);
-    expect(r.calls).toContain(`pulumi destroy --stack dev --cwd ${INFRA_DIR} --yes --skip-preview`);
+    expect(r.calls).toContain(`pulumi destroy --stack dev --cwd ${r.infra} --yes --skip-preview`);
   });
 
   it("does not create a stack that does not exist", () => {

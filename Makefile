@@ -1,6 +1,6 @@
 # R-queue: the two commands a newcomer needs are `make dev` and `make test`.
 # Both install what is missing first (npm dependencies, redis-server via apt).
-.PHONY: deps dev test test-unit typecheck lint format bench image deploy destroy clean
+.PHONY: deps dev test test-unit typecheck lint format fuzz bench image deploy destroy clean
 
 deps:
 	@bash scripts/ensure-deps.sh
@@ -14,6 +14,10 @@ test: deps typecheck lint test-unit
 
 test-unit: deps
 	npx vitest run
+
+## The engine's model-based randomized test, long (CI runs a short version); FUZZ_SEED=<n> replays a failure.
+fuzz: deps
+	FUZZ_RUNS=$${FUZZ_RUNS:-500} FUZZ_STEPS=$${FUZZ_STEPS:-80} npx vitest run shared/src/queue/engine-model.test.ts
 
 typecheck: deps
 	npx tsc -p tsconfig.json

@@ -1,6 +1,6 @@
 # R-queue: the two commands a newcomer needs are `make dev` and `make test`.
 # Both install what is missing first (npm dependencies, redis-server via apt).
-.PHONY: deps dev test test-unit typecheck lint format fuzz bench image deploy destroy clean
+.PHONY: deps dev test test-unit typecheck lint format fuzz bench bench-full image deploy destroy clean
 
 deps:
 	@bash scripts/ensure-deps.sh
@@ -31,6 +31,10 @@ format: deps
 ## Throughput, latency and memory against BullMQ on the same Redis, in the same run.
 bench: deps
 	npx tsx --conditions=development bench/src/run.ts
+
+## Archive search latency at 10M finished jobs in PostgreSQL (BENCH_ARCHIVE_ROWS, BENCH_ARCHIVE_URL).
+bench-full: deps
+	npx tsx --conditions=development bench/src/archive/search-at-scale.ts
 
 image:
 	docker build -f worker-image/Dockerfile -t rqueue-worker .

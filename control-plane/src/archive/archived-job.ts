@@ -31,6 +31,7 @@ export const ARCHIVE_COLUMNS = {
   dependents_count: "integer",
   worker_id: "text",
   replay_of: "text",
+  replays: "text[]",
   created_at: "timestamptz",
   started_at: "timestamptz",
   finished_at: "timestamptz",
@@ -63,6 +64,7 @@ export interface ArchiveRow {
   dependents_count: number;
   worker_id: string | null;
   replay_of: string | null;
+  replays: string[];
   created_at: string;
   started_at: string | null;
   finished_at: string;
@@ -72,7 +74,6 @@ export interface ArchiveRow {
 export type ArchivedJob = Job & { source: "archive"; archivedAt: string };
 
 export function toArchiveRow(job: Job, finishedFallback: string): ArchiveRow {
-  const replayOf = (job as Job & { replayOf?: string | null }).replayOf ?? null;
   return {
     id: job.id,
     queue: job.queue,
@@ -97,7 +98,8 @@ export function toArchiveRow(job: Job, finishedFallback: string): ArchiveRow {
     dependents: job.dependents,
     dependents_count: job.dependentsCount,
     worker_id: job.workerId,
-    replay_of: replayOf,
+    replay_of: job.replayOf,
+    replays: job.replays,
     created_at: job.createdAt,
     started_at: job.startedAt,
     finished_at: job.finishedAt ?? finishedFallback,
@@ -138,7 +140,8 @@ export function fromArchiveRow(row: Record<string, unknown>): ArchivedJob {
     failedParent: (row.failed_parent ?? null) as string | null,
     dependents: row.dependents as string[],
     dependentsCount: Number(row.dependents_count),
-    ...(row.replay_of ? { replayOf: row.replay_of as string } : {}),
+    replayOf: (row.replay_of ?? null) as string | null,
+    replays: (row.replays ?? []) as string[],
     source: "archive",
     archivedAt: iso(row.archived_at) as string,
   };

@@ -58,10 +58,11 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 2,
-    name: "search: error text, replay-of, B-tree and GIN indexes",
+    name: "search: error text, replays, B-tree and GIN indexes",
     sql: `
       ALTER TABLE rq_archive_jobs ADD COLUMN error_text text;
       ALTER TABLE rq_archive_jobs ADD COLUMN replay_of text;
+      ALTER TABLE rq_archive_jobs ADD COLUMN replays text[] NOT NULL DEFAULT '{}';
       UPDATE rq_archive_jobs
          SET error_text = (SELECT string_agg(e->>'message', E'\\n') FROM jsonb_array_elements(errors) e)
        WHERE jsonb_array_length(errors) > 0;

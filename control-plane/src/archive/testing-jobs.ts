@@ -51,5 +51,7 @@ export function sampleJob(options: SampleJobOptions): Job {
     failedParent: null,
     dependents: [],
     dependentsCount: 0,
+    replayOf: null,
+    replays: [],
   };
 }

@@ -50,6 +50,20 @@ export interface MetricsSnapshot {
   /** The time-based scaling policy over these queues: workers that drain the work within the target. */
   scaling: { desiredWorkers: number; drainWorkers: number; targetDrainSeconds: number };
   ecs: EcsTaskCounts | null;
+  /** The durable archive's lag behind the events streams; absent or null without an archive. */
+  archive?: ArchiveStatus | null;
+}
+
+/** The archive of finished jobs (PostgreSQL): how far it is behind Redis. */
+export interface ArchiveStatus {
+  database: "postgres" | "pglite";
+  /** Events stream entries not yet archived, over every queue. */
+  lagEntries: number;
+  /** Age of the oldest entry not yet archived, over every queue. */
+  lagSeconds: number;
+  queues: Record<string, { lagEntries: number; lagSeconds: number }>;
+  /** This replica's archiver since it started; null when it does not run one. */
+  archiver: { archived: number; gone: number; lostEntries: number; rejected: number } | null;
 }
 
 export interface QueueOverview extends QueueGauges {

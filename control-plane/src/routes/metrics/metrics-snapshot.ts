@@ -15,6 +15,7 @@ import {
   workerDemand,
 } from "@rqueue/shared";
 import type { AppServices } from "../../app/services.js";
+import { readArchiveStatus } from "../../archive/archive-status.js";
 import { mergeHistograms } from "./histograms.js";
 import { sumCounts } from "./state-counts.js";
 
@@ -74,6 +75,7 @@ export async function buildMetricsSnapshot(
     },
     scaling: scalingOf(perQueue, relevant),
     ecs,
+    archive: services.archive ? await readArchiveStatus(services.archive, names) : null,
   };
 }
 

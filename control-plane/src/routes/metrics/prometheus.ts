@@ -9,6 +9,7 @@
  */
 import { listWorkers, type Queue } from "@rqueue/shared";
 import type { AppServices } from "../../app/services.js";
+import { archivePrometheus, readArchiveStatus } from "../../archive/archive-status.js";
 import { addInto, cumulativeBuckets, PROMETHEUS_BOUNDS_MS } from "./histograms.js";
 
 const MINUTE = 60_000;
@@ -140,5 +141,6 @@ export async function renderPrometheus(
     {},
     workers.filter((w) => w.status === "healthy").reduce((sum, w) => sum + w.activeJobs, 0),
   );
-  return out.toString();
+  const archive = services.archive ? archivePrometheus(await readArchiveStatus(services.archive, names)) : "";
+  return out.toString() + archive;
 }

@@ -115,3 +115,17 @@ describe("GET /v1/search", () => {
     }
   });
 });
+
+describe("archive lag in the metrics", () => {
+  it("reports lag per queue in Prometheus and the snapshot, rising with unarchived events and back to zero", async () => {
+    const queue = new Queue({ redis: t.redis, name });
+    await addTestJobs(queue, 5, 1_000);
+    const behind: Body = await getJson("/v1/metrics");
+    expect(behind.archive.queues[name].lagEntries).toBeGreaterThan(0);
+    expect(behind.archive.database).toBe("pglite");
+    while (await archive.archiver?.runOnce()) {}
+    const text = await (await t.request("/metrics")).text();
+    expect(text).toContain(`rqueue_archive_lag_entries{queue="${name}"} 0`);
+    expect(text).toMatch(/rqueue_archive_jobs_archived_total \d+/);
+  });
+});

@@ -5,7 +5,8 @@ export default defineConfig({
   ssr: { resolve: { conditions: ["development"] } },
   test: {
     include: ["**/src/**/*.test.ts", "**/test/**/*.test.ts"],
-    exclude: ["**/node_modules/**", "**/dist/**"],
+    // The dashboard has its own configs (happy-dom components, browser end to end).
+    exclude: ["**/node_modules/**", "**/dist/**", "dashboard/**"],
     globalSetup: ["shared/test/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,

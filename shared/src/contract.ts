@@ -5,6 +5,7 @@
  * for the browser and fails on either), so the dashboard and any HTTP client can
  * use it. Engine types are re-exported as types only: they vanish at compile time.
  */
+export * from "./api/api-schemas.js";
 export type * from "./api/api-types.js";
 export type {
   CircuitBreakerConfig,

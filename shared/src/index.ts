@@ -3,6 +3,7 @@
  * Lua scripts, the producer/admin `Queue`, the `Consumer` and `ConsumeLoop` that
  * workers build on, and the constants the infrastructure shares.
  */
+export * from "./api/api-schemas.js";
 export type * from "./api/api-types.js";
 export * from "./circuit-breaker/circuit-breaker.js";
 export * from "./consumer/consume-loop.js";
@@ -14,14 +15,18 @@ export * from "./job-id.js";
 export * from "./keys.js";
 export * from "./metrics.js";
 export type { AddedJob, SubmittedJob } from "./queue/add-jobs.js";
+export * from "./queue/bulk-operation.js";
 export * from "./queue/job-logs.js";
 export * from "./queue/list-jobs.js";
 export * from "./queue/maintain-queue.js";
 export * from "./queue/plan-dependencies.js";
 export * from "./queue/queue.js";
+export * from "./queue/read-dead-letters.js";
 export * from "./queue/read-gauges.js";
 export * from "./queue/read-job.js";
 export * from "./queue/read-stats.js";
+export * from "./queue/replay-job.js";
+export * from "./queue/rollup-stats.js";
 export * from "./queue-events.js";
 export * from "./queue-list.js";
 export * from "./redis/connection.js";

@@ -59,7 +59,14 @@ export interface Job {
   /** Jobs that depend on this one (at most the first 1,000 by id; see `dependentsCount`). */
   dependents: string[];
   dependentsCount: number;
+  /** The job this one replays (a copy with edits, made from the dashboard or the API). */
+  replayOf: string | null;
+  /** Replays made of this job, newest first (at most REPLAYS_KEPT). */
+  replays: string[];
 }
+
+/** Replays listed on the original job; older ones keep their own `replayOf`. */
+export const REPLAYS_KEPT = 20;
 
 /** At most this many dependents are listed on a job; `dependentsCount` has the total. */
 export const DEPENDENTS_SHOWN = 1_000;
@@ -120,6 +127,8 @@ export function decodeJob(
       .sort((a, b) => a - b)
       .map((child) => formatJobId(queue, String(child))),
     dependentsCount: dependents.count,
+    replayOf: h.rp ? formatJobId(queue, h.rp) : null,
+    replays: h.rl ? h.rl.split(",").map((replay) => formatJobId(queue, replay)) : [],
   };
 }
 

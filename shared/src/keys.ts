@@ -77,3 +77,26 @@ export const workerKey = (workerId: string) => `rq:{workers}:w:${workerId}`;
 export const QUEUES_KEY = "rq:queues";
 /** Lease held by the one control-plane replica that publishes CloudWatch metrics. */
 export const CLOUDWATCH_LEADER_KEY = "rq:control-plane:cloudwatch-leader";
+/** Bulk operations by filter (one hash tag): recent ids by creation time, and one hash per operation. */
+export const OPERATIONS_KEY = "rq:{operations}:recent";
+export const operationKey = (id: string) => `rq:{operations}:op:${id}`;
+
+/**
+ * Keys of one queue's stats history (written by rollup-stats.lua; the same layout
+ * as its builders in scripts/includes/keys.lua).
+ */
+export function statsRollupKeys(queue: string) {
+  const prefix = queueKeys(queue).prefix;
+  return {
+    /** Hash: `m` last sealed minute, `h` last sealed hour. */
+    rollup: `${prefix}rollup`,
+    /** Hash per minute: highest backlog `b` and processing `p` sampled (expires after 2 h). */
+    gaugeSample: (minute: number) => `${prefix}gs:${minute}`,
+    /** Hash per hour: minute -> sealed point (expires 25 h after its last minute). */
+    minutes: (hour: number) => `${prefix}m1:${hour}`,
+    /** Hash per hour: the sealed minutes summed so far, until the hour is sealed. */
+    hourAccumulator: (hour: number) => `${prefix}hacc:${hour}`,
+    /** Hash per day: hour -> sealed point (expires after 31 days). */
+    hours: (day: number) => `${prefix}h1:${day}`,
+  };
+}

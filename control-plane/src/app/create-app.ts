@@ -17,9 +17,11 @@ import { healthRoutes } from "../routes/health/health-routes.js";
 import { jobsRoutes } from "../routes/jobs/jobs-routes.js";
 import { prometheusRoutes, snapshotRoutes } from "../routes/metrics/metrics-routes.js";
 import { openApiRoutes } from "../routes/openapi/openapi-routes.js";
+import { operationsRoutes } from "../routes/operations/operations-routes.js";
 import { queuesRoutes } from "../routes/queues/queues-routes.js";
 import { searchRoutes } from "../routes/search/search-routes.js";
 import { sessionRoutes } from "../routes/session/session-routes.js";
+import { statsRoutes } from "../routes/stats/stats-routes.js";
 import { workersRoutes } from "../routes/workers/workers-routes.js";
 import type { AppEnv } from "./app-env.js";
 import type { AppServices } from "./services.js";
@@ -53,6 +55,8 @@ export function createApp(services: AppServices): Hono<AppEnv> {
   app.route("/v1/workers", workersRoutes(services));
   app.route("/v1/search", searchRoutes(services));
   app.route("/v1/session", sessionRoutes(services));
+  app.route("/v1/operations", operationsRoutes(services));
+  app.route("/v1/stats", statsRoutes(services));
   app.route("/v1/metrics", snapshotRoutes(services));
   app.route("/metrics", prometheusRoutes(services));
 

@@ -21,6 +21,7 @@ import { ScalingSignal } from "../cloud/scaling-signal.js";
 import type { Config } from "../config/config.js";
 import type { Logger } from "../logging/logger.js";
 import { MaintenanceLoop } from "../maintenance/maintenance-loop.js";
+import { StatsRollupLoop } from "../maintenance/stats-rollup-loop.js";
 
 const STARTUP_REDIS_WAIT_MS = 5_000;
 
@@ -102,6 +103,15 @@ export async function startControlPlane(config: Config, log: Logger): Promise<Ru
 
   const maintenance = new MaintenanceLoop(services.queues, services.breaker, config.maintainIntervalMs, log);
   maintenance.start();
+  // History for the dashboard's charts; off together with maintenance (RQ_MAINTAIN_INTERVAL_MS=0).
+  const statsRollup = new StatsRollupLoop(
+    redis,
+    services.queues,
+    services.breaker,
+    log,
+    config.maintainIntervalMs > 0 ? undefined : 0,
+  );
+  statsRollup.start();
   const cloudMetrics = {
     redis,
     registry: services.queues,
@@ -149,7 +159,7 @@ export async function startControlPlane(config: Config, log: Logger): Promise<Ru
       }
       if ("closeIdleConnections" in server) server.closeIdleConnections();
       if ("closeAllConnections" in server) server.closeAllConnections();
-      await Promise.all([maintenance.stop(), publisher?.stop(), archive?.close()]);
+      await Promise.all([maintenance.stop(), statsRollup.stop(), publisher?.stop(), archive?.close()]);
       await redis.quit().catch(() => redis.disconnect());
     },
   };

@@ -9,6 +9,9 @@ import type { StateCounts } from "../queue/list-jobs.js";
 import type { QueueGauges } from "../queue/read-gauges.js";
 import type { LatencySummary } from "../queue/read-stats.js";
 import type { WorkerEntry } from "../workers/worker-registry.js";
+import type { JobFilter, OperationAction, StatsWindow } from "./api-schemas.js";
+
+export type { JobFilter, OperationAction, OperationInput, ReplayInput, StatsWindow } from "./api-schemas.js";
 
 export type ApiRole = "read" | "submit" | "admin";
 
@@ -97,6 +100,80 @@ export interface DeadLetterPurgeResponse {
   queue: string;
   type: string | null;
   deleted: number;
+}
+
+/** Failed jobs of one type that failed with the same message. */
+export interface DeadLetterGroup {
+  type: string;
+  message: string;
+  /** `error`, `unrecoverable`, `lease-expired`, `timeout`, `dependency-failed`. */
+  reason: string | null;
+  count: number;
+  firstSeen: string;
+  lastSeen: string;
+  /** Up to 50 of its jobs, newest first. */
+  jobIds: string[];
+}
+
+/** GET /v1/dead-letter/groups: the newest failed jobs grouped; `examined` says how many were read. */
+export interface DeadLetterGroupsResponse {
+  queue: string;
+  groups: DeadLetterGroup[];
+  examined: number;
+  /** Every failed job of the queue, by exact count. */
+  totalFailed: number;
+  /** False when there are more failed jobs than were examined. */
+  complete: boolean;
+}
+
+export type OperationStatus = "running" | "completed" | "canceled" | "failed" | "interrupted";
+
+/** A bulk action by filter, run in bounded chunks by the control plane (GET /v1/operations/:id). */
+export interface Operation {
+  id: string;
+  action: OperationAction;
+  filter: JobFilter;
+  status: OperationStatus;
+  /** Jobs the filter held when the operation started (exact without a priority filter). */
+  estimated: number;
+  /** Jobs read so far. */
+  examined: number;
+  /** Jobs the action was applied to. */
+  applied: number;
+  /** Jobs that had moved on and could no longer take the action (e.g. no longer failed). */
+  skipped: number;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+  error: string | null;
+}
+
+export interface LatencyPercentiles {
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+}
+
+/** One minute or one hour of a queue's (or all queues') history. */
+export interface StatsPoint {
+  /** Start of the period, epoch ms. */
+  at: number;
+  completed: number;
+  failed: number;
+  /** Highest backlog sampled in the period; null when no sample was taken. */
+  backlog: number | null;
+  processing: number | null;
+  waitMs: LatencyPercentiles;
+  runMs: LatencyPercentiles;
+}
+
+/** GET /v1/stats/history */
+export interface StatsHistory {
+  window: StatsWindow;
+  stepSeconds: 60 | 3600;
+  /** Oldest first, one per step, gaps filled with zeros (and null gauges). */
+  points: StatsPoint[];
 }
 
 export interface ApiErrorBody {

@@ -29,6 +29,9 @@ export const SCRIPT_NAMES = [
   "append-job-log",
   "read-circuit-breakers",
   "reset-circuit-breaker",
+  "link-replay",
+  "rollup-stats",
+  "read-dead-letters",
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 

@@ -2,8 +2,9 @@
  * Bulk actions over a queue's dead-lettered (failed) jobs, optionally of one type:
  * POST /v1/dead-letter/retry (JSON body {queue, type?}) and
  * DELETE /v1/dead-letter?queue=&type=. Both answer how many jobs they touched.
+ * GET /v1/dead-letter/groups?queue= groups the newest failed jobs by error.
  */
-import { JobTypeSchema, QueueNameSchema } from "@rqueue/shared";
+import { JobTypeSchema, QueueNameSchema, readDeadLetterGroups } from "@rqueue/shared";
 import { Hono } from "hono";
 import * as v from "valibot";
 import type { AppEnv } from "../../app/app-env.js";
@@ -23,6 +24,14 @@ function parseFilter(input: unknown) {
 
 export function deadLetterRoutes(services: AppServices): Hono<AppEnv> {
   const router = new Hono<AppEnv>();
+
+  // Grouped by type and last error message, from the newest failed jobs (bounded).
+  router.get("/groups", requireRole("read"), async (c) => {
+    const parsed = v.safeParse(v.strictObject({ queue: QueueNameSchema }), c.req.query());
+    if (!parsed.success) throw unprocessable(toFieldIssues(parsed.issues));
+    const queue = await services.queues.getExisting(parsed.output.queue);
+    return c.json(await readDeadLetterGroups(services.redis, queue));
+  });
 
   router.post("/retry", requireRole("admin"), async (c) => {
     const filter = parseFilter(await readJsonObject(c));

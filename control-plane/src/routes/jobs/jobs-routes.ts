@@ -9,6 +9,7 @@ import { registerGetJob } from "./get-job.js";
 import { registerJobActions } from "./job-actions.js";
 import { registerJobLogs } from "./job-logs.js";
 import { registerListJobs } from "./list-jobs.js";
+import { registerReplayJob } from "./replay-job.js";
 import { registerSubmitBatch } from "./submit-batch.js";
 import { registerSubmitJob } from "./submit-job.js";
 import { registerWaitJob } from "./wait-job.js";
@@ -22,5 +23,6 @@ export function jobsRoutes(services: AppServices): Hono<AppEnv> {
   registerJobLogs(router, services);
   registerGetJob(router, services);
   registerJobActions(router, services);
+  registerReplayJob(router, services);
   return router;
 }

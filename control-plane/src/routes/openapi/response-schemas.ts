@@ -53,6 +53,8 @@ export const JobSchema = v.object({
   failedParent: nullable(v.string()),
   dependents: v.pipe(v.array(v.string()), v.description("the first 1,000 dependents by id")),
   dependentsCount: v.number(),
+  replayOf: v.pipe(nullable(v.string()), v.description("the job this one replays")),
+  replays: v.pipe(v.array(v.string()), v.description("replays of this job, newest first (at most 20)")),
 });
 
 type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never]

@@ -40,3 +40,9 @@ local PROTECTED_KEY = P .. 'protected'
 local TRIM_CURSOR_KEY = P .. 'trim-cursor'
 local function throughput_key(minute) return P .. 'tp:' .. minute end
 local function latency_key(minute) return P .. 'lat:' .. minute end
+-- Stats rollups (see rollup-stats.lua): what is sealed, gauge samples, per-minute and per-hour history.
+local ROLLUP_KEY = P .. 'rollup'
+local function gauge_sample_key(minute) return P .. 'gs:' .. minute end
+local function minute_rollup_key(hour) return P .. 'm1:' .. hour end
+local function hour_accumulator_key(hour) return P .. 'hacc:' .. hour end
+local function hour_rollup_key(day) return P .. 'h1:' .. day end

@@ -1,0 +1,20 @@
+/**
+ * POST /v1/jobs/:id/replay: a new job from this one with edits (payload,
+ * priority, maxAttempts, delayMs); 201 with the new job, which names the original
+ * in `replayOf`. Needs the submit role: it adds a job and changes none.
+ */
+import { parseJobId, replayJob } from "@rqueue/shared";
+import type { Hono } from "hono";
+import type { AppEnv } from "../../app/app-env.js";
+import type { AppServices } from "../../app/services.js";
+import { requireRole } from "../../http/auth.js";
+import { readJsonObject } from "../../http/read-json.js";
+
+export function registerReplayJob(router: Hono<AppEnv>, services: AppServices): void {
+  router.post("/:id/replay", requireRole("submit"), async (c) => {
+    const id = c.req.param("id");
+    const queue = services.queues.get(parseJobId(id).queue);
+    const edits = (await readJsonObject(c, { optional: true })) ?? {};
+    return c.json(await replayJob(services.redis, queue, id, edits), 201);
+  });
+}

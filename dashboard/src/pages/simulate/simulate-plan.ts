@@ -1,0 +1,74 @@
+/**
+ * Turns the Simulate form into batches of job inputs for POST /v1/jobs/batch:
+ * the built-in types with their payloads, a fixed priority or one spread over
+ * 1–10, an optional delay, and optionally a chain (each job depends on the one
+ * before, across batches by id).
+ */
+import { type JobInput, LIMITS, PRIORITY } from "@rqueue/shared/contract";
+
+export const SIMULATED_TYPES = ["noop", "echo", "sleep", "cpu", "flaky", "fail"] as const;
+export type SimulatedType = (typeof SIMULATED_TYPES)[number];
+export const MAX_SIMULATED_JOBS = 20_000;
+
+export interface SimulatePlan {
+  queue: string;
+  type: SimulatedType;
+  count: number;
+  /** A priority 1–10, or "spread" to cycle through all of them. */
+  priority: number | "spread";
+  sleepMs: number;
+  cpuRounds: number;
+  failureRate: number;
+  failMessage: string;
+  unrecoverable: boolean;
+  delayMs: number;
+  maxAttempts: number;
+  chain: boolean;
+}
+
+export function payloadFor(plan: SimulatePlan, index: number): JobInput["payload"] {
+  switch (plan.type) {
+    case "noop":
+      return {};
+    case "echo":
+      return { index, at: new Date().toISOString() };
+    case "sleep":
+      return { ms: plan.sleepMs };
+    case "cpu":
+      return { rounds: plan.cpuRounds };
+    case "flaky":
+      return { failureRate: plan.failureRate, ms: plan.sleepMs };
+    case "fail":
+      return { message: plan.failMessage || "simulated failure", unrecoverable: plan.unrecoverable };
+  }
+}
+
+const priorityAt = (plan: SimulatePlan, index: number) =>
+  plan.priority === "spread" ? PRIORITY.max - (index % (PRIORITY.max - PRIORITY.min + 1)) : plan.priority;
+
+/**
+ * The batches to send, in order. In a chain, the first job of each batch after the
+ * first depends on `previousId` (the last job of the batch before), which the
+ * caller passes once that batch is stored.
+ */
+export function buildBatch(plan: SimulatePlan, start: number, previousId: string | null): JobInput[] {
+  const end = Math.min(plan.count, start + LIMITS.batchJobs);
+  const jobs: JobInput[] = [];
+  for (let index = start; index < end; index++) {
+    const job: JobInput = {
+      type: plan.type,
+      queue: plan.queue,
+      payload: payloadFor(plan, index),
+      priority: priorityAt(plan, index),
+      maxAttempts: plan.maxAttempts,
+    };
+    if (plan.delayMs > 0) job.delayMs = plan.delayMs;
+    if (plan.chain) {
+      job.ref = `j${index}`;
+      if (index > start) job.dependsOn = [`j${index - 1}`];
+      else if (previousId) job.dependsOn = [previousId];
+    }
+    jobs.push(job);
+  }
+  return jobs;
+}

@@ -1,0 +1,53 @@
+/**
+ * Valibot schemas of the API's own request bodies and queries (beyond job input):
+ * bulk operations by filter, replay edits, stats history windows. The control
+ * plane validates with them, the dashboard's forms check with them, and the
+ * OpenAPI document is generated from them.
+ */
+import * as v from "valibot";
+import { JobTypeSchema, jsonValueSchema, PrioritySchema, QueueNameSchema } from "../schemas/job-input.js";
+import { JobStateSchema } from "../schemas/job-state.js";
+import { LIMITS } from "../schemas/limits.js";
+
+const integerIn = (min: number, max: number) =>
+  v.pipe(
+    v.number("must be a number"),
+    v.integer("must be an integer"),
+    v.minValue(min, `must be at least ${min}`),
+    v.maxValue(max, `must be at most ${max}`),
+  );
+
+export const OPERATION_ACTIONS = ["retry", "cancel", "delete"] as const;
+export type OperationAction = (typeof OPERATION_ACTIONS)[number];
+
+/** Which jobs a bulk operation touches: every job of one queue in one state (and type, priority). */
+export const JobFilterSchema = v.strictObject({
+  queue: QueueNameSchema,
+  state: JobStateSchema,
+  type: v.optional(JobTypeSchema),
+  priority: v.optional(PrioritySchema),
+});
+export type JobFilter = v.InferOutput<typeof JobFilterSchema>;
+
+export const OperationInputSchema = v.strictObject({
+  action: v.picklist(OPERATION_ACTIONS, `must be one of ${OPERATION_ACTIONS.join(", ")}`),
+  filter: JobFilterSchema,
+});
+export type OperationInput = v.InferOutput<typeof OperationInputSchema>;
+
+/** Edits for a replay: whatever is left out is copied from the original job. */
+export const ReplayInputSchema = v.strictObject({
+  payload: v.optional(jsonValueSchema(LIMITS.payloadBytes)),
+  priority: v.optional(PrioritySchema),
+  maxAttempts: v.optional(integerIn(1, 100)),
+  delayMs: v.optional(integerIn(0, LIMITS.maxDelayMs)),
+});
+export type ReplayInput = v.InferInput<typeof ReplayInputSchema>;
+
+/** Charted windows: 15 min and 1 h at one point per minute, 24 h too, 30 days at one per hour. */
+export const STATS_WINDOWS = ["15m", "1h", "24h", "30d"] as const;
+export type StatsWindow = (typeof STATS_WINDOWS)[number];
+export const StatsHistoryQuerySchema = v.strictObject({
+  window: v.optional(v.picklist(STATS_WINDOWS, `must be one of ${STATS_WINDOWS.join(", ")}`), "1h"),
+  queue: v.optional(QueueNameSchema),
+});

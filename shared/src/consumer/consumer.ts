@@ -8,8 +8,9 @@
  * Calls about a job present its fencing token; a stale token changes nothing.
  */
 
+import { randomUUID } from "node:crypto";
 import * as v from "valibot";
-import { ValidationError } from "../errors.js";
+import { isScriptFault, ValidationError } from "../errors.js";
 import { formatJobId } from "../job-id.js";
 import { type MaintenanceResult, maintainQueue } from "../queue/maintain-queue.js";
 import { createQueueContext, type QueueContext } from "../queue/queue-context.js";
@@ -59,6 +60,11 @@ export class Consumer {
   private readonly ownsBlocking: boolean;
   private readonly types: string;
   private readonly typeList: readonly string[];
+  /** Names this instance's remembered takes in Redis (see includes/replay.lua). */
+  private readonly instance = randomUUID();
+  private calls = 0;
+  /** Calls whose reply never came: Redis may have leased jobs for them. */
+  private unanswered: number[] = [];
 
   constructor(private readonly options: ConsumerOptions) {
     this.queue = options.queue;
@@ -94,13 +100,29 @@ export class Consumer {
             })
             .join(",")
         : this.types;
-    const args: (string | number)[] = [this.workerId, this.leaseMs, take, types, outcomes.length];
-    for (const outcome of outcomes) args.push(...encodeOutcome(outcome, this.workerId));
-    const [codes, taken, due] = (await this.context.run("settle-and-take", args)) as [
-      (number | string)[],
-      RawJob[],
-      number | null,
+    const callId = ++this.calls;
+    const replay = this.unanswered.splice(0);
+    const args: (string | number)[] = [
+      this.workerId,
+      this.leaseMs,
+      take,
+      types,
+      outcomes.length,
+      this.instance,
+      callId,
+      replay.join(","),
     ];
+    for (const outcome of outcomes) args.push(...encodeOutcome(outcome, this.workerId));
+    let reply: [(number | string)[], RawJob[], number | null];
+    try {
+      reply = (await this.context.run("settle-and-take", args)) as typeof reply;
+    } catch (error) {
+      // Redis may have run it and only the reply was lost: the next call asks for
+      // the jobs it leased (refused calls wrote nothing, so there is nothing to ask).
+      if (!isScriptFault(error)) this.unanswered = [...replay, callId].slice(-2);
+      throw error;
+    }
+    const [codes, taken, due] = reply;
     return {
       rejected: leaseStatuses(codes).map((status) => (status.ok ? null : status)),
       taken: taken.map((raw) => this.toLeasedJob(raw)),

@@ -4,9 +4,11 @@
  */
 import { describe, expect, it, vi } from "vitest";
 import { eventually, sleep, targets, uniqueQueue, useRedis } from "../../test/engine-fixture.js";
+import { startReplyDroppingProxy } from "../../test/reply-dropping-proxy.js";
 import { ValidationError } from "../errors.js";
 import { Queue } from "../queue/queue.js";
 import { createQueueContext } from "../queue/queue-context.js";
+import { createRedis } from "../redis/connection.js";
 import { hasLoneSurrogate } from "../schemas/unicode.js";
 import { resolveSettings } from "../settings.js";
 import { listWorkers, recordHeartbeat } from "../workers/worker-registry.js";
@@ -74,6 +76,9 @@ describe.each(targets)("engine regressions (%s)", (_name, url) => {
         0,
         "",
         2,
+        "raw-caller",
+        1,
+        "",
         a.seq,
         a.token,
         "c",
@@ -103,6 +108,9 @@ describe.each(targets)("engine regressions (%s)", (_name, url) => {
           0,
           "",
           2,
+          "raw-caller",
+          1,
+          "",
           a.seq,
           a.token,
           "c",
@@ -469,5 +477,38 @@ describe.each(targets)("engine regressions (%s)", (_name, url) => {
     const [more] = (await context.run("purge-dead-letter", ["t", 2, cursor])) as [number];
     expect(more).toBe(2);
     expect((await queue.counts()).total.failed).toBe(0);
+  });
+});
+
+describe("a settle reply lost after Redis ran the call (standalone, through a proxy)", () => {
+  const url = targets[0]?.[1] as string;
+
+  it("hands the same leases back instead of leaving them to expire", async () => {
+    const proxy = await startReplyDroppingProxy(url);
+    const direct = createRedis(url);
+    const viaProxy = createRedis(proxy.url);
+    try {
+      const queue = new Queue({ redis: direct, name: uniqueQueue("lost") });
+      const added = await queue.addBulk(Array.from({ length: 5 }, () => ({ type: "t", maxAttempts: 1 })));
+      const consumer = new Consumer({ redis: viaProxy, queue: queue.name, workerId: "w1" });
+      await consumer.take(0); // loads the script, so the next reply is the take's own
+      proxy.dropNextReply();
+      // ioredis sends the call again on the new connection; Redis runs it twice.
+      const taken = await consumer.take(3);
+      expect(proxy.dropped()).toBe(1);
+      expect(taken).toHaveLength(3);
+      // Nothing leased that the caller does not know of.
+      expect((await queue.counts()).total).toMatchObject({ processing: 3, pending: 2 });
+      await consumer.settle(
+        taken.map((lease) => ({ lease, kind: "completed" as const })),
+        5,
+      );
+      const jobs = await Promise.all(added.map((job) => queue.getJobOrThrow(job.id)));
+      expect(jobs.filter((job) => job.state === "completed").map((job) => job.attempts)).toEqual([1, 1, 1]);
+    } finally {
+      viaProxy.disconnect();
+      direct.disconnect();
+      await proxy.close();
+    }
   });
 });

@@ -71,8 +71,10 @@ describe.each(targets)("retention (%s)", (_name, url) => {
       sizes.push(await keysOfQueue());
     }
     expect((await queue.counts()).total.completed).toBe(100);
-    // Same key count after 500 jobs as after 2,000: nothing accumulates.
-    expect(sizes[3]).toBe(sizes[0]);
+    // Same key count after 1,000 jobs as after 2,000: nothing accumulates (the first
+    // round may not have filled both of the consumer's remembered-take slots yet).
+    expect(sizes[3]).toBe(sizes[1]);
+    expect((sizes[3] ?? 0) - (sizes[0] ?? 0)).toBeLessThanOrEqual(2);
     expect(await redis().xlen(queue.context.keys.events)).toBeLessThan(400);
   });
 });

@@ -14,12 +14,22 @@
               takes at most N jobs of that type (a worker's per-type concurrency);
               a type named twice counts once
   ARGV[8]     number of outcomes N
-  ARGV[9..]   N groups of 4 fields: seq, token, kind, data
+  ARGV[9]     consumer key: one consumer instance (its takes are remembered under it)
+  ARGV[10]    call id: this call's number, unique per consumer instance
+  ARGV[11]    ids of earlier calls whose reply never arrived, comma-separated
+  ARGV[12..]  N groups of 4 fields: seq, token, kind, data
               kind 'c' completed (data = result JSON or ''),
                    'f' failed attempt, 'u' unrecoverable failure (data = error JSON),
               error JSON: {"message","stack"?,"workerId","reason"?}; one that does
               not decode is recorded as an error with reason encoding-error
   Errors (before any write): `rq-invalid-argument <what>` for malformed arguments.
+
+  A reply can be lost after Redis ran the call (a connection reset; ioredis then
+  sends the same call again). The jobs a call leased are remembered for one lease
+  duration (includes/replay.lua), so a call run twice, or a later call that names
+  it in ARGV[11], hands back those same leases instead of leaving them to expire
+  (which would cost an attempt of a job that never ran). Outcomes are idempotent
+  already: a second report finds the lease gone and changes nothing.
 
   Returns: { outcomes, taken, nextDueMs|false }
     outcomes: flat array of N pairs (code, state) with code 1 on success, -1 job
@@ -42,9 +52,11 @@
 --!include includes/failure.lua
 --!include includes/dependencies.lua
 --!include includes/take.lua
+--!include includes/replay.lua
 
 local worker, lease_ms, take_count = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
 local count = tonumber(ARGV[8])
+local consumer_key, call_id, replay_ids = ARGV[9], tonumber(ARGV[10]), ARGV[11]
 
 -- Every argument is checked before the first write: Redis does not roll back a
 -- script that fails half-way, and a half-recorded batch is how completed jobs
@@ -53,7 +65,9 @@ local function invalid(what) return redis.error_reply('ERR rq-invalid-argument '
 local function is_count(value) return value ~= nil and value >= 0 and value % 1 == 0 end
 if not is_count(lease_ms) or lease_ms < 1 then return invalid('lease duration') end
 if not is_count(take_count) then return invalid('take count') end
-if not is_count(count) or #ARGV ~= 8 + count * 4 then return invalid('outcome count') end
+if not is_count(count) or #ARGV ~= 11 + count * 4 then return invalid('outcome count') end
+if consumer_key == '' or not is_count(call_id) then return invalid('call id') end
+if not string.match(replay_ids, '^[%d,]*$') then return invalid('replayed call ids') end
 
 -- A type named twice would be popped and promoted twice: each counts once.
 local allowed, seen_types = {}, {}
@@ -70,7 +84,7 @@ end
 -- other outcomes of the batch.
 local reports = {}
 for i = 0, count - 1 do
-  local base = 9 + i * 4
+  local base = 12 + i * 4
   local seq, kind, data = ARGV[base], ARGV[base + 2], ARGV[base + 3]
   if not string.match(seq, '^%d+$') then return invalid('seq of outcome ' .. i) end
   if kind ~= 'c' and kind ~= 'f' and kind ~= 'u' then return invalid('kind of outcome ' .. i) end
@@ -90,7 +104,7 @@ end
 
 local outcomes = {}
 for i = 0, count - 1 do
-  local base = 9 + i * 4
+  local base = 12 + i * 4
   local seq, token, kind, data = ARGV[base], ARGV[base + 1], ARGV[base + 2], ARGV[base + 3]
   local jk = job_key(seq)
   local job = redis.call('HMGET', jk, 's', 'tk', 't', 'st', 'hb')
@@ -126,7 +140,24 @@ end
 cb_apply(NOW)
 -- Completions above may have unblocked dependents: take them in this same call.
 if resolve_dependents(100, NOW) then wake_every_type = true end
-local taken, types = take_jobs(allowed, take_count, NOW, lease_ms, worker)
+-- Run before (its reply was lost and ioredis sent it again): the same leases again.
+local taken = remembered_leases(consumer_key, call_id, NOW, lease_ms)
+local types
+if taken then
+  types = #allowed > 0 and allowed or redis.call('SMEMBERS', TYPES_KEY)
+else
+  -- Earlier calls whose replies never arrived: their leases come first.
+  taken = {}
+  for id in string.gmatch(replay_ids, '%d+') do
+    for _, lease in ipairs(remembered_leases(consumer_key, tonumber(id), NOW, lease_ms) or {}) do
+      taken[#taken + 1] = lease
+    end
+  end
+  local fresh
+  fresh, types = take_jobs(allowed, take_count - #taken, NOW, lease_ms, worker)
+  for _, lease in ipairs(fresh) do taken[#taken + 1] = lease end
+end
+remember_takes(consumer_key, call_id, taken, lease_ms)
 local due = false
 if #taken < take_count then
   due = next_due(types)

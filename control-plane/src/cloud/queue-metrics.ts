@@ -30,7 +30,7 @@ export async function collectQueueMetrics(
   configured: readonly string[],
   now = Date.now(),
 ): Promise<QueueMetricValues[]> {
-  const [registered, workers] = await Promise.all([registry.names(), listWorkers(redis, { now })]);
+  const [registered, workers] = await Promise.all([registry.names(), listWorkers(redis)]);
   const names = [...new Set([...configured, ...registered])].sort();
   const healthy = workers.filter((worker) => worker.status === "healthy");
   return Promise.all(

@@ -37,7 +37,7 @@ export async function buildMetricsSnapshot(
         return { gauges, stats };
       }),
     ),
-    listWorkers(services.redis, { now }),
+    listWorkers(services.redis),
     services.ecs?.read() ?? null,
   ]);
   const relevant = onlyQueue ? workers.filter((w) => w.queues.includes(onlyQueue)) : workers;

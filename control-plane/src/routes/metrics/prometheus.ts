@@ -98,7 +98,7 @@ export async function renderPrometheus(
         return { name, gauges, counters: stats.counters, latency };
       }),
     ),
-    listWorkers(services.redis, { now }),
+    listWorkers(services.redis),
   ]);
   const out = new TextBuilder();
 

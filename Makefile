@@ -1,19 +1,31 @@
 # R-queue: the two commands a newcomer needs are `make dev` and `make test`.
 # Both install what is missing first (npm dependencies, redis-server via apt).
-.PHONY: deps dev test test-unit typecheck lint format fuzz bench bench-full image deploy destroy clean
+.PHONY: deps dashboard test-dashboard test-e2e dev test test-unit typecheck lint format fuzz bench bench-full image deploy destroy clean
 
 deps:
 	@bash scripts/ensure-deps.sh
 
+## The SolidJS dashboard's production build (dashboard/dist), which the control plane serves at /.
+dashboard: deps
+	npm run build -w dashboard
+
 ## Start the whole stack locally: Redis (embedded if none reachable), control plane, autoscaled workers.
-dev: deps
+dev: deps dashboard
 	npx tsx --conditions=development scripts/dev.ts
 
 ## Typecheck, lint and run every test against real Redis servers the harness starts.
-test: deps typecheck lint test-unit
+test: deps typecheck lint test-unit test-dashboard test-e2e
 
 test-unit: deps
 	npx vitest run
+
+## The dashboard's component tests (happy-dom).
+test-dashboard: deps
+	npx vitest run --config dashboard/vitest.config.ts
+
+## The dashboard in headless Chromium against a real stack (Redis, control plane, a worker), desktop and phone.
+test-e2e: deps dashboard
+	npx vitest run --config dashboard/vitest.e2e.config.ts
 
 ## The engine's model-based randomized test, long (CI runs a short version); FUZZ_SEED=<n> replays a failure.
 fuzz: deps
@@ -21,6 +33,7 @@ fuzz: deps
 
 typecheck: deps
 	npx tsc -p tsconfig.json
+	npx tsc -p dashboard/tsconfig.json
 
 lint: deps
 	npx biome check .

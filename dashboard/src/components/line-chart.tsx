@@ -44,7 +44,7 @@ export function LineChart(props: { title: string; labels: string[]; series: Seri
       backgroundColor: series.color,
       borderWidth: 1.5,
       pointRadius: 0,
-      tension: 0.2,
+      cubicInterpolationMode: "monotone" as const,
       spanGaps: true,
     }));
 

@@ -126,7 +126,9 @@ export default function JobDetailPage() {
                     {formatTimestamp(value().runAt)} ({formatRelative(value().runAt)})
                   </Field>
                 </Show>
-                <Field label="Timeout">{formatDuration(value().timeoutMs)}</Field>
+                <Field label="Timeout">
+                  {value().timeoutMs === null ? "worker default" : formatDuration(value().timeoutMs)}
+                </Field>
                 <Show when={value().failureReason}>
                   <Field label="Failure reason">{value().failureReason}</Field>
                 </Show>
@@ -168,7 +170,13 @@ export default function JobDetailPage() {
                   <Field label="Idempotency key">{value().idempotencyKey}</Field>
                 </Show>
               </dl>
-              <Show when={value().progress}>
+              <Show
+                when={
+                  value().state === "completed"
+                    ? { percent: 100, detail: value().progress?.detail }
+                    : value().progress
+                }
+              >
                 {(progress) => (
                   <div class="panel">
                     <h2>Progress</h2>

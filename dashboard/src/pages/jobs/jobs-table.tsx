@@ -75,7 +75,10 @@ export function JobsTable(props: JobsTableProps) {
                   {job.attempts}/{job.maxAttempts}
                 </td>
                 <td>
-                  <Show when={job.progress} fallback={<span class="muted">—</span>}>
+                  <Show
+                    when={job.state === "completed" ? { percent: 100 } : job.progress}
+                    fallback={<span class="muted">—</span>}
+                  >
                     {(progress) => <ProgressBar percent={progress().percent} />}
                   </Show>
                 </td>

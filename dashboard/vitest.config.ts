@@ -18,5 +18,6 @@ export default defineConfig({
     root: fileURLToPath(new URL(".", import.meta.url)),
     include: ["src/**/*.test.{ts,tsx}"],
     environment: "happy-dom",
+    setupFiles: ["src/test-setup.ts"],
   },
 });

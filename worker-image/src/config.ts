@@ -3,6 +3,7 @@
  * validated with valibot: every problem is reported at once, by variable name,
  * so a bad deployment fails at start with a message rather than later.
  */
+
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -13,6 +14,7 @@ import {
   type QueueWeight,
   type ScalingPolicy,
 } from "@rqueue/shared";
+import { type BlobConfig, parseBlobConfig } from "@rqueue/shared/blobs";
 import * as v from "valibot";
 
 export type { QueueWeight };
@@ -44,6 +46,8 @@ export interface WorkerConfig {
   /** Thresholds for handler types that set none of their own. */
   circuitBreaker: CircuitBreakerConfig;
   autoscale: AutoscaleConfig;
+  /** Blob store for large payloads and results (RQ_BLOB_DIR or RQ_BLOB_S3_BUCKET); null when off. */
+  blobs: BlobConfig | null;
 }
 
 export type ConfigResult = { ok: true; config: WorkerConfig } | { ok: false; errors: string[] };
@@ -144,7 +148,9 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
   if (vars.RQ_AUTOSCALE_MIN > vars.RQ_AUTOSCALE_MAX) {
     errors.push(`RQ_AUTOSCALE_MIN: must not exceed RQ_AUTOSCALE_MAX (${vars.RQ_AUTOSCALE_MAX})`);
   }
-  if (errors.length > 0) return { ok: false, errors };
+  const blobs = parseBlobConfig(present);
+  if (!blobs.ok) errors.push(...blobs.problems);
+  if (errors.length > 0 || !blobs.ok) return { ok: false, errors };
   return {
     ok: true,
     config: {
@@ -181,6 +187,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
         restartBackoffMs: vars.RQ_AUTOSCALE_RESTART_BACKOFF_MS,
         restartBackoffMaxMs: vars.RQ_AUTOSCALE_RESTART_BACKOFF_MAX_MS,
       },
+      blobs: blobs.config,
     },
   };
 }

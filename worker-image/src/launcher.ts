@@ -15,10 +15,13 @@ import { hostname } from "node:os";
 import {
   configureCircuitBreaker,
   createRedis,
+  type JobHandler,
   JobLogWriter,
   type RedisClient,
   warnOnEvictionPolicy,
 } from "@rqueue/shared";
+import { openBlobStore } from "@rqueue/shared/blobs";
+import { resolveParentResults, withBlobOffload } from "./blob-handler.js";
 import type { WorkerConfig } from "./config.js";
 import { type HandlerRegistry, loadHandlers } from "./handler-registry.js";
 import { Heartbeat } from "./heartbeat.js";
@@ -118,6 +121,8 @@ export async function startWorker(config: WorkerConfig, options: StartOptions = 
     logger.warn(`${during} failed`, { ...describeError(error), ...(queue ? { queue } : {}) });
 
   const threads = new ThreadPool(config.threads);
+  const blobs = config.blobs ? openBlobStore(config.blobs) : null;
+  const withBlobs = (handler: JobHandler) => (blobs ? withBlobOffload(handler, blobs) : handler);
   const logWriters = new Map<string, JobLogWriter>();
   const counters = { processed: 0, failed: 0 };
   const protection = config.ecsAgentUri
@@ -135,20 +140,25 @@ export async function startWorker(config: WorkerConfig, options: StartOptions = 
     leaseMs: config.leaseMs,
     registry,
     ...(options.maintainEveryMs ? { maintainEveryMs: options.maintainEveryMs } : {}),
-    handler: createProcessor({
-      registry,
-      threads,
-      onError,
-      parentResults: (job) => manager.parentResults(job),
-      logWriter: (queue) => {
-        let writer = logWriters.get(queue);
-        if (!writer) {
-          writer = new JobLogWriter(redis, queue);
-          logWriters.set(queue, writer);
-        }
-        return writer;
-      },
-    }),
+    handler: withBlobs(
+      createProcessor({
+        registry,
+        threads,
+        onError,
+        parentResults: async (job) =>
+          blobs
+            ? resolveParentResults(blobs.store, await manager.parentResults(job))
+            : manager.parentResults(job),
+        logWriter: (queue) => {
+          let writer = logWriters.get(queue);
+          if (!writer) {
+            writer = new JobLogWriter(redis, queue);
+            logWriters.set(queue, writer);
+          }
+          return writer;
+        },
+      }),
+    ),
     onError,
     onJobStart: () => protection?.update(manager.activeCount),
     onJobEnd: (_job, outcome) => {

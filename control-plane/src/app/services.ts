@@ -4,6 +4,7 @@
  * API keys, the ECS reader, the archive, and the draining flag set at shutdown.
  */
 import type { RedisClient } from "@rqueue/shared";
+import type { BlobOffloadOptions } from "@rqueue/shared/blobs";
 import type { ArchiveService } from "../archive/archive-service.js";
 import type { EcsReader } from "../cloud/ecs-reader.js";
 import { ApiKeyStore } from "../config/api-keys.js";
@@ -24,6 +25,8 @@ export interface AppServices {
   ecs: EcsReader | null;
   /** The archive of finished jobs (lookups after Redis trimmed them, search); null when not configured. */
   archive: ArchiveService | null;
+  /** The blob store for payloads and results over the threshold; null when not configured. */
+  blobs: BlobOffloadOptions | null;
   /** Set at shutdown: /readyz answers 503 so load balancers stop sending traffic. */
   lifecycle: { draining: boolean };
 }
@@ -34,6 +37,7 @@ export function createServices(
   log: Logger,
   ecs: EcsReader | null = null,
   archive: ArchiveService | null = null,
+  blobs: BlobOffloadOptions | null = null,
 ): AppServices {
   return {
     config,
@@ -45,6 +49,7 @@ export function createServices(
     apiKeys: new ApiKeyStore(config.apiKeys),
     ecs,
     archive,
+    blobs,
     lifecycle: { draining: false },
   };
 }

@@ -3,6 +3,8 @@
  * validated with valibot, and either returned whole or rejected with one line per
  * problem (main prints them and exits 1). Nothing else reads process.env.
  */
+
+import { type BlobConfig, parseBlobConfig } from "@rqueue/shared/blobs";
 import * as v from "valibot";
 import type { ArchiveConfig } from "../archive/archive-service.js";
 import type { WorkerFleet } from "../cloud/scaling-signal.js";
@@ -45,6 +47,10 @@ export interface Config {
   workers: WorkerFleet;
   /** The durable archive of finished jobs; null when neither RQ_ARCHIVE_URL nor RQ_ARCHIVE_DIR is set. */
   archive: ArchiveConfig | null;
+  /** Blob store for large payloads and results (RQ_BLOB_DIR or RQ_BLOB_S3_BUCKET); null when off. */
+  blobs: BlobConfig | null;
+  /** Days a blob is kept: the archive's retention when there is one, else past Redis's longest (8). */
+  blobRetentionDays: number;
   /** Non-fatal findings to log once the logger exists. */
   warnings: string[];
 }
@@ -139,7 +145,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (ecsOn && !region) problems.push("AWS_REGION: required when RQ_ECS_CLUSTER is set");
   const workers = loadWorkerFleet(env);
   problems.push(...workers.problems);
-  if (problems.length > 0 || !workers.fleet) throw new ConfigError(problems);
+  const blobs = parseBlobConfig(env);
+  if (!blobs.ok) problems.push(...blobs.problems);
+  if (problems.length > 0 || !workers.fleet || !blobs.ok) throw new ConfigError(problems);
+  const archiveOn = Boolean(e.RQ_ARCHIVE_URL || e.RQ_ARCHIVE_DIR);
 
   return {
     production,
@@ -149,7 +158,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     redisPassword: e.REDIS_PASSWORD || undefined,
     apiKeys: keys.keys,
     logLevel: e.LOG_LEVEL,
-    bodyLimitBytes: e.RQ_BODY_LIMIT_BYTES,
+    // Payloads go to the blob store up to its own limit: the body limit must let them in.
+    bodyLimitBytes:
+      blobs.config && env.RQ_BODY_LIMIT_BYTES === undefined
+        ? blobs.config.maxBytes + 64 * 1024
+        : e.RQ_BODY_LIMIT_BYTES,
     redisTimeoutMs: e.RQ_REDIS_TIMEOUT_MS,
     maintainIntervalMs: e.RQ_MAINTAIN_INTERVAL_MS,
     dashboardDir: e.RQ_DASHBOARD_DIR,
@@ -167,16 +180,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
             endpoint: e.RQ_AWS_ENDPOINT,
           }
         : null,
-    archive:
-      e.RQ_ARCHIVE_URL || e.RQ_ARCHIVE_DIR
-        ? {
-            url: e.RQ_ARCHIVE_URL || null,
-            dir: e.RQ_ARCHIVE_URL ? null : (e.RQ_ARCHIVE_DIR as string),
-            retentionDays: e.RQ_ARCHIVE_RETENTION_DAYS,
-            runArchiver: e.RQ_ARCHIVER === "1" || e.RQ_ARCHIVER === "true",
-            claimIdleMs: e.RQ_ARCHIVE_CLAIM_IDLE_MS,
-          }
-        : null,
+    blobs: blobs.config,
+    blobRetentionDays: archiveOn ? e.RQ_ARCHIVE_RETENTION_DAYS : 8,
+    archive: archiveOn
+      ? {
+          url: e.RQ_ARCHIVE_URL || null,
+          dir: e.RQ_ARCHIVE_URL ? null : (e.RQ_ARCHIVE_DIR as string),
+          retentionDays: e.RQ_ARCHIVE_RETENTION_DAYS,
+          runArchiver: e.RQ_ARCHIVER === "1" || e.RQ_ARCHIVER === "true",
+          claimIdleMs: e.RQ_ARCHIVE_CLAIM_IDLE_MS,
+        }
+      : null,
     workers: workers.fleet,
     warnings: keys.warnings,
   };

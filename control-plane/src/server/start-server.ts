@@ -9,9 +9,11 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { CLOUDWATCH_LEADER_KEY, createRedis, type RedisClient, warnOnEvictionPolicy } from "@rqueue/shared";
+import { openBlobStore } from "@rqueue/shared/blobs";
 import { createApp } from "../app/create-app.js";
 import { createServices } from "../app/services.js";
 import { ArchiveService } from "../archive/archive-service.js";
+import { BlobRetention } from "../blobs/blob-retention.js";
 import { createCloudWatchClient, createEcsClient } from "../cloud/aws-clients.js";
 import { collectCloudMetrics } from "../cloud/cloud-metrics.js";
 import { CloudWatchPublisher } from "../cloud/cloudwatch-publisher.js";
@@ -80,7 +82,9 @@ export async function startControlPlane(config: Config, log: Logger): Promise<Ru
   const archive = config.archive
     ? await ArchiveService.open(config.archive, redis, log, () => services.queues.names())
     : null;
-  const services = createServices(config, redis, log, ecs, archive);
+  const blobs = config.blobs ? openBlobStore(config.blobs) : null;
+  const services = createServices(config, redis, log, ecs, archive, blobs);
+  const blobRetention = blobs ? new BlobRetention(blobs.store, config.blobRetentionDays, log) : null;
   const app = createApp(services);
 
   const server = serve({ hostname: config.host, port: config.port, fetch: app.fetch });
@@ -135,6 +139,7 @@ export async function startControlPlane(config: Config, log: Logger): Promise<Ru
     : null;
   publisher?.start();
   await archive?.start();
+  blobRetention?.start();
 
   return {
     port,
@@ -159,6 +164,7 @@ export async function startControlPlane(config: Config, log: Logger): Promise<Ru
       }
       if ("closeIdleConnections" in server) server.closeIdleConnections();
       if ("closeAllConnections" in server) server.closeAllConnections();
+      blobRetention?.stop();
       await Promise.all([maintenance.stop(), statsRollup.stop(), publisher?.stop(), archive?.close()]);
       await redis.quit().catch(() => redis.disconnect());
     },

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { createRedis, type RedisClient } from "@rqueue/shared";
+import { openBlobStore } from "@rqueue/shared/blobs";
 import type { Hono } from "hono";
 import type { AppEnv } from "../app/app-env.js";
 import { createApp } from "../app/create-app.js";
@@ -39,7 +40,8 @@ export async function createTestApp(redisUrl: string, env: Record<string, string
   const redis = createRedis(redisUrl, { failFast: true });
   redis.on("error", () => {});
   await waitUntilReady(redis);
-  const services = createServices(config, redis, createLogger("silent"));
+  const blobs = config.blobs ? openBlobStore(config.blobs) : null;
+  const services = createServices(config, redis, createLogger("silent"), null, null, blobs);
   const app = createApp(services);
   return {
     app,

@@ -8,6 +8,7 @@ import type { Hono } from "hono";
 import type { AppEnv } from "../../app/app-env.js";
 import type { AppServices } from "../../app/services.js";
 import type { ArchivedJob } from "../../archive/archived-job.js";
+import { resolveJobBlobs } from "../../blobs/offload-request.js";
 import { requireRole } from "../../http/auth.js";
 
 /** Reads a job by id: 422 for a malformed id, 404 for an unknown one. */
@@ -21,9 +22,9 @@ export async function readJobAnywhere(
   id: string,
 ): Promise<(Job & { source: "redis" }) | ArchivedJob> {
   const job = await services.queues.get(parseJobId(id).queue).getJob(id);
-  if (job) return { ...job, source: "redis" };
+  if (job) return resolveJobBlobs(services.blobs, { ...job, source: "redis" as const });
   const archived = await services.archive?.findJob(id);
-  if (archived) return archived;
+  if (archived) return resolveJobBlobs(services.blobs, archived);
   throw new JobNotFoundError(id);
 }
 

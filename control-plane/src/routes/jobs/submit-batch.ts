@@ -19,6 +19,7 @@ import {
 import type { Hono } from "hono";
 import type { AppEnv } from "../../app/app-env.js";
 import type { AppServices } from "../../app/services.js";
+import { offloadSubmittedPayload } from "../../blobs/offload-request.js";
 import { unprocessable } from "../../http/api-error.js";
 import { requireRole } from "../../http/auth.js";
 import { readJsonObject } from "../../http/read-json.js";
@@ -60,7 +61,13 @@ function inRequestTerms(error: unknown, indexes: readonly number[]): unknown {
 
 export function registerSubmitBatch(router: Hono<AppEnv>, services: AppServices): void {
   router.post("/batch", requireRole("submit"), async (c) => {
-    const inputs = parseBatch((await readJsonObject(c)) as Record<string, unknown>);
+    const body = (await readJsonObject(c)) as Record<string, unknown>;
+    if (Array.isArray(body.jobs) && body.jobs.length <= LIMITS.batchJobs) {
+      await Promise.all(
+        body.jobs.map((entry, index) => offloadSubmittedPayload(services.blobs, entry, `jobs.${index}`)),
+      );
+    }
+    const inputs = parseBatch(body);
     const byQueue = new Map<string, number[]>();
     inputs.forEach((input, index) => {
       const name = input.queue ?? DEFAULT_QUEUE;

@@ -8,6 +8,7 @@ import { DEFAULT_QUEUE } from "@rqueue/shared";
 import type { Hono } from "hono";
 import type { AppEnv } from "../../app/app-env.js";
 import type { AppServices } from "../../app/services.js";
+import { offloadSubmittedPayload } from "../../blobs/offload-request.js";
 import { unprocessable } from "../../http/api-error.js";
 import { requireRole } from "../../http/auth.js";
 import { readJsonObject } from "../../http/read-json.js";
@@ -28,6 +29,7 @@ export function registerSubmitJob(router: Hono<AppEnv>, services: AppServices): 
       }
       body.idempotencyKey = headerKey;
     }
+    await offloadSubmittedPayload(services.blobs, body, "");
     const input = parseJobInput(body);
     const queue = services.queues.get(input.queue ?? DEFAULT_QUEUE);
     const { job, created } = await queue.submit(input);

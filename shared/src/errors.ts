@@ -123,7 +123,7 @@ export function errorFromScriptCode(
         jobId,
         state as JobState,
         action,
-        "blocked jobs still wait on its outcome",
+        "jobs that depend on it have not finished yet",
       );
     case SCRIPT_CODES.tooManyTypes:
       return new ValidationError([{ path: "type", message: "too many distinct job types in this queue" }]);

@@ -166,11 +166,14 @@ export function brokenInvariants(snapshot: QueueSnapshot): string[] {
     const held = snapshot.indexes.get("pending")?.get(type)?.size ?? 0;
     if (count !== held) broken.push(`pending-count of ${type} is ${count}, the index holds ${held}`);
   }
-  // Protection: a parent's `hb` is the number of blocked children naming it, and
-  // exactly the parents with hb > 0 are protected.
+  // Protection: a child holds its parents (`hp`) from its linking until it is
+  // final; a parent's `hb` is the number of children holding it, and exactly the
+  // parents with hb > 0 are protected.
   const blockedChildren = new Map<string, number>();
-  for (const { fields } of snapshot.jobs.values()) {
-    if (fields.s !== "blocked" || !fields.dp) continue;
+  for (const [seq, { fields }] of snapshot.jobs) {
+    if (fields.hp && FINAL.has(fields.s as string))
+      broken.push(`job ${seq} is ${fields.s} but still holds its parents`);
+    if (!fields.hp || !fields.dp) continue;
     for (const parent of new Set(fields.dp.split(","))) {
       if (snapshot.jobs.has(parent)) blockedChildren.set(parent, (blockedChildren.get(parent) ?? 0) + 1);
     }
@@ -178,7 +181,7 @@ export function brokenInvariants(snapshot: QueueSnapshot): string[] {
   for (const [seq, { fields }] of snapshot.jobs) {
     const hb = Number(fields.hb ?? 0);
     const expected = blockedChildren.get(seq) ?? 0;
-    if (hb !== expected) broken.push(`job ${seq} has hb ${hb}, but ${expected} blocked children name it`);
+    if (hb !== expected) broken.push(`job ${seq} has hb ${hb}, but ${expected} unfinished children hold it`);
     if (hb > 0 !== snapshot.protectedSet.has(seq)) {
       broken.push(`job ${seq} with hb ${hb} is ${snapshot.protectedSet.has(seq) ? "" : "not "}protected`);
     }

@@ -315,13 +315,16 @@ describe.each(targets)("engine regressions (%s)", (_name, url) => {
       await queue.maintain();
       expect((await queue.counts()).byType.p?.completed).toBe(250);
 
-      const blockerWorker = consumer("w2", 30_000, ["blocker"]);
-      await completeAll(blockerWorker, 1);
+      // The parents stay until their children have run (they read their results)...
+      await completeAll(consumer("w2", 30_000, ["blocker"]), 1);
+      await queue.maintain();
+      expect((await queue.counts()).byType).toMatchObject({ p: { completed: 250 }, c: { pending: 250 } });
+      // ...and are trimmed in turn once they have.
+      await completeAll(consumer("w3", 30_000, ["c"]), 250);
       await eventually(async () => {
         await queue.maintain();
         return (await queue.counts()).byType.p?.completed === 0;
       });
-      expect((await queue.counts()).byType.c?.pending).toBe(250);
     });
 
     it("by count keeps trimming past protected parents at the head", async () => {
@@ -336,6 +339,32 @@ describe.each(targets)("engine regressions (%s)", (_name, url) => {
       // Only the protected parents are left over the limit.
       expect((await queue.counts()).byType.p?.completed).toBe(20);
     });
+  });
+
+  it("a parent's result survives retention until the child that reads it has run", async () => {
+    const { queue, consumer } = setup({ retention: { keepCompleted: 1, completedAgeMs: 1 } });
+    const parent = await queue.add({ type: "p" });
+    await queue.add({ type: "c", dependsOn: [parent.id] });
+    const parents = consumer("w1", 30_000, ["p"]);
+    const [lease] = await parents.take(1);
+    if (!lease) throw new Error("setup");
+    await parents.settle([{ lease, kind: "completed", result: { answer: 42 } }], 0);
+    // More completions of its type and its age both put the parent past retention.
+    await queue.addBulk([{ type: "p" }, { type: "p" }]);
+    const more = await parents.take(2);
+    await parents.settle(
+      more.map((job) => ({ lease: job, kind: "completed" as const })),
+      0,
+    );
+    await sleep(5);
+    await queue.maintain();
+    const children = consumer("w2", 30_000, ["c"]);
+    const [taken] = await children.take(1);
+    if (!taken) throw new Error("child not runnable");
+    expect(await children.parentResults(taken)).toEqual({ [parent.id]: { answer: 42 } });
+    expect((await children.settle([{ lease: taken, kind: "completed" }], 0)).rejected).toEqual([null]);
+    await queue.maintain();
+    expect(await queue.getJob(parent.id)).toBeNull();
   });
 
   it("a consumer of another type does not swallow the wake-up of a job it cannot run", async () => {

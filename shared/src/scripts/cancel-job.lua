@@ -33,7 +33,7 @@ if state == 'pending' then
 else
   redis.call('ZREM', index_key(state, jtype), seq)
 end
-if state == 'blocked' then release_blocked_child(seq, redis.call('HGET', jk, 'dp'), true) end
+if state == 'blocked' then stop_waiting(seq, redis.call('HGET', jk, 'dp')) end
 redis.call('HSET', jk, 's', 'canceled', 'f', NOW)
 enter_final(seq, jtype, 'canceled', NOW)
 stat_count('canceled', 1)

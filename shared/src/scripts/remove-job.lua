@@ -8,7 +8,7 @@
   ARGV[4]     seq
 
   Returns: { code, state }: 1 removed; -1 no such job; -3 illegal transition
-  (the job is not final; state = its current state); -7 blocked jobs still wait
+  (the job is not final; state = its current state); -7 jobs that depend on it have not finished
   on its outcome.
 ]]
 --!include includes/keys.lua

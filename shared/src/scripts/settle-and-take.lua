@@ -107,7 +107,7 @@ for i = 0, count - 1 do
   local base = 12 + i * 4
   local seq, token, kind, data = ARGV[base], ARGV[base + 1], ARGV[base + 2], ARGV[base + 3]
   local jk = job_key(seq)
-  local job = redis.call('HMGET', jk, 's', 'tk', 't', 'st', 'hb')
+  local job = redis.call('HMGET', jk, 's', 'tk', 't', 'st', 'hb', 'hp')
   local code = lease_code(job[1], job[2], token)
   if code ~= 1 then
     outcomes[#outcomes + 1] = code
@@ -124,7 +124,7 @@ for i = 0, count - 1 do
       else
         redis.call('HSET', jk, 's', 'completed', 'f', NOW)
       end
-      enter_final(seq, jtype, 'completed', NOW, job[5])
+      enter_final(seq, jtype, 'completed', NOW, job[5], job[6])
       stat_count('completed', 1)
       stat_throughput('c', NOW)
       queue_event('completed', seq)

@@ -4,9 +4,11 @@
   Job hash:  dp  comma-separated parent seqs     dn  parents not yet resolved
              op  'i' when the job runs even if a parent fails (onParentFailure ignore)
              fp  the parent whose failure failed this job
-             hb  (on a parent) how many of its children are blocked: while > 0 the
-                 parent is in the `protected` set and is never deleted or trimmed,
-                 so no child is stranded
+             hp  1 while the job holds its parents (from its linking until it is
+                 final): they are kept so it can read their outcome and results
+             hb  (on a parent) how many children hold it: while > 0 the parent is
+                 in the `protected` set and is never deleted or trimmed, so no
+                 child is stranded and no child's run finds its results gone
   children:<seq>  set of the job's dependents (kept while the job exists)
   waiting:<seq>   set of dependents still blocked on the job's outcome
   resolving       list of "<seq>:<c|f>": finished parents whose waiting set is
@@ -24,16 +26,20 @@ local function split_seqs(list)
   return seqs
 end
 
--- Counts a child out of its parents' blocked children when it leaves `blocked`.
--- Failed or canceled early (`may_wait`), it also stops waiting on any of them: a
--- stale outcome must never count towards a later blocking of the same child. An
--- unblocked child has been taken out of every waiting set already.
-local function release_blocked_child(child, parents_list, may_wait)
-  for _, parent in ipairs(split_seqs(parents_list)) do
-    if may_wait then redis.call('SREM', waiting_key(parent), child) end
+-- A blocked child failed or canceled early stops waiting on all its parents: a
+-- stale outcome must never count towards a later blocking of the same child. (An
+-- unblocked child has been taken out of every waiting set already.)
+local function stop_waiting(child, parents_list)
+  for _, parent in ipairs(split_seqs(parents_list)) do redis.call('SREM', waiting_key(parent), child) end
+end
+
+-- A child that became final lets go of its parents, once (the `hp` flag).
+local function release_parents(child)
+  if redis.call('HDEL', job_key(child), 'hp') == 0 then return end
+  for _, parent in ipairs(split_seqs(redis.call('HGET', job_key(child), 'dp'))) do
     if redis.call('EXISTS', job_key(parent)) == 1 then
-      local blocked = redis.call('HINCRBY', job_key(parent), 'hb', -1)
-      if blocked <= 0 then
+      local holders = redis.call('HINCRBY', job_key(parent), 'hb', -1)
+      if holders <= 0 then
         redis.call('SREM', PROTECTED_KEY, parent)
         -- Retention may have passed it by while it was protected: it starts over.
         local job = redis.call('HMGET', job_key(parent), 's', 't')
@@ -41,6 +47,9 @@ local function release_blocked_child(child, parents_list, may_wait)
       end
     end
   end
+end
+on_final[#on_final + 1] = function(seq, holds)
+  if holds ~= false then release_parents(seq) end
 end
 
 -- Set additions are collected per parent and written once per call (flush_links),
@@ -87,7 +96,6 @@ end
 local function unblock(seq, jtype, priority, run_at, now)
   defer_remove(index_key('blocked', jtype), seq)
   local jk = job_key(seq)
-  release_blocked_child(seq, redis.call('HGET', jk, 'dp'), false)
   if run_at and run_at > now then
     redis.call('HSET', jk, 's', 'scheduled')
     redis.call('HDEL', jk, 'dn')
@@ -104,7 +112,7 @@ end
 -- `was_blocked`: the job counted as a blocked child of its parents until now.
 local function fail_for_parent(seq, jtype, parent_seq, now, was_blocked)
   local jk = job_key(seq)
-  if was_blocked then release_blocked_child(seq, redis.call('HGET', jk, 'dp'), true) end
+  if was_blocked then stop_waiting(seq, redis.call('HGET', jk, 'dp')) end
   local message = 'dependency ' .. parent_seq .. ' failed or was canceled'
   local job = redis.call('HMGET', jk, 'a', 'e')
   local errors = append_error(job[2] or nil, { message = message, reason = 'dependency-failed' },
@@ -177,16 +185,19 @@ local function link_parents(seq, parent_seqs, ignore_failures)
     end
   end
   if failed_parent then return 'failed', failed_parent end
+  -- Every parent, completed ones included, is kept until this job is final: it will
+  -- read their results when it runs.
+  if #existing > 0 then
+    redis.call('HSET', job_key(seq), 'hp', 1)
+    for _, parent in ipairs(existing) do
+      local links = links_of(parent)
+      links.blocked = links.blocked + 1
+    end
+  end
   if #unresolved == 0 then return 'ready', 0 end
   for _, parent in ipairs(unresolved) do
     local links = links_of(parent)
     links.waiting[#links.waiting + 1] = seq
-  end
-  -- Every parent, completed ones included, is kept while this job is blocked: it
-  -- will read their results.
-  for _, parent in ipairs(existing) do
-    local links = links_of(parent)
-    links.blocked = links.blocked + 1
   end
   return 'blocked', #unresolved
 end

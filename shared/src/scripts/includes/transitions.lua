@@ -47,8 +47,10 @@ local function call_in_slices(command, key, args)
   end
 end
 
--- Other includes register what they defer too (see dependencies.lua).
+-- Other includes register what they defer too, and what a job entering a final
+-- state must do (see dependencies.lua).
 local before_flush = {}
+local on_final = {}
 
 local function flush_changes()
   for _, flush in ipairs(before_flush) do flush() end
@@ -131,12 +133,13 @@ end
 
 -- Moves a job (already removed from its previous index) into a final state index.
 -- Jobs blocked on it are resolved later, in bounded chunks (see dependencies.lua).
--- `blocked_children` is the job's `hb` field when the caller read it (a parent
--- without blocked children has nobody to resolve, which spares a lookup).
-local function enter_final(seq, jtype, state, now, blocked_children)
+-- `blocked_children` is the job's `hb` field and `holds` its `hp` field when the
+-- caller read them (false spares a lookup: nobody to resolve, no parents to free).
+local function enter_final(seq, jtype, state, now, blocked_children, holds)
   local key = index_key(state, jtype)
   defer_add(key, time_score(now, seq), seq)
   if not trim_candidates[key] then trim_candidates[key] = { state, jtype } end
+  for _, hook in ipairs(on_final) do hook(seq, holds) end
   if blocked_children == false then return end
   if redis.call('EXISTS', waiting_key(seq)) == 1 then
     redis.call('RPUSH', RESOLVING_KEY, seq .. ':' .. (state == 'completed' and 'c' or 'f'))

@@ -45,9 +45,10 @@ format: deps
 bench: deps
 	npx tsx --conditions=development bench/src/run.ts
 
-## Archive search latency at 10M finished jobs in PostgreSQL (BENCH_ARCHIVE_ROWS, BENCH_ARCHIVE_URL).
+## Archive search latency at 10M finished jobs in PostgreSQL (BENCH_ARCHIVE_ROWS, BENCH_ARCHIVE_URL), archive lag under a drain.
 bench-full: deps
 	npx tsx --conditions=development bench/src/archive/search-at-scale.ts
+	npx tsx --conditions=development bench/src/archive/archive-lag.ts
 
 image:
 	docker build -f worker-image/Dockerfile -t rqueue-worker .

@@ -169,7 +169,20 @@ async function main(): Promise<void> {
   const port = process.env.PORT || "8080";
   await ensureRedis(redisUrl, Boolean(process.env.REDIS_URL));
 
-  const env = { ...process.env, REDIS_URL: redisUrl, PORT: port };
+  // The archive and the blob store default to embedded ones under .data/ (a real server with RQ_ARCHIVE_URL).
+  const archiveDir = process.env.RQ_ARCHIVE_URL
+    ? undefined
+    : (process.env.RQ_ARCHIVE_DIR ?? join(ROOT, ".data", "archive"));
+  const blobDir = process.env.RQ_BLOB_S3_BUCKET
+    ? undefined
+    : (process.env.RQ_BLOB_DIR ?? join(ROOT, ".data", "blobs"));
+  const env = {
+    ...process.env,
+    REDIS_URL: redisUrl,
+    PORT: port,
+    ...(archiveDir ? { RQ_ARCHIVE_DIR: archiveDir } : {}),
+    ...(blobDir ? { RQ_BLOB_DIR: blobDir } : {}),
+  };
   const tsx = ["--conditions=development", "--import", "tsx"];
   start("control plane", process.execPath, [...tsx, "control-plane/src/main.ts"], {
     ...env,
@@ -191,6 +204,8 @@ async function main(): Promise<void> {
     `Dashboard  ${existsSync(join(ROOT, "dashboard", "dist", "index.html")) ? `${api}/` : "not built yet"}`,
   );
   say(`Redis      ${redisUrl}`);
+  say(`Archive    ${archiveDir ? `embedded PostgreSQL (PGlite) in ${archiveDir}` : "RQ_ARCHIVE_URL"}`);
+  say(`Blobs      ${blobDir ?? `s3://${process.env.RQ_BLOB_S3_BUCKET}`}`);
   say(
     `Workers    ${workers ? "autoscaled 1-10, queue from RQ_QUEUES (default: default)" : "not available yet"}`,
   );

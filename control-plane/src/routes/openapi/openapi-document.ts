@@ -8,6 +8,7 @@ import { toJsonSchema } from "@valibot/to-json-schema";
 import type * as v from "valibot";
 import { WAIT_DEFAULT_MS, WAIT_MAX_MS } from "../jobs/wait-job.js";
 import { searchOpenApi } from "../search/search-openapi.js";
+import { dashboardOpenApi } from "./dashboard-openapi.js";
 import { ErrorSchema, JobPageSchema, JobSchema } from "./response-schemas.js";
 
 type JsonObject = Record<string, unknown>;
@@ -60,6 +61,7 @@ const jobResponse = (description: string) => ({ description, ...jsonContent(ref(
 
 export function buildOpenApiDocument(): JsonObject {
   const search = searchOpenApi();
+  const dashboard = dashboardOpenApi();
   const filter = {
     type: "object",
     properties: { queue: { type: "string" }, type: { type: "string" } },
@@ -82,11 +84,13 @@ export function buildOpenApiDocument(): JsonObject {
         JobPage: schemaOf(JobPageSchema),
         Error: schemaOf(ErrorSchema),
         ...search.schemas,
+        ...dashboard.schemas,
       },
     },
     security: [{ bearer: [] }],
     paths: {
       ...search.paths,
+      ...dashboard.paths,
       "/v1/jobs": {
         post: op(
           "Submit a job",

@@ -1,6 +1,6 @@
 # R-queue: the two commands a newcomer needs are `make dev` and `make test`.
 # Both install what is missing first (npm dependencies, redis-server via apt).
-.PHONY: deps dashboard test-dashboard test-e2e dev test test-unit typecheck lint format fuzz bench bench-full image deploy destroy clean
+.PHONY: deps dashboard test-dashboard test-e2e dev test test-unit typecheck lint format fuzz bench bench-full image deploy destroy roll-redis clean
 
 deps:
 	@bash scripts/ensure-deps.sh
@@ -61,6 +61,10 @@ deploy:
 
 destroy:
 	bash infra/scripts/destroy.sh
+
+## Replace one Redis node (new AMI or bootstrap): make roll-redis NODE=3 [STACK=prod]
+roll-redis:
+	NODE=$(NODE) bash infra/scripts/roll-redis.sh
 
 clean:
 	rm -rf node_modules */node_modules */dist .data

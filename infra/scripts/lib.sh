@@ -131,6 +131,7 @@ require_stack_config() {
       die "stack '$STACK' has no region. Run: pulumi config set aws:region eu-west-1 --stack $STACK --cwd infra"
     fi
   fi
+  require_redis_ami
   local missing="" key
   for key in redisPassword apiKeys; do
     stack_has_key "rqueue:$key" || missing="$missing $key"
@@ -140,4 +141,31 @@ require_stack_config() {
   pulumi config set --secret rqueue:redisPassword \"\$(openssl rand -hex 32)\" --stack $STACK --cwd infra
   pulumi config set --secret rqueue:apiKeys \"ops:\$(openssl rand -hex 24):admin\" --stack $STACK --cwd infra"
   fi
+}
+
+# rqueue:redisAmi is explicit, so a node replaced next month boots what the others run. A new
+# stack gets today's Amazon Linux 2023 AMI pinned (the AWS CLI looks it up); later changes are
+# rolled one node at a time with `make roll-redis NODE=<i>`.
+require_redis_ami() {
+  stack_has_key "rqueue:redisAmi" && return 0
+  local arch="x86_64" region ami parameter
+  if grep -Eq '^  rqueue:architecture: *arm64' "$STACK_FILE" 2>/dev/null; then arch="arm64"; fi
+  parameter="/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-$arch"
+  region="$(sed -n 's/^  aws:region: *//p' "$STACK_FILE" 2>/dev/null | head -n 1)"
+  region="${region:-${AWS_REGION:-${AWS_DEFAULT_REGION:-}}}"
+  if command -v aws >/dev/null 2>&1 \
+    && ami="$(aws ssm get-parameter --region "$region" --name "$parameter" --query Parameter.Value --output text 2>/dev/null)" \
+    && [ -n "$ami" ]; then
+    info "Pinning rqueue:redisAmi to $ami (Amazon Linux 2023, $arch, today's release)"
+    pulumi config set rqueue:redisAmi "$ami" --stack "$STACK" --cwd "$INFRA_DIR"
+    return 0
+  fi
+  die "stack '$STACK' has no rqueue:redisAmi (the AMI of the Redis nodes). Look it up and set it:
+  aws ssm get-parameter --region ${region:-<region>} --name $parameter --query Parameter.Value --output text
+  pulumi config set rqueue:redisAmi <ami-...> --stack $STACK --cwd infra"
+}
+
+# The URN of Redis node $1's instance in this stack (project "rqueue", component RedisCluster "redis").
+redis_instance_urn() {
+  printf 'urn:pulumi:%s::rqueue::rqueue:infra:RedisCluster$aws:ec2/instance:Instance::redis-node-%s' "$STACK" "$1"
 }

@@ -9,6 +9,7 @@ installPulumiMocks();
 const { ConfigError, checkRedisPassword, loadConfig, validateConfig } = await import("./config.js");
 
 const PASSWORD = "0123456789abcdef0123456789abcdef";
+const AMI = "ami-0123456789abcdef0";
 
 /** Loads an example stack file the way `pulumi up` would see it, plus the secrets it documents. */
 function useStackFile(stack: "dev" | "prod") {
@@ -18,6 +19,8 @@ function useStackFile(stack: "dev" | "prod") {
     ...Object.fromEntries(Object.entries(config).map(([k, v]) => [k, String(v)])),
     "rqueue:redisPassword": PASSWORD,
     "rqueue:apiKeys": "key-a,key-b",
+    // Pinned by `make deploy` on a stack's first run (see lib.sh): not in the example files.
+    "rqueue:redisAmi": AMI,
   };
   pulumi.runtime.setAllConfig(values, ["rqueue:redisPassword", "rqueue:apiKeys"]);
 }
@@ -29,7 +32,14 @@ describe("example stack files", () => {
     expect(config.namePrefix).toBe("rqueue-test");
     expect(config.region).toBe("eu-west-1");
     expect(config.network).toEqual({ cidrBlock: "10.0.0.0/16", availabilityZones: 2, natStrategy: "Single" });
-    expect(config.redis).toMatchObject({ nodeCount: 3, replicasPerMaster: 0, instanceType: "t3.small" });
+    // 3 masters + 3 replicas: losing one instance or its volume never stops the queue.
+    expect(config.redis).toMatchObject({
+      nodeCount: 6,
+      replicasPerMaster: 1,
+      instanceType: "t3.small",
+      minReplicasToWrite: 1,
+      ami: AMI,
+    });
     expect(await value(config.redis.password)).toBe(PASSWORD);
     expect(await value(config.controlPlane.apiKeys)).toBe("key-a,key-b");
   });
@@ -52,7 +62,12 @@ describe("example stack files", () => {
 describe("defaults", () => {
   it("mirror the shared scaling policy and the worker's drain timeout", () => {
     pulumi.runtime.setAllConfig(
-      { "aws:region": "us-east-1", "rqueue:redisPassword": PASSWORD, "rqueue:apiKeys": "k" },
+      {
+        "aws:region": "us-east-1",
+        "rqueue:redisPassword": PASSWORD,
+        "rqueue:apiKeys": "k",
+        "rqueue:redisAmi": AMI,
+      },
       ["rqueue:redisPassword", "rqueue:apiKeys"],
     );
     const config = loadConfig();
@@ -67,16 +82,43 @@ describe("defaults", () => {
     expect(config.worker.queues).toEqual([{ name: "default", weight: 1 }]);
   });
 
-  it("require the secrets", () => {
-    pulumi.runtime.setAllConfig({ "aws:region": "us-east-1" });
+  it("require the secrets and the AMI", () => {
+    pulumi.runtime.setAllConfig({ "aws:region": "us-east-1", "rqueue:redisAmi": AMI });
     expect(() => loadConfig()).toThrow(/redisPassword/);
+    pulumi.runtime.setAllConfig(
+      { "aws:region": "us-east-1", "rqueue:redisPassword": PASSWORD, "rqueue:apiKeys": "k" },
+      ["rqueue:redisPassword", "rqueue:apiKeys"],
+    );
+    expect(() => loadConfig()).toThrow(/redisAmi/);
+  });
+
+  it("rolls only the node RQ_ROLL_REDIS_NODE names, and only a real one", () => {
+    pulumi.runtime.setAllConfig(
+      {
+        "aws:region": "us-east-1",
+        "rqueue:redisPassword": PASSWORD,
+        "rqueue:apiKeys": "k",
+        "rqueue:redisAmi": AMI,
+      },
+      ["rqueue:redisPassword", "rqueue:apiKeys"],
+    );
+    expect(loadConfig({}).redis.rollingNode).toBeUndefined();
+    expect(loadConfig({ RQ_ROLL_REDIS_NODE: "4" }).redis.rollingNode).toBe(4);
+    expect(() => loadConfig({ RQ_ROLL_REDIS_NODE: "6" })).toThrow(
+      /RQ_ROLL_REDIS_NODE must name a node from 0 to 5/,
+    );
   });
 });
 
 describe("validateConfig", () => {
   const valid = () => {
     pulumi.runtime.setAllConfig(
-      { "aws:region": "us-east-1", "rqueue:redisPassword": PASSWORD, "rqueue:apiKeys": "k" },
+      {
+        "aws:region": "us-east-1",
+        "rqueue:redisPassword": PASSWORD,
+        "rqueue:apiKeys": "k",
+        "rqueue:redisAmi": AMI,
+      },
       ["rqueue:redisPassword", "rqueue:apiKeys"],
     );
     return loadConfig();
@@ -117,6 +159,7 @@ describe("validateConfig", () => {
         "aws:region": "us-east-1",
         "rqueue:redisPassword": PASSWORD,
         "rqueue:apiKeys": "k",
+        "rqueue:redisAmi": AMI,
         "rqueue:workerQueues": "emails:3, default",
       },
       ["rqueue:redisPassword", "rqueue:apiKeys"],
@@ -130,6 +173,7 @@ describe("validateConfig", () => {
         "aws:region": "us-east-1",
         "rqueue:redisPassword": PASSWORD,
         "rqueue:apiKeys": "k",
+        "rqueue:redisAmi": AMI,
         "rqueue:workerQueues": "e mails",
       },
       ["rqueue:redisPassword", "rqueue:apiKeys"],

@@ -29,6 +29,14 @@ export interface StackConfig {
     image: string;
     /** Share of the instance's RAM given to `maxmemory`; the rest covers AOF-rewrite forks and the OS. */
     maxmemoryPercent: number;
+    /** The AMI every node boots: explicit, so a node replaced tomorrow runs what was tested today. */
+    ami: string;
+    /** The one node `pulumi up` may replace (RQ_ROLL_REDIS_NODE, set by `make roll-redis`). */
+    rollingNode: number | undefined;
+    minReplicasToWrite: number;
+    minReplicasMaxLagSeconds: number;
+    snapshotIntervalHours: number;
+    snapshotRetainCount: number;
     password: pulumi.Output<string>;
   };
   ecs: {
@@ -84,6 +92,10 @@ export const DEFAULTS = {
     volumeSizeGb: 30,
     image: "public.ecr.aws/docker/library/redis:7.2",
     maxmemoryPercent: 70,
+    minReplicasMaxLagSeconds: 10,
+    // Every 4 hours, a week kept: incremental, so the cost is the changed blocks.
+    snapshotIntervalHours: 4,
+    snapshotRetainCount: 42,
   },
   ecs: { instanceType: "m6i.large", minInstances: 1, maxInstances: 10, volumeSizeGb: 30 },
   controlPlane: { desiredCount: 2, cpu: 512, memory: 1024 },
@@ -112,6 +124,9 @@ export const ECS_MAX_STOP_TIMEOUT_SECONDS = 120;
 
 /** Characters safe in redis.conf's quoted values and in the bootstrap script; `openssl rand -hex 32` qualifies. */
 const REDIS_PASSWORD_PATTERN = /^[A-Za-z0-9._~+=@%^-]{16,256}$/;
+
+/** The intervals Data Lifecycle Manager accepts for an hourly schedule. */
+const DLM_INTERVAL_HOURS = [1, 2, 3, 4, 6, 8, 12, 24];
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -152,6 +167,27 @@ export function validateConfig(config: StackConfig): StackConfig {
   if (redis.maxmemoryPercent < 10 || redis.maxmemoryPercent > 90) {
     fail("redisMaxmemoryPercent", "must be between 10 and 90");
   }
+  if (!/^ami-[0-9a-f]{8,17}$/.test(redis.ami)) {
+    fail("redisAmi", `must be an AMI ID (ami-...), got "${redis.ami}"`);
+  }
+  if (redis.rollingNode !== undefined && !(redis.rollingNode >= 0 && redis.rollingNode < redis.nodeCount)) {
+    fail("redisAmi", `RQ_ROLL_REDIS_NODE must name a node from 0 to ${redis.nodeCount - 1}`);
+  }
+  if (redis.minReplicasToWrite < 0 || redis.minReplicasToWrite > redis.replicasPerMaster) {
+    fail(
+      "redisMinReplicasToWrite",
+      `must be between 0 and redisReplicasPerMaster (${redis.replicasPerMaster})`,
+    );
+  }
+  if (!DLM_INTERVAL_HOURS.includes(redis.snapshotIntervalHours)) {
+    fail(
+      "redisSnapshotIntervalHours",
+      `must be one of ${DLM_INTERVAL_HOURS.join(", ")} (Data Lifecycle Manager)`,
+    );
+  }
+  if (redis.snapshotRetainCount < 1 || redis.snapshotRetainCount > 1000) {
+    fail("redisSnapshotRetainCount", "must be between 1 and 1000");
+  }
 
   if (ecs.minInstances < 0 || ecs.maxInstances < Math.max(1, ecs.minInstances)) {
     fail("ecsMaxInstances", "must be ≥ 1 and ≥ ecsMinInstances");
@@ -191,8 +227,8 @@ export function checkRedisPassword(password: string): string {
   return password;
 }
 
-/** Reads `rqueue:*` (and `aws:region`) from the selected stack. */
-export function loadConfig(): StackConfig {
+/** Reads `rqueue:*` (and `aws:region`) from the selected stack, and RQ_ROLL_REDIS_NODE from `env`. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): StackConfig {
   const cfg = new pulumi.Config("rqueue");
   const d = DEFAULTS;
   const int = (key: string, fallback: number) => cfg.getNumber(key) ?? fallback;
@@ -218,6 +254,16 @@ export function loadConfig(): StackConfig {
       volumeSizeGb: int("redisVolumeSizeGb", d.redis.volumeSizeGb),
       image: cfg.get("redisImage") ?? d.redis.image,
       maxmemoryPercent: int("redisMaxmemoryPercent", d.redis.maxmemoryPercent),
+      ami: cfg.require("redisAmi"),
+      rollingNode: env.RQ_ROLL_REDIS_NODE ? Number(env.RQ_ROLL_REDIS_NODE) : undefined,
+      // Writes wait for a replica in sync wherever there is one (see infra/README.md, durability).
+      minReplicasToWrite: int(
+        "redisMinReplicasToWrite",
+        Math.min(1, int("redisReplicasPerMaster", d.redis.replicasPerMaster)),
+      ),
+      minReplicasMaxLagSeconds: int("redisMinReplicasMaxLagSeconds", d.redis.minReplicasMaxLagSeconds),
+      snapshotIntervalHours: int("redisSnapshotIntervalHours", d.redis.snapshotIntervalHours),
+      snapshotRetainCount: int("redisSnapshotRetainCount", d.redis.snapshotRetainCount),
       password: cfg.requireSecret("redisPassword").apply(checkRedisPassword),
     },
     ecs: {

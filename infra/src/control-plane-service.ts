@@ -6,6 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { QueueWeight } from "@rqueue/shared";
+import { applyAddOns, type ContainerAddOns, NO_ADD_ONS } from "./archive.js";
 import type { Architecture } from "./config.js";
 import { awslogs, type ContainerDefinition, createLogGroup, createTaskRoles, env } from "./ecs-task.js";
 import { type AwsScope, controlPlaneTaskPolicy, executionRolePolicy } from "./iam.js";
@@ -95,6 +96,8 @@ export interface ControlPlaneServiceArgs {
   image: { uri: pulumi.Input<string>; repositoryArn: pulumi.Input<string> };
   redisUrl: pulumi.Input<string>;
   secrets: { redisPasswordArn: pulumi.Input<string>; apiKeysArn: pulumi.Input<string> };
+  /** Extra environment and secrets for the container (the archive's database and blob bucket). */
+  addOns?: pulumi.Input<ContainerAddOns>;
   desiredCount: number;
   cpu: number;
   memory: number;
@@ -266,9 +269,14 @@ export class ControlPlaneService extends pulumi.ComponentResource {
           this.logGroup.arn,
           args.secrets.redisPasswordArn,
           args.secrets.apiKeysArn,
+          args.addOns ?? NO_ADD_ONS,
         ])
-        .apply(([repositoryArn, logGroupArn, redisPasswordArn, apiKeysArn]) =>
-          executionRolePolicy({ repositoryArn, logGroupArn, secretArns: [redisPasswordArn, apiKeysArn] }),
+        .apply(([repositoryArn, logGroupArn, redisPasswordArn, apiKeysArn, addOns]) =>
+          executionRolePolicy({
+            repositoryArn,
+            logGroupArn,
+            secretArns: [redisPasswordArn, apiKeysArn, ...addOns.secrets.map((secret) => secret.valueFrom)],
+          }),
         ),
       tags,
     });
@@ -296,20 +304,24 @@ export class ControlPlaneService extends pulumi.ComponentResource {
             args.secrets.redisPasswordArn,
             args.secrets.apiKeysArn,
             this.logGroup.name,
+            args.addOns ?? NO_ADD_ONS,
           ])
-          .apply(([image, redisUrl, clusterName, redisPasswordArn, apiKeysArn, logGroupName]) =>
+          .apply(([image, redisUrl, clusterName, redisPasswordArn, apiKeysArn, logGroupName, addOns]) =>
             JSON.stringify([
-              controlPlaneContainer({
-                image,
-                region: args.region,
-                redisUrl,
-                clusterName,
-                workerServiceName: args.workerServiceName,
-                workerFleet: args.workerFleet,
-                redisPasswordArn,
-                apiKeysArn,
-                logGroupName,
-              }),
+              applyAddOns(
+                controlPlaneContainer({
+                  image,
+                  region: args.region,
+                  redisUrl,
+                  clusterName,
+                  workerServiceName: args.workerServiceName,
+                  workerFleet: args.workerFleet,
+                  redisPasswordArn,
+                  apiKeysArn,
+                  logGroupName,
+                }),
+                addOns,
+              ),
             ]),
           ),
         tags,

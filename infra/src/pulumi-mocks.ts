@@ -35,11 +35,26 @@ const arn = (service: string, resource: string) => `arn:aws:${service}:${REGION}
 function computed(type: string, name: string, inputs: Record<string, unknown>, seq: number) {
   const physical = typeof inputs.name === "string" ? inputs.name : `${name}-physical`;
   switch (type) {
-    case "awsx:ec2:Vpc":
+    case "awsx:ec2:Vpc": {
+      // As AWS would: one subnet of each kind per AZ asked for.
+      const azs = Number(inputs.numberOfAvailabilityZones ?? 3);
       return {
         id: VPC_ID,
-        state: { vpcId: VPC_ID, privateSubnetIds: PRIVATE_SUBNET_IDS, publicSubnetIds: PUBLIC_SUBNET_IDS },
+        state: {
+          vpcId: VPC_ID,
+          privateSubnetIds: PRIVATE_SUBNET_IDS.slice(0, azs),
+          publicSubnetIds: PUBLIC_SUBNET_IDS.slice(0, azs),
+        },
       };
+    }
+    case "aws:lb/listener:Listener":
+      // ELB refuses an HTTPS listener without a certificate (CertificateNotFound / ValidationError).
+      if (inputs.protocol === "HTTPS" && !inputs.certificateArn) {
+        throw new Error("ValidationError: A certificate must be specified for HTTPS listeners");
+      }
+      return { id: `${name}-id`, state: { arn: arn("elasticloadbalancing", `listener/${name}`) } };
+    case "aws:ebs/volume:Volume":
+      return { id: `vol-0${String(seq).padStart(16, "0")}`, state: { arn: arn("ec2", `volume/${name}`) } };
     case "awsx:ecr:Image":
       return {
         id: `${name}-image`,
@@ -112,6 +127,11 @@ export function installPulumiMocks(): MockRecorder {
             };
           case "aws:ssm/getParameter:getParameter":
             return { name: args.inputs.name, value: MOCK_AMI, type: "String", id: args.inputs.name };
+          case "aws:ec2/getSubnet:getSubnet": {
+            const index = [...PRIVATE_SUBNET_IDS, ...PUBLIC_SUBNET_IDS].indexOf(String(args.inputs.id)) % 3;
+            if (index < 0) throw new Error(`InvalidSubnetID.NotFound: ${String(args.inputs.id)}`);
+            return { id: args.inputs.id, availabilityZone: `${REGION}${"abc"[index]}` };
+          }
           default:
             return args.inputs;
         }

@@ -10,7 +10,7 @@ import {
 
 // Mocks first: modules that create resources must load after them.
 const mocks = installPulumiMocks();
-const { RedisCluster } = await import("./redis-cluster.js");
+const { RedisCluster, nodeIgnoreChanges, SNAPSHOT_TAG } = await import("./redis-cluster.js");
 
 const PASSWORD = "s3cret-redis-password-for-tests";
 const PARAMETER_ARN = "arn:aws:ssm:eu-west-1:123456789012:parameter/rqueue-test/redis-password";
@@ -19,6 +19,7 @@ const CLIENT_SGS = { "control-plane": "sg-control-plane-tasks", worker: "sg-work
 const ENI = "aws:ec2/networkInterface:NetworkInterface";
 const INSTANCE = "aws:ec2/instance:Instance";
 const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
+const VOLUME = "aws:ebs/volume:Volume";
 
 describe("RedisCluster", () => {
   let cluster: InstanceType<typeof RedisCluster>;
@@ -36,8 +37,14 @@ describe("RedisCluster", () => {
       replicasPerMaster: 1,
       instanceType: "r6i.large",
       volumeSizeGb: 30,
+      ami: MOCK_AMI,
+      rollingNode: undefined,
       image: "public.ecr.aws/docker/library/redis:7.2",
       maxmemoryPercent: 70,
+      minReplicasToWrite: 1,
+      minReplicasMaxLagSeconds: 10,
+      snapshotIntervalHours: 4,
+      snapshotRetainCount: 42,
       passwordParameter: { name: "/rqueue-test/redis-password", arn: PARAMETER_ARN },
     });
     await value(cluster.url);
@@ -104,11 +111,44 @@ describe("RedisCluster", () => {
 
   it("encrypts the volumes and requires IMDSv2", () => {
     for (const instance of mocks.ofType(INSTANCE)) {
-      const root = instance.inputs.rootBlockDevice as { encrypted: boolean; volumeSize: number };
+      const root = instance.inputs.rootBlockDevice as { encrypted: boolean; deleteOnTermination: boolean };
       expect(root.encrypted).toBe(true);
-      expect(root.volumeSize).toBe(30);
       expect((instance.inputs.metadataOptions as { httpTokens: string }).httpTokens).toBe("required");
     }
+    for (const volume of mocks.ofType(VOLUME)) {
+      expect(volume.inputs).toMatchObject({ encrypted: true, type: "gp3", size: 30 });
+    }
+  });
+
+  it("gives every node a data volume in its own AZ, attached to its instance, outliving it", () => {
+    const volumes = mocks.ofType(VOLUME);
+    const attachments = mocks.ofType("aws:ec2/volumeAttachment:VolumeAttachment");
+    expect(volumes).toHaveLength(6);
+    const instances = mocks.ofType(INSTANCE);
+    for (const [i, volume] of volumes.entries()) {
+      // Same AZ as the node's subnet (subnet i mod 3), as EBS requires.
+      expect(volume.inputs.availabilityZone).toBe(`eu-west-1${"abc"[i % 3]}`);
+      expect((volume.inputs.tags as Record<string, string>)[SNAPSHOT_TAG]).toBe("rqueue-test");
+      const attachment = attachments.find((a) => a.inputs.volumeId === volume.id);
+      expect(attachment?.inputs).toMatchObject({ instanceId: instances[i]?.id, deviceName: "/dev/sdf" });
+      // The user-data waits for exactly this volume.
+      expect(instances[i]?.inputs.userData).toContain(`Elastic_Block_Store_${volume.id.replace("-", "")}`);
+    }
+  });
+
+  it("snapshots the data volumes on a schedule with Data Lifecycle Manager", () => {
+    const [policy] = mocks.ofType("aws:dlm/lifecyclePolicy:LifecyclePolicy");
+    expect(policy?.inputs.policyDetails).toMatchObject({
+      resourceTypes: ["VOLUME"],
+      targetTags: { [SNAPSHOT_TAG]: "rqueue-test" },
+      schedules: [{ createRule: { interval: 4, intervalUnit: "HOURS" }, retainRule: { count: 42 } }],
+    });
+  });
+
+  it("lets pulumi up replace only the node being rolled", () => {
+    expect(nodeIgnoreChanges(2, undefined)).toEqual(["ami", "userData"]);
+    expect(nodeIgnoreChanges(2, 3)).toEqual(["ami", "userData"]);
+    expect(nodeIgnoreChanges(3, 3)).toEqual([]);
   });
 
   it("renders each node's user-data with its own index and all peers, without the password", async () => {

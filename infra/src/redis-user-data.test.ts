@@ -19,10 +19,13 @@ const base: RedisUserDataArgs = {
   region: "eu-west-1",
   image: "public.ecr.aws/docker/library/redis:7.2",
   maxmemoryPercent: 70,
+  dataVolumeId: "vol-0123456789abcdef0",
+  minReplicasToWrite: 1,
+  minReplicasMaxLagSeconds: 10,
 };
 
 describe("renderRedisConf", () => {
-  const conf = renderRedisConf();
+  const conf = renderRedisConf({ minReplicasToWrite: 1, minReplicasMaxLagSeconds: 10 });
   const lines = conf.split("\n");
 
   it("enables cluster mode", () => {
@@ -40,8 +43,15 @@ describe("renderRedisConf", () => {
     expect(conf).not.toMatch(/maxmemory-policy (allkeys|volatile)/);
   });
 
-  it("listens on the standard port", () => {
-    expect(lines).toContain(`port ${REDIS_PORT}`);
+  it("bounds what a cut-off master can acknowledge", () => {
+    expect(lines).toContain("min-replicas-to-write 1");
+    expect(lines).toContain("min-replicas-max-lag 10");
+  });
+
+  it("listens on the node's own address and the standard port", () => {
+    const script = renderRedisUserData(base);
+    expect(script).toContain(`PORT=${REDIS_PORT}`);
+    expect(script).toContain("bind $MY_IP\nport $PORT");
     expect(REDIS_BUS_PORT).toBe(16379);
   });
 });
@@ -72,7 +82,8 @@ describe("renderRedisUserData", () => {
     expect(script).toContain('REDIS_IMAGE="public.ecr.aws/docker/library/redis:7.2"');
     expect(script).toContain(`NODES=(${IPS.join(" ")})`);
     expect(script).toContain('MY_IP="10.0.1.10"');
-    expect(script).toContain("--restart always --network host");
+    expect(script).toContain("docker run --rm --name redis --network host");
+    expect(script).toContain("systemctl enable --now rqueue-redis.service");
   });
 
   it("forms the cluster only after checking CLUSTER INFO, and only on node 0", () => {
@@ -94,7 +105,7 @@ describe("renderRedisUserData", () => {
   it("waits for the nodes with bounded retries", () => {
     expect(script).toMatch(/wait_until\(\) \{/);
     expect(script).toContain("for ((attempt = 1; attempt <= 120; attempt++))");
-    expect(script).toContain('wait_until 60 2 is_up "$MY_IP"');
+    expect(script).toContain('wait_until 60 "$POLL" is_up "$MY_IP"');
   });
 
   it("is a valid bash script for every node", () => {
@@ -105,6 +116,21 @@ describe("renderRedisUserData", () => {
     const small = renderRedisUserData({ ...base, nodeIps: IPS.slice(0, 3), replicasPerMaster: 0 });
     expect(small).toContain("REPLICA_PLAN=(\n\n)");
     expect(() => execFileSync("bash", ["-n"], { input: small })).not.toThrow();
+  });
+
+  it("keeps the node's data on its own volume, found by the volume's device ID", () => {
+    expect(script).toContain(
+      'DATA_DEVICE="/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123456789abcdef0"',
+    );
+    expect(script).toContain("RequiresMountsFor=/var/lib/redis");
+    // Formatted only when blank: a volume restored from a snapshot keeps its data.
+    expect(script).toMatch(/if ! blkid "\$ROOT\$DATA_DEVICE"[^\n]*; then\n[^\n]*\n\s+mkfs\.xfs/);
+  });
+
+  it("fits EC2's 16 KB user-data limit with room to spare", () => {
+    const nine = ["1", "2", "3", "4", "5", "6", "7", "8", "9"].map((n) => `10.0.${n}.100`);
+    const text = renderRedisUserData({ ...base, nodeIps: nine, replicasPerMaster: 2 });
+    expect(Buffer.byteLength(text)).toBeLessThan(14 * 1024);
   });
 
   it("rejects values that could break out of the script", () => {

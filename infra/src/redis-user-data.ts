@@ -2,8 +2,11 @@
  * Redis node bootstrap: pure functions that plan the cluster layout and render each node's EC2
  * user-data (install Docker, write redis.conf, run Redis 7, form or join the cluster).
  *
- * Kept free of Pulumi resources so tests can assert on the exact script and config text.
+ * Kept free of Pulumi resources so tests can assert on the exact script and config text, and
+ * so the loopback harness can run the very script EC2 would.
  */
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 
 export const REDIS_PORT = 6379;
 /** Redis Cluster's node-to-node bus always listens on the client port + 10000. */
@@ -92,17 +95,27 @@ export function planRedisCluster(
   return plan;
 }
 
+export interface RedisConfOptions {
+  /**
+   * A master accepts writes only while this many replicas are in sync (0: always). With 1, a
+   * master cut off from its replica (partitioned, frozen) stops acknowledging completions within
+   * `minReplicasMaxLagSeconds`, so a failover cannot discard writes it confirmed; the price is
+   * that a shard stops taking writes while its only replica is down or resyncing.
+   */
+  minReplicasToWrite: number;
+  minReplicasMaxLagSeconds: number;
+}
+
 /**
  * The static part of redis.conf. The bootstrap appends the values only known on the host:
- * `maxmemory` (from the instance's RAM), `cluster-announce-ip`, `requirepass` and `masterauth`.
+ * `bind`/`port`, `maxmemory` (from the instance's RAM), `cluster-announce-ip`, `requirepass` and
+ * `masterauth`.
  */
-export function renderRedisConf(port: number = REDIS_PORT): string {
+export function renderRedisConf(options: RedisConfOptions): string {
   return [
     "# R-queue Redis Cluster node, rendered by infra/src/redis-user-data.ts",
-    "bind 0.0.0.0",
-    // Safe with bind 0.0.0.0: protected mode only refuses remote clients when no password is set.
+    // Safe with the bind below: protected mode only refuses remote clients when no password is set.
     "protected-mode yes",
-    `port ${port}`,
     "dir /data",
     "cluster-enabled yes",
     "cluster-config-file nodes.conf",
@@ -117,14 +130,15 @@ export function renderRedisConf(port: number = REDIS_PORT): string {
     'save ""',
     // Jobs are data, not cache: refuse writes when full instead of silently evicting queued jobs.
     "maxmemory-policy noeviction",
+    `min-replicas-to-write ${options.minReplicasToWrite}`,
+    `min-replicas-max-lag ${options.minReplicasMaxLagSeconds}`,
     "tcp-keepalive 60",
     "timeout 0",
     "loglevel notice",
-    "",
   ].join("\n");
 }
 
-export interface RedisUserDataArgs {
+export interface RedisUserDataArgs extends RedisConfOptions {
   /** This node's position in `nodeIps`; node 0 forms the cluster. */
   nodeIndex: number;
   /** Private IPs of all nodes, in node-index order (stable: they belong to pre-created ENIs). */
@@ -136,6 +150,8 @@ export interface RedisUserDataArgs {
   region: string;
   image: string;
   maxmemoryPercent: number;
+  /** The node's data volume (`vol-...`), found by its NVMe device ID once Pulumi attaches it. */
+  dataVolumeId: string;
   port?: number;
 }
 
@@ -148,10 +164,20 @@ function shellSafe(label: string, value: string): string {
   return value;
 }
 
+/** Where a Nitro instance (every current type) shows an attached EBS volume: by its ID, dash dropped. */
+export function dataDevicePath(volumeId: string): string {
+  return `/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${volumeId.replace("-", "")}`;
+}
+
+/** EC2 refuses user-data over 16 KB (before base64). */
+export const USER_DATA_LIMIT_BYTES = 16 * 1024;
+
+const BOOTSTRAP = readFileSync(fileURLToPath(new URL("./redis-bootstrap.sh", import.meta.url)), "utf8");
+
 /**
- * The complete user-data for one Redis node. It is idempotent (re-running it on a healthy node
- * changes nothing) and it is the same script for first formation and for a node that replaced a
- * lost one: the cluster-membership step decides which case applies from `CLUSTER INFO`.
+ * The complete user-data for one Redis node: its own values, then the shared bootstrap
+ * (redis-bootstrap.sh), which forms the cluster, joins it, or replaces a lost node, whichever
+ * applies, and is idempotent.
  */
 export function renderRedisUserData(args: RedisUserDataArgs): string {
   const port = args.port ?? REDIS_PORT;
@@ -163,23 +189,16 @@ export function renderRedisUserData(args: RedisUserDataArgs): string {
   const replicaPlan = plan
     .filter((n) => n.role === "replica")
     .map((n) => `  "${ips[n.index]} ${ips[n.masterIndex ?? -1]}"`);
-  const region = shellSafe("region", args.region);
-  const parameter = shellSafe("passwordParameterName", args.passwordParameterName);
-  const image = shellSafe("image", args.image);
-  const percent = Math.trunc(args.maxmemoryPercent);
+  const conf = renderRedisConf(args);
+  if (conf.includes("'")) throw new Error("redis.conf must not contain single quotes");
 
-  return `#!/bin/bash
+  const script = `#!/bin/bash
 # R-queue Redis Cluster node ${args.nodeIndex} of ${ips.length}, rendered by infra/src/redis-user-data.ts.
-# cloud-init runs this once, at first boot; afterwards Docker's restart policy brings Redis back
-# with the host, and cluster membership persists in /var/lib/redis/nodes.conf. The script is
-# idempotent, so an operator may re-run it: sudo bash /var/lib/cloud/instance/user-data.txt
-set -euo pipefail
-exec > >(tee -a /var/log/rqueue-redis-bootstrap.log) 2>&1
-
-REGION="${region}"
-PASSWORD_PARAMETER="${parameter}"
-REDIS_IMAGE="${image}"
-PORT=${port}
+REGION="${shellSafe("region", args.region)}"
+PASSWORD_PARAMETER="${shellSafe("passwordParameterName", args.passwordParameterName)}"
+REDIS_IMAGE="${shellSafe("image", args.image)}"
+REDIS_UID=${REDIS_IMAGE_UID}
+PORT=${Math.trunc(port)}
 NODE_INDEX=${args.nodeIndex}
 MY_IP="${myIp}"
 NODES=(${ips.join(" ")})
@@ -188,169 +207,13 @@ MASTERS=(${masterIps.join(" ")})
 REPLICA_PLAN=(
 ${replicaPlan.join("\n")}
 )
-MAXMEMORY_PERCENT=${percent}
+MAXMEMORY_PERCENT=${Math.trunc(args.maxmemoryPercent)}
+DATA_DEVICE="${shellSafe("dataVolumeId", dataDevicePath(args.dataVolumeId))}"
+REDIS_CONF='${conf}'
 
-log() { echo "[rqueue-redis] $(date -Is) $*"; }
-
-# ---- host ------------------------------------------------------------------------------------
-# Docker runs the official Redis 7 image: Amazon Linux's own packages lag behind Redis 7.
-if ! command -v docker >/dev/null 2>&1; then dnf install -y docker; fi
-systemctl enable --now docker
-# Redis forks for AOF rewrites and replica syncs; without overcommit those forks can fail.
-printf 'vm.overcommit_memory = 1\\nnet.core.somaxconn = 1024\\n' > /etc/sysctl.d/90-redis.conf
-sysctl --system >/dev/null
-# Transparent huge pages make fork latency spiky; turn them off now and on every boot.
-cat > /etc/systemd/system/disable-thp.service <<'UNIT'
-[Unit]
-Description=Disable transparent huge pages for Redis
-Before=docker.service
-[Service]
-Type=oneshot
-ExecStart=/bin/sh -c 'echo never > /sys/kernel/mm/transparent_hugepage/enabled'
-[Install]
-WantedBy=multi-user.target
-UNIT
-systemctl daemon-reload
-systemctl enable --now disable-thp.service
-
-# ---- password: fetched from SSM, never written into user-data --------------------------------
-REDIS_PASSWORD=""
-for attempt in $(seq 1 30); do
-  # The instance profile can take a few seconds to become usable after launch.
-  if REDIS_PASSWORD="$(aws ssm get-parameter --region "$REGION" --name "$PASSWORD_PARAMETER" \\
-      --with-decryption --query Parameter.Value --output text)"; then
-    break
-  fi
-  log "waiting for $PASSWORD_PARAMETER (attempt $attempt)"
-  sleep 10
-done
-if [ -z "$REDIS_PASSWORD" ]; then log "could not read $PASSWORD_PARAMETER"; exit 1; fi
-# redis-cli reads REDISCLI_AUTH, which keeps the password out of every process's argv.
-export REDISCLI_AUTH="$REDIS_PASSWORD"
-
-# ---- redis.conf --------------------------------------------------------------------------------
-install -d -m 0750 -o ${REDIS_IMAGE_UID} -g ${REDIS_IMAGE_UID} /etc/redis /var/lib/redis
-MEM_KB="$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)"
-MAXMEMORY_BYTES=$((MEM_KB * 1024 * MAXMEMORY_PERCENT / 100))
-umask 077
-cat > /etc/redis/redis.conf.new <<'CONF'
-${renderRedisConf(port)}CONF
-cat >> /etc/redis/redis.conf.new <<CONF
-maxmemory $MAXMEMORY_BYTES
-cluster-announce-ip $MY_IP
-requirepass "$REDIS_PASSWORD"
-masterauth "$REDIS_PASSWORD"
-CONF
-chown ${REDIS_IMAGE_UID}:${REDIS_IMAGE_UID} /etc/redis/redis.conf.new
-mv /etc/redis/redis.conf.new /etc/redis/redis.conf
-
-# ---- Redis 7 -------------------------------------------------------------------------------------
-if ! docker container inspect redis >/dev/null 2>&1; then
-  for attempt in $(seq 1 30); do
-    if docker pull "$REDIS_IMAGE"; then break; fi
-    log "waiting to pull $REDIS_IMAGE (attempt $attempt)"
-    sleep 10
-  done
-  # Host networking: the node announces and is reached on the ENI's own IP, bus port included.
-  docker run -d --name redis --restart always --network host \\
-    --ulimit nofile=65536:65536 \\
-    -v /etc/redis:/usr/local/etc/redis:ro -v /var/lib/redis:/data \\
-    "$REDIS_IMAGE" redis-server /usr/local/etc/redis/redis.conf
-fi
-
-rcli() { docker exec -e REDISCLI_AUTH redis redis-cli "$@"; }
-info_field() { { rcli -h "$1" -p "$PORT" cluster info 2>/dev/null || true; } | tr -d '\\r' | awk -F: -v k="$2" '$1 == k {print $2}'; }
-is_up() { [ "$({ rcli -h "$1" -p "$PORT" ping 2>/dev/null || true; } | tr -d '\\r')" = "PONG" ]; }
-known_nodes() { local n; n="$(info_field "$1" cluster_known_nodes)"; echo "\${n:-0}"; }
-cluster_ok() { [ "$(info_field "$1" cluster_state)" = "ok" ]; }
-member() { [ "$(known_nodes "$MY_IP")" -gt 1 ]; }
-all_known() { [ "$(known_nodes "$MY_IP")" -ge "\${#NODES[@]}" ]; }
-all_up() { local ip; for ip in "\${NODES[@]}"; do is_up "$ip" || return 1; done; }
-ok_peer() {
-  local ip
-  for ip in "\${NODES[@]}"; do
-    if [ "$ip" != "$MY_IP" ] && cluster_ok "$ip"; then echo "$ip"; return 0; fi
-  done
-  return 1
-}
-wait_until() {
-  local attempts=$1 delay=$2 n
-  shift 2
-  for ((n = 0; n < attempts; n++)); do
-    if "$@"; then return 0; fi
-    sleep "$delay"
-  done
-  return 1
-}
-
-# Node 0 only. Masters are created without replicas (redis-cli would pair them ignoring AZs),
-# then each planned replica is attached to its planned master. Each step is skipped when done.
-form_cluster() {
-  local ip pair replica master master_id addrs=()
-  if ! member; then
-    # Only when no node is in a cluster yet (ok_peer found none): safe to create from scratch.
-    for ip in "\${MASTERS[@]}"; do addrs+=("$ip:$PORT"); done
-    log "creating the cluster with masters \${MASTERS[*]}"
-    rcli --cluster create "\${addrs[@]}" --cluster-replicas 0 --cluster-yes
-  fi
-  wait_until 60 5 cluster_ok "$MY_IP" || { log "cluster did not reach cluster_state:ok"; return 1; }
-  for pair in "\${REPLICA_PLAN[@]}"; do
-    read -r replica master <<<"$pair"
-    if [ "$(known_nodes "$replica")" -gt 1 ]; then continue; fi
-    master_id="$(rcli -h "$master" -p "$PORT" cluster myid | tr -d '\\r')"
-    log "adding $replica as a replica of $master ($master_id)"
-    rcli --cluster add-node "$replica:$PORT" "$MY_IP:$PORT" --cluster-slave --cluster-master-id "$master_id"
-  done
-  wait_until 60 5 all_known || log "warning: not every node is known yet"
-}
-
-# A node replacing a lost one (same ENI, so same IP, but empty): the survivors still list the old
-# node ID under this address. All of them must forget it before this node joins as a replica.
-rejoin() {
-  local peer=$1 ip id
-  log "a cluster exists without this node: it replaced a lost node, rejoining as a replica"
-  local stale
-  stale="$({ rcli -h "$peer" -p "$PORT" cluster nodes || true; } | tr -d '\\r' \\
-    | awk -v a="$MY_IP:$PORT@" 'index($2, a) == 1 && $3 !~ /myself/ {print $1}')"
-  for id in $stale; do
-    for ip in "\${NODES[@]}"; do
-      if [ "$ip" != "$MY_IP" ]; then rcli -h "$ip" -p "$PORT" cluster forget "$id" >/dev/null 2>&1 || true; fi
-    done
-  done
-  rcli --cluster add-node "$MY_IP:$PORT" "$peer:$PORT" --cluster-slave
-}
-
-# ---- cluster membership ------------------------------------------------------------------------
-wait_until 60 2 is_up "$MY_IP" || { log "local Redis did not start"; exit 1; }
-
-if member; then
-  # Already in the cluster (a re-run). Node 0 resumes any replica attachment a failed run left out.
-  if [ "$NODE_INDEX" -eq 0 ]; then form_cluster; fi
-  log "already a cluster member"
-  exit 0
-fi
-
-grace=0
-for ((attempt = 1; attempt <= 120; attempt++)); do
-  if member; then log "joined the cluster"; exit 0; fi
-  if peer="$(ok_peer)"; then
-    # A healthy cluster exists without this node. During first formation node 0 attaches every
-    # replica within seconds, so only a node still outside after ~3 minutes is a replacement.
-    grace=$((grace + 1))
-    if [ "$grace" -ge 18 ]; then
-      rejoin "$peer"
-      if wait_until 60 5 member; then log "rejoined the cluster"; exit 0; fi
-      log "rejoin failed"
-      exit 1
-    fi
-  elif [ "$NODE_INDEX" -eq 0 ] && all_up; then
-    form_cluster
-    log "cluster formed"
-    exit 0
-  fi
-  sleep 10
-done
-log "gave up after 20 minutes: the cluster was not formed"
-exit 1
-`;
+${BOOTSTRAP}`;
+  if (Buffer.byteLength(script) > USER_DATA_LIMIT_BYTES) {
+    throw new Error(`user-data is ${Buffer.byteLength(script)} bytes; EC2 allows ${USER_DATA_LIMIT_BYTES}`);
+  }
+  return script;
 }

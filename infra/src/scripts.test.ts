@@ -48,20 +48,30 @@ const BASH = which("bash");
 /** The only outside tools the scripts call besides the stand-ins. */
 const POSIX_TOOLS = ["dirname", "basename", "grep", "sed", "head"];
 
-const SECRETS = ["  rqueue:redisPassword:", "    secure: v1:abc", "  rqueue:apiKeys:", "    secure: v1:def"];
+const SECRETS = [
+  "  rqueue:redisAmi: ami-0123456789abcdef0",
+  "  rqueue:redisPassword:",
+  "    secure: v1:abc",
+  "  rqueue:apiKeys:",
+  "    secure: v1:def",
+];
 
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function run(script: "deploy.sh" | "destroy.sh", fakes: Fakes, env: Record<string, string> = {}) {
+function run(
+  script: "deploy.sh" | "destroy.sh" | "roll-redis.sh",
+  fakes: Fakes,
+  env: Record<string, string> = {},
+) {
   const dir = mkdtempSync(path.join(tmpdir(), "rqueue-scripts-"));
   dirs.push(dir);
   const checkout = path.join(dir, "checkout");
   const infra = path.join(checkout, "infra");
   mkdirSync(path.join(infra, "scripts"), { recursive: true });
-  for (const file of ["lib.sh", "deploy.sh", "destroy.sh"]) {
+  for (const file of ["lib.sh", "deploy.sh", "destroy.sh", "roll-redis.sh"]) {
     copyFileSync(path.join(INFRA_DIR, "scripts", file), path.join(infra, "scripts", file));
   }
   writeFileSync(path.join(checkout, "package-lock.json"), "{}");
@@ -105,7 +115,14 @@ function run(script: "deploy.sh" | "destroy.sh", fakes: Fakes, env: Record<strin
 esac`,
     );
   }
-  if (fakes.aws !== false) fake("aws", fakes.awsOk === false ? "exit 255" : "echo 123456789012");
+  if (fakes.aws !== false) {
+    fake(
+      "aws",
+      fakes.awsOk === false
+        ? "exit 255"
+        : 'case "$1" in ssm) echo ami-0aaaabbbbccccdddd ;; *) echo 123456789012 ;; esac',
+    );
+  }
   if (fakes.docker !== false) fake("docker", "exit 0");
   const result = spawnSync(BASH, [path.join(infra, "scripts", script)], {
     env: { PATH: bin, HOME: dir, ...env },
@@ -218,6 +235,26 @@ describe("deploy.sh", () => {
     expect(present.calls).not.toContainEqual(expect.stringMatching(/^pulumi config get/));
   });
 
+  it("pins today's Amazon Linux 2023 AMI on a stack that has none", () => {
+    const r = run("deploy.sh", { stackConfig: ["  aws:region: eu-west-1", ...SECRETS.slice(1)] });
+    expect(r.status).toBe(0);
+    expect(r.calls).toContain(
+      "aws ssm get-parameter --region eu-west-1 --name /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64 --query Parameter.Value --output text",
+    );
+    expect(r.calls).toContain(
+      `pulumi config set rqueue:redisAmi ami-0aaaabbbbccccdddd --stack dev --cwd ${r.infra}`,
+    );
+    const noCli = run(
+      "deploy.sh",
+      { aws: false, stackConfig: ["  aws:region: eu-west-1", ...SECRETS.slice(1)] },
+      {
+        AWS_PROFILE: "p",
+      },
+    );
+    expect(noCli.status).toBe(1);
+    expect(noCli.stderr).toContain("stack 'dev' has no rqueue:redisAmi");
+  });
+
   it("takes the region from the environment when the stack has none", () => {
     const r = run("deploy.sh", { stackConfig: SECRETS }, { AWS_REGION: "us-east-2" });
     expect(r.status).toBe(0);
@@ -236,6 +273,23 @@ describe("deploy.sh", () => {
     const up = r.calls.findIndex((c) => c.startsWith("pulumi up"));
     expect(r.calls.findIndex((c) => c.startsWith("aws sts get-caller-identity"))).toBeLessThan(up);
     expect(r.calls.findIndex((c) => c.startsWith("docker info"))).toBeLessThan(up);
+  });
+});
+
+describe("roll-redis.sh", () => {
+  it("replaces exactly one Redis node, with the guard lifted for it alone", () => {
+    const r = run("roll-redis.sh", {}, { NODE: "3", YES: "1", STACK: "prod" });
+    expect(r.status).toBe(0);
+    const urn = "urn:pulumi:prod::rqueue::rqueue:infra:RedisCluster$aws:ec2/instance:Instance::redis-node-3";
+    expect(r.calls).toContain(
+      `pulumi up --stack prod --cwd ${r.infra} --target ${urn} --target-dependents --replace ${urn} --yes --skip-preview`,
+    );
+  });
+
+  it("needs a node index, and a terminal or YES=1", () => {
+    expect(run("roll-redis.sh", {}, { YES: "1" }).stderr).toContain("make roll-redis NODE=<index>");
+    expect(run("roll-redis.sh", {}, { NODE: "x" }).status).toBe(1);
+    expect(run("roll-redis.sh", {}, { NODE: "1" }).stderr).toContain("YES=1");
   });
 });
 

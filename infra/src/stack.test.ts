@@ -19,7 +19,13 @@ const config: StackConfig = {
   region: "eu-west-1",
   architecture: "x86_64",
   network: { cidrBlock: "10.0.0.0/16", availabilityZones: 3, natStrategy: "OnePerAz" },
-  redis: { ...DEFAULTS.redis, password: pulumi.secret(REDIS_PASSWORD) },
+  redis: {
+    ...DEFAULTS.redis,
+    ami: MOCK_AMI,
+    rollingNode: undefined,
+    minReplicasToWrite: 1,
+    password: pulumi.secret(REDIS_PASSWORD),
+  },
   ecs: { ...DEFAULTS.ecs },
   controlPlane: { ...DEFAULTS.controlPlane, apiKeys: pulumi.secret(API_KEYS) },
   worker: {

@@ -6,6 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { QueueWeight } from "@rqueue/shared";
+import { applyAddOns, type ContainerAddOns, NO_ADD_ONS } from "./archive.js";
 import type { Architecture } from "./config.js";
 import { awslogs, type ContainerDefinition, createLogGroup, createTaskRoles, env } from "./ecs-task.js";
 import { type AwsScope, executionRolePolicy, workerTaskPolicy } from "./iam.js";
@@ -73,6 +74,8 @@ export interface WorkerServiceArgs {
   image: { uri: pulumi.Input<string>; repositoryArn: pulumi.Input<string> };
   redisUrl: pulumi.Input<string>;
   redisPasswordArn: pulumi.Input<string>;
+  /** Extra environment and secrets for the container (the blob bucket). */
+  addOns?: pulumi.Input<ContainerAddOns>;
   /** Initial task count; the autoscaling target's minimum. */
   desiredCount: number;
   cpu: number;
@@ -107,9 +110,13 @@ export class WorkerService extends pulumi.ComponentResource {
         .all([args.scope, args.clusterName])
         .apply(([scope, clusterName]) => workerTaskPolicy(scope, clusterName)),
       executionPolicy: pulumi
-        .all([args.image.repositoryArn, this.logGroup.arn, args.redisPasswordArn])
-        .apply(([repositoryArn, logGroupArn, redisPasswordArn]) =>
-          executionRolePolicy({ repositoryArn, logGroupArn, secretArns: [redisPasswordArn] }),
+        .all([args.image.repositoryArn, this.logGroup.arn, args.redisPasswordArn, args.addOns ?? NO_ADD_ONS])
+        .apply(([repositoryArn, logGroupArn, redisPasswordArn, addOns]) =>
+          executionRolePolicy({
+            repositoryArn,
+            logGroupArn,
+            secretArns: [redisPasswordArn, ...addOns.secrets.map((secret) => secret.valueFrom)],
+          }),
         ),
       tags,
     });
@@ -130,20 +137,29 @@ export class WorkerService extends pulumi.ComponentResource {
         executionRoleArn: roles.executionRole.arn,
         taskRoleArn: roles.taskRole.arn,
         containerDefinitions: pulumi
-          .all([args.image.uri, args.redisUrl, args.redisPasswordArn, this.logGroup.name])
-          .apply(([image, redisUrl, redisPasswordArn, logGroupName]) =>
+          .all([
+            args.image.uri,
+            args.redisUrl,
+            args.redisPasswordArn,
+            this.logGroup.name,
+            args.addOns ?? NO_ADD_ONS,
+          ])
+          .apply(([image, redisUrl, redisPasswordArn, logGroupName, addOns]) =>
             JSON.stringify([
-              workerContainer({
-                image,
-                region: args.region,
-                redisUrl,
-                redisPasswordArn,
-                queues: args.queues,
-                concurrency: args.concurrency,
-                drainTimeoutMs: args.drainTimeoutMs,
-                stopTimeoutSeconds: args.stopTimeoutSeconds,
-                logGroupName,
-              }),
+              applyAddOns(
+                workerContainer({
+                  image,
+                  region: args.region,
+                  redisUrl,
+                  redisPasswordArn,
+                  queues: args.queues,
+                  concurrency: args.concurrency,
+                  drainTimeoutMs: args.drainTimeoutMs,
+                  stopTimeoutSeconds: args.stopTimeoutSeconds,
+                  logGroupName,
+                }),
+                addOns,
+              ),
             ]),
           ),
         tags,

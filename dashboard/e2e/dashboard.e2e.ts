@@ -205,6 +205,29 @@ describe("dashboard end to end", () => {
       .poll(() => breakerRow.locator("[data-breaker-state]").textContent(), { timeout: 15_000 })
       .toBe("closed");
 
+    await page.goto(`${stack.url}/benchmark`);
+    const form = page.getByTestId("benchmark-form");
+    await form.locator('input[name="jobs"]').fill("300");
+    await form.locator('input[name="batchSize"]').fill("100");
+    await form.getByRole("button", { name: "Start" }).click();
+    await expect
+      .poll(() => page.getByTestId("benchmark-run").getAttribute("data-status"), { timeout: 60_000 })
+      .toBe("completed");
+    expect(await page.getByTestId("benchmark-summary").textContent()).toMatch(/Drain rate\d/);
+    await screenshot(page, "desktop-benchmark");
+
+    // Keyboard: `g q` switches page, `/` focuses the id box, Enter opens the job.
+    await page.keyboard.press("g");
+    await page.keyboard.press("q");
+    await page.waitForURL(/\/queues$/);
+    await page.keyboard.press("/");
+    await page.keyboard.type(completedJobId);
+    await page.keyboard.press("Enter");
+    await page.waitForURL(new RegExp(`/jobs/${encodeURIComponent(completedJobId)}$`));
+    await page.keyboard.press("?");
+    await page.getByRole("dialog", { name: "Keyboard shortcuts" }).waitFor();
+    await page.keyboard.press("Escape");
+
     await page.goto(`${stack.url}/workers`);
     await page.getByTestId("workers-table").getByText("healthy").first().waitFor();
     await screenshot(page, "desktop-workers");
@@ -252,6 +275,7 @@ describe("dashboard end to end", () => {
       ["/workers", "workers-table", "phone-workers"],
       ["/queues", "queues-table", "phone-queues"],
       ["/operations", "operation", "phone-operations"],
+      ["/benchmark", "benchmark-run", "phone-benchmark"],
     ];
     for (const [path, ready, name] of pages) {
       await page.goto(`${stack.url}${path}`);

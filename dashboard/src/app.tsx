@@ -22,6 +22,7 @@ const NAV = [
   { href: "/workers", label: "Workers" },
   { href: "/queues", label: "Queues" },
   { href: "/operations", label: "Operations" },
+  { href: "/benchmark", label: "Benchmark" },
 ];
 
 export function App(props: { children?: JSX.Element }) {

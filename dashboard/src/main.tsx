@@ -12,6 +12,7 @@ const DeadLettersPage = lazy(() => import("./pages/dead-letters/dead-letters-pag
 const WorkersPage = lazy(() => import("./pages/workers/workers-page.js"));
 const QueuesPage = lazy(() => import("./pages/queues/queues-page.js"));
 const OperationsPage = lazy(() => import("./pages/operations/operations-page.js"));
+const BenchmarkPage = lazy(() => import("./pages/benchmark/benchmark-page.js"));
 
 function NotFound() {
   return <p class="empty">No such page.</p>;
@@ -29,6 +30,7 @@ if (root) {
         <Route path="/workers" component={WorkersPage} />
         <Route path="/queues" component={QueuesPage} />
         <Route path="/operations/:id?" component={OperationsPage} />
+        <Route path="/benchmark" component={BenchmarkPage} />
         <Route path="*" component={NotFound} />
       </Router>
     ),

@@ -100,3 +100,6 @@ export function statsRollupKeys(queue: string) {
     hours: (day: number) => `${prefix}h1:${day}`,
   };
 }
+/** The dashboard's benchmark: one run at a time (a lease), and the latest run as JSON. */
+export const BENCHMARK_LOCK_KEY = "rq:{benchmark}:lock";
+export const BENCHMARK_RUN_KEY = "rq:{benchmark}:run";

@@ -11,6 +11,7 @@ import { handleError } from "../http/on-error.js";
 import { bufferBody } from "../http/read-json.js";
 import { redisGuard } from "../http/redis-guard.js";
 import { requestContext } from "../http/request-context.js";
+import { benchmarksRoutes } from "../routes/benchmarks/benchmarks-routes.js";
 import { dashboardRoutes } from "../routes/dashboard/dashboard-static.js";
 import { deadLetterRoutes } from "../routes/dead-letter/dead-letter-routes.js";
 import { healthRoutes } from "../routes/health/health-routes.js";
@@ -57,6 +58,7 @@ export function createApp(services: AppServices): Hono<AppEnv> {
   app.route("/v1/session", sessionRoutes(services));
   app.route("/v1/operations", operationsRoutes(services));
   app.route("/v1/stats", statsRoutes(services));
+  app.route("/v1/benchmarks", benchmarksRoutes(services));
   app.route("/v1/metrics", snapshotRoutes(services));
   app.route("/metrics", prometheusRoutes(services));
 

@@ -51,3 +51,15 @@ export const StatsHistoryQuerySchema = v.strictObject({
   window: v.optional(v.picklist(STATS_WINDOWS, `must be one of ${STATS_WINDOWS.join(", ")}`), "1h"),
   queue: v.optional(QueueNameSchema),
 });
+
+/** A timed load from the dashboard: N jobs of `noop` or `cpu`, added in batches. */
+export const BENCHMARK_TYPES = ["noop", "cpu"] as const;
+export const BenchmarkInputSchema = v.strictObject({
+  queue: v.optional(QueueNameSchema, "default"),
+  type: v.picklist(BENCHMARK_TYPES, `must be one of ${BENCHMARK_TYPES.join(", ")}`),
+  jobs: integerIn(100, 200_000),
+  batchSize: v.optional(integerIn(10, LIMITS.batchJobs), 500),
+  /** SHA-256 rounds per `cpu` job. */
+  cpuRounds: v.optional(integerIn(1, 1_000_000), 2_000),
+});
+export type BenchmarkInput = v.InferInput<typeof BenchmarkInputSchema>;

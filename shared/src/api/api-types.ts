@@ -11,7 +11,14 @@ import type { LatencySummary } from "../queue/read-stats.js";
 import type { WorkerEntry } from "../workers/worker-registry.js";
 import type { JobFilter, OperationAction, StatsWindow } from "./api-schemas.js";
 
-export type { JobFilter, OperationAction, OperationInput, ReplayInput, StatsWindow } from "./api-schemas.js";
+export type {
+  BenchmarkInput,
+  JobFilter,
+  OperationAction,
+  OperationInput,
+  ReplayInput,
+  StatsWindow,
+} from "./api-schemas.js";
 
 export type ApiRole = "read" | "submit" | "admin";
 
@@ -174,6 +181,34 @@ export interface StatsHistory {
   stepSeconds: 60 | 3600;
   /** Oldest first, one per step, gaps filled with zeros (and null gauges). */
   points: StatsPoint[];
+}
+
+export type BenchmarkStatus = "running" | "completed" | "canceled" | "failed" | "interrupted" | "timed-out";
+
+/** One benchmark run (GET /v1/benchmarks/current): progress while it runs, the summary once done. */
+export interface BenchmarkRun {
+  id: string;
+  status: BenchmarkStatus;
+  input: { queue: string; type: "noop" | "cpu"; jobs: number; batchSize: number; cpuRounds: number };
+  createdBy: string;
+  startedAt: string;
+  /** When the last batch was added. */
+  enqueuedAt: string | null;
+  finishedAt: string | null;
+  updatedAt: string;
+  enqueued: number;
+  /** Completions and dead-letters in the queue since the start (other traffic counts too). */
+  completed: number;
+  failed: number;
+  /** Jobs per second: adding (until the last batch), draining (start to the last completion). */
+  enqueueRate: number;
+  drainRate: number;
+  /** The queue's wait and run percentiles over the minutes of the run. */
+  waitMs: LatencyPercentiles;
+  runMs: LatencyPercentiles;
+  /** Progress over time, at most 400 samples: ms since the start, enqueued and completed so far. */
+  samples: { t: number; enqueued: number; completed: number }[];
+  error: string | null;
 }
 
 export interface ApiErrorBody {

@@ -7,6 +7,8 @@
  */
 import type {
   ApiErrorBody,
+  BenchmarkInput,
+  BenchmarkRun,
   DeadLetterGroupsResponse,
   DeadLetterPurgeResponse,
   DeadLetterRetryResponse,
@@ -242,5 +244,18 @@ export class ApiClient {
 
   cancelOperation(id: string): Promise<Operation> {
     return this.json("POST", `/v1/operations/${path(id)}/cancel`);
+  }
+
+  startBenchmark(input: BenchmarkInput): Promise<BenchmarkRun> {
+    return this.json("POST", "/v1/benchmarks", input);
+  }
+
+  /** The latest run; `run` is null before the first. */
+  currentBenchmark(): Promise<{ run: BenchmarkRun | null }> {
+    return this.json("GET", "/v1/benchmarks/current");
+  }
+
+  cancelBenchmark(): Promise<{ run: BenchmarkRun | null }> {
+    return this.json("POST", "/v1/benchmarks/current/cancel");
   }
 }

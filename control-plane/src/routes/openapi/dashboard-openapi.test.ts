@@ -17,6 +17,8 @@ describe("OpenAPI: the dashboard's endpoints", () => {
       ["/v1/dead-letter/groups", "get"],
       ["/v1/stats/history", "get"],
       ["/v1/session", "get"],
+      ["/v1/benchmarks", "post"],
+      ["/v1/benchmarks/current", "get"],
     ] as const) {
       expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
     }

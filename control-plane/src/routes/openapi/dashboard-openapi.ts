@@ -5,6 +5,7 @@
  * here, with compile-time checks that they keep the contract's fields.
  */
 import {
+  BenchmarkInputSchema,
   type DeadLetterGroup,
   type Operation,
   OperationInputSchema,
@@ -112,6 +113,7 @@ export function dashboardOpenApi(): { schemas: JsonObject; paths: JsonObject } {
       Operation: schemaOf(OperationSchema),
       OperationInput: schemaOf(OperationInputSchema),
       ReplayInput: schemaOf(ReplayInputSchema),
+      BenchmarkInput: schemaOf(BenchmarkInputSchema),
       StatsPoint: schemaOf(StatsPointSchema),
       DeadLetterGroup: schemaOf(DeadLetterGroupSchema),
     },
@@ -270,6 +272,45 @@ export function dashboardOpenApi(): { schemas: JsonObject; paths: JsonObject } {
               }),
             },
             "422": error("Bad window or queue"),
+          },
+        ),
+      },
+      "/v1/benchmarks": {
+        post: op(
+          "Start a timed load: N noop or cpu jobs added in batches, followed as workers drain them; one at a time",
+          "admin",
+          { requestBody: { required: true, ...json(ref("BenchmarkInput")) } },
+          {
+            "202": {
+              description: "Started; follow it with GET /v1/benchmarks/current",
+              ...json({ type: "object" }),
+            },
+            "409": error("A benchmark is already running"),
+            "422": error("Bad input"),
+          },
+        ),
+      },
+      "/v1/benchmarks/current": {
+        get: op(
+          "The latest benchmark: progress, enqueue and drain rates, latency, samples",
+          "read",
+          {},
+          {
+            "200": {
+              description: "The run, or null before the first",
+              ...json({ type: "object", properties: { run: { type: ["object", "null"] } } }),
+            },
+          },
+        ),
+      },
+      "/v1/benchmarks/current/cancel": {
+        post: op(
+          "Stop the running benchmark (jobs already added stay)",
+          "admin",
+          {},
+          {
+            "200": { description: "The run", ...json({ type: "object" }) },
+            "409": error("No benchmark is running"),
           },
         ),
       },

@@ -2,10 +2,11 @@
  * Pulumi entry point (Pulumi.yaml `main`): reads the selected stack's configuration, builds the
  * system and exports the stack outputs. All wiring lives in stack.ts, all resources in components.
  */
+import { loadArchiveConfig } from "./archive.js";
 import { loadConfig } from "./config.js";
 import { createStack } from "./stack.js";
 
-const { outputs } = createStack(loadConfig());
+const { outputs } = createStack(loadConfig(), loadArchiveConfig());
 
 export const apiUrl = outputs.apiUrl;
 export const dashboardUrl = outputs.dashboardUrl;

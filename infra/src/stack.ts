@@ -7,6 +7,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { METRIC_NAMESPACE } from "@rqueue/shared";
 import { Alarms } from "./alarms.js";
+import { type ArchiveStackConfig, ArchiveStorage } from "./archive.js";
 import { WorkerAutoscaling } from "./autoscaling.js";
 import type { StackConfig } from "./config.js";
 import { ControlPlaneService } from "./control-plane-service.js";
@@ -37,6 +38,8 @@ export interface RQueueStack {
   autoscaling: WorkerAutoscaling;
   alarms: Alarms;
   dashboard: Dashboard;
+  /** The archive's database and blob bucket, when the stack config enables them. */
+  archive: ArchiveStorage | null;
   /** The values `pulumi stack output` shows. */
   outputs: {
     apiUrl: pulumi.Output<string>;
@@ -52,7 +55,10 @@ export interface RQueueStack {
   };
 }
 
-export function createStack(config: StackConfig): RQueueStack {
+export function createStack(
+  config: StackConfig,
+  archiveConfig: ArchiveStackConfig = { database: null, blobs: null },
+): RQueueStack {
   const prefix = config.namePrefix;
   const tags = { "rqueue:stack": prefix, "managed-by": "pulumi" };
   const names = serviceNames(prefix);
@@ -133,8 +139,22 @@ export function createStack(config: StackConfig): RQueueStack {
     tags,
   };
 
+  const archive =
+    archiveConfig.database || archiveConfig.blobs
+      ? new ArchiveStorage("archive", {
+          namePrefix: prefix,
+          region: config.region,
+          vpcId: network.vpcId,
+          privateSubnetIds: network.privateSubnetIds,
+          controlPlaneSecurityGroupId: taskSecurityGroups.controlPlane.id,
+          config: archiveConfig,
+          tags,
+        })
+      : null;
+
   const worker = new WorkerService("worker", {
     ...common,
+    addOns: archive?.workerAddOns,
     taskSecurityGroupId: taskSecurityGroups.worker.id,
     serviceName: names.worker,
     image: { uri: images.worker.imageUri, repositoryArn: images.worker.repository.arn },
@@ -150,6 +170,7 @@ export function createStack(config: StackConfig): RQueueStack {
 
   const controlPlane = new ControlPlaneService("control-plane", {
     ...common,
+    addOns: archive?.controlPlaneAddOns,
     vpcId: network.vpcId,
     publicSubnetIds: network.publicSubnetIds,
     taskSecurityGroupId: taskSecurityGroups.controlPlane.id,
@@ -171,6 +192,8 @@ export function createStack(config: StackConfig): RQueueStack {
     certificateArn: config.controlPlane.certificateArn,
     domainName: config.controlPlane.domainName,
   });
+
+  archive?.grantBucketAccess(controlPlane.taskRole, worker.taskRole);
 
   const autoscaling = new WorkerAutoscaling("worker-autoscaling", {
     namePrefix: prefix,
@@ -221,6 +244,7 @@ export function createStack(config: StackConfig): RQueueStack {
     autoscaling,
     alarms,
     dashboard,
+    archive,
     outputs: {
       apiUrl: controlPlane.apiUrl,
       dashboardUrl: dashboard.url,

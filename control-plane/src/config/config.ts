@@ -113,11 +113,20 @@ const EnvSchema = v.object({
   RQ_ARCHIVE_URL: v.optional(
     v.pipe(v.string(), v.trim(), v.regex(/^(postgres|postgresql):\/\/\S*$/, "must be a postgres:// URL")),
   ),
+  RQ_ARCHIVE_PASSWORD: text,
   RQ_ARCHIVE_DIR: text,
   RQ_ARCHIVE_RETENTION_DAYS: int(30, 1, 3_650),
   RQ_ARCHIVER: v.optional(v.picklist(["0", "1", "false", "true"], "must be 1/true or 0/false"), "1"),
   RQ_ARCHIVE_CLAIM_IDLE_MS: int(30_000, 100, 3_600_000),
 });
+
+/** The archive URL with RQ_ARCHIVE_PASSWORD in it (a secret injected apart from the URL, as ECS does). */
+function withPassword(url: string, password: string | undefined): string {
+  if (!password) return url;
+  const parsed = new URL(url);
+  parsed.password = password;
+  return parsed.toString();
+}
 
 /** Reads and checks the configuration; throws ConfigError listing every problem. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
@@ -184,7 +193,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     blobRetentionDays: archiveOn ? e.RQ_ARCHIVE_RETENTION_DAYS : 8,
     archive: archiveOn
       ? {
-          url: e.RQ_ARCHIVE_URL || null,
+          url: e.RQ_ARCHIVE_URL ? withPassword(e.RQ_ARCHIVE_URL, e.RQ_ARCHIVE_PASSWORD) : null,
           dir: e.RQ_ARCHIVE_URL ? null : (e.RQ_ARCHIVE_DIR as string),
           retentionDays: e.RQ_ARCHIVE_RETENTION_DAYS,
           runArchiver: e.RQ_ARCHIVER === "1" || e.RQ_ARCHIVER === "true",

@@ -10,6 +10,7 @@ const { ConfigError, checkRedisPassword, loadConfig, validateConfig } = await im
 
 const PASSWORD = "0123456789abcdef0123456789abcdef";
 const AMI = "ami-0123456789abcdef0";
+const CERT = "arn:aws:acm:us-east-1:123456789012:certificate/abc";
 
 /** Loads an example stack file the way `pulumi up` would see it, plus the secrets it documents. */
 function useStackFile(stack: "dev" | "prod") {
@@ -21,6 +22,9 @@ function useStackFile(stack: "dev" | "prod") {
     "rqueue:apiKeys": "key-a,key-b",
     // Pinned by `make deploy` on a stack's first run (see lib.sh): not in the example files.
     "rqueue:redisAmi": AMI,
+    "rqueue:certificateArn": CERT,
+    // Each user's own choice (certificate, internal, or their ranges): not in the example files.
+    "rqueue:certificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/abc",
   };
   pulumi.runtime.setAllConfig(values, ["rqueue:redisPassword", "rqueue:apiKeys"]);
 }
@@ -31,7 +35,12 @@ describe("example stack files", () => {
     const config = loadConfig();
     expect(config.namePrefix).toBe("rqueue-test");
     expect(config.region).toBe("eu-west-1");
-    expect(config.network).toEqual({ cidrBlock: "10.0.0.0/16", availabilityZones: 2, natStrategy: "Single" });
+    expect(config.network).toEqual({
+      cidrBlock: "10.0.0.0/16",
+      availabilityZones: 2,
+      natStrategy: "Single",
+      interfaceEndpoints: false,
+    });
     // 3 masters + 3 replicas: losing one instance or its volume never stops the queue.
     expect(config.redis).toMatchObject({
       nodeCount: 6,
@@ -67,6 +76,7 @@ describe("defaults", () => {
         "rqueue:redisPassword": PASSWORD,
         "rqueue:apiKeys": "k",
         "rqueue:redisAmi": AMI,
+        "rqueue:certificateArn": CERT,
       },
       ["rqueue:redisPassword", "rqueue:apiKeys"],
     );
@@ -99,6 +109,7 @@ describe("defaults", () => {
         "rqueue:redisPassword": PASSWORD,
         "rqueue:apiKeys": "k",
         "rqueue:redisAmi": AMI,
+        "rqueue:certificateArn": CERT,
       },
       ["rqueue:redisPassword", "rqueue:apiKeys"],
     );
@@ -118,6 +129,7 @@ describe("validateConfig", () => {
         "rqueue:redisPassword": PASSWORD,
         "rqueue:apiKeys": "k",
         "rqueue:redisAmi": AMI,
+        "rqueue:certificateArn": CERT,
       },
       ["rqueue:redisPassword", "rqueue:apiKeys"],
     );
@@ -146,6 +158,16 @@ describe("validateConfig", () => {
     ["zero minimum workers", (c: ReturnType<typeof valid>) => (c.worker.minCount = 0), /workerMinCount/],
     ["max below min", (c: ReturnType<typeof valid>) => (c.worker.maxCount = 0), /workerM/],
     ["no queues", (c: ReturnType<typeof valid>) => (c.worker.queues = []), /workerQueues/],
+    [
+      "an internet-facing HTTP load balancer open to all",
+      (c: ReturnType<typeof valid>) => (c.controlPlane.certificateArn = undefined),
+      /an internet-facing load balancer must serve HTTPS/,
+    ],
+    [
+      "a bad CIDR",
+      (c: ReturnType<typeof valid>) => (c.controlPlane.access.allowedCidrs = ["10.0.0.0/8", "office"]),
+      /"office" is not an IPv4 CIDR/,
+    ],
   ])("rejects %s", (_label, mutate, message) => {
     const config = valid();
     mutate(config);
@@ -160,6 +182,7 @@ describe("validateConfig", () => {
         "rqueue:redisPassword": PASSWORD,
         "rqueue:apiKeys": "k",
         "rqueue:redisAmi": AMI,
+        "rqueue:certificateArn": CERT,
         "rqueue:workerQueues": "emails:3, default",
       },
       ["rqueue:redisPassword", "rqueue:apiKeys"],
@@ -174,11 +197,23 @@ describe("validateConfig", () => {
         "rqueue:redisPassword": PASSWORD,
         "rqueue:apiKeys": "k",
         "rqueue:redisAmi": AMI,
+        "rqueue:certificateArn": CERT,
         "rqueue:workerQueues": "e mails",
       },
       ["rqueue:redisPassword", "rqueue:apiKeys"],
     );
     expect(() => loadConfig()).toThrow(/rqueue:workerQueues: "e mails" is not <queue>/);
+  });
+
+  it("accepts HTTP on an internal load balancer, or one limited to the user's ranges", () => {
+    const internal = valid();
+    internal.controlPlane.certificateArn = undefined;
+    internal.controlPlane.access.internal = true;
+    expect(() => validateConfig(internal)).not.toThrow();
+    const limited = valid();
+    limited.controlPlane.certificateArn = undefined;
+    limited.controlPlane.access.allowedCidrs = ["198.51.100.0/24"];
+    expect(() => validateConfig(limited)).not.toThrow();
   });
 
   it("rejects Redis passwords that are short or unsafe in redis.conf", () => {

@@ -19,6 +19,8 @@ export interface StackConfig {
     cidrBlock: string;
     availabilityZones: number;
     natStrategy: NatStrategy;
+    /** ECR/CloudWatch/SSM interface endpoints (cost per AZ; the free S3 gateway is always made). */
+    interfaceEndpoints: boolean;
   };
   redis: {
     nodeCount: number;
@@ -53,6 +55,8 @@ export interface StackConfig {
     certificateArn?: string | undefined;
     /** DNS name you point at the ALB (e.g. api.example.com); used for the apiUrl output. */
     domainName?: string | undefined;
+    /** Who may reach the ALB: internal (VPC only) or internet-facing from these ranges. */
+    access: { internal: boolean; allowedCidrs: string[] };
     /** Comma-separated API keys the control plane accepts. */
     apiKeys: pulumi.Output<string>;
   };
@@ -84,7 +88,12 @@ export interface StackConfig {
 /** Values a stack may leave out. Secrets, the region and the prefix have no sensible default. */
 export const DEFAULTS = {
   architecture: "x86_64",
-  network: { cidrBlock: "10.0.0.0/16", availabilityZones: 3, natStrategy: "OnePerAz" },
+  network: {
+    cidrBlock: "10.0.0.0/16",
+    availabilityZones: 3,
+    natStrategy: "OnePerAz",
+    interfaceEndpoints: true,
+  },
   redis: {
     nodeCount: 6,
     replicasPerMaster: 1,
@@ -193,6 +202,20 @@ export function validateConfig(config: StackConfig): StackConfig {
     fail("ecsMaxInstances", "must be ≥ 1 and ≥ ecsMinInstances");
   }
   if (controlPlane.desiredCount < 1) fail("controlPlaneDesiredCount", "must be ≥ 1");
+  const https = Boolean(controlPlane.certificateArn);
+  const openToAll = controlPlane.access.allowedCidrs.some((cidr) => cidr === "0.0.0.0/0");
+  if (!https && !controlPlane.access.internal && openToAll) {
+    fail(
+      "certificateArn",
+      "an internet-facing load balancer must serve HTTPS (API keys would cross the internet in clear text): " +
+        "set rqueue:certificateArn to an ACM certificate, or make it rqueue:albInternal true, " +
+        "or limit rqueue:albAllowedCidrs to your own ranges",
+    );
+  }
+  for (const cidr of controlPlane.access.allowedCidrs) {
+    if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(cidr))
+      fail("albAllowedCidrs", `"${cidr}" is not an IPv4 CIDR`);
+  }
 
   if (worker.minCount < 1) fail("workerMinCount", "must be ≥ 1: the backlog metric needs a worker to exist");
   if (worker.maxCount < worker.minCount) fail("workerMaxCount", "must be ≥ workerMinCount");
@@ -246,6 +269,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       cidrBlock: cfg.get("vpcCidr") ?? d.network.cidrBlock,
       availabilityZones: int("availabilityZones", d.network.availabilityZones),
       natStrategy: (cfg.get("natStrategy") ?? d.network.natStrategy) as NatStrategy,
+      interfaceEndpoints: cfg.getBoolean("vpcInterfaceEndpoints") ?? d.network.interfaceEndpoints,
     },
     redis: {
       nodeCount: int("redisNodeCount", d.redis.nodeCount),
@@ -278,6 +302,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       memory: int("controlPlaneMemory", d.controlPlane.memory),
       certificateArn: cfg.get("certificateArn"),
       domainName: cfg.get("apiDomainName"),
+      access: {
+        internal: cfg.getBoolean("albInternal") ?? false,
+        allowedCidrs: (cfg.get("albAllowedCidrs") ?? "0.0.0.0/0")
+          .split(",")
+          .map((cidr) => cidr.trim())
+          .filter((cidr) => cidr.length > 0),
+      },
       apiKeys: cfg.requireSecret("apiKeys"),
     },
     worker: {

@@ -14,8 +14,14 @@ import { queueListText } from "./worker-service.js";
 
 export const CONTROL_PLANE_PORT = 8080;
 export const CONTROL_PLANE_CONTAINER = "control-plane";
-/** The readiness probe: answers 200 only when the instance can serve (Redis reachable). */
-export const HEALTH_CHECK_PATH = "/readyz";
+/**
+ * The target group checks liveness: ECS replaces tasks the load balancer calls unhealthy, and a
+ * Redis outage must not make it replace every control-plane task in a loop (restarting them does
+ * not bring Redis back). Readiness (/readyz) stays for traffic decisions the app makes itself.
+ */
+export const HEALTH_CHECK_PATH = "/healthz";
+/** Above the control plane's longest GET /v1/jobs/:id/wait (60 s), so long polls never race a 504. */
+export const ALB_IDLE_TIMEOUT_SECONDS = 120;
 
 export interface ControlPlaneContainerArgs {
   image: string;
@@ -103,6 +109,8 @@ export interface ControlPlaneServiceArgs {
   memory: number;
   /** ACM certificate: when set, the ALB serves HTTPS and redirects HTTP to it. */
   certificateArn?: string | undefined;
+  /** Internal (in the private subnets, VPC only) or internet-facing from `allowedCidrs` (default: anywhere). */
+  access?: { internal: boolean; allowedCidrs: string[] };
   /** The DNS name users reach the API at (a record the user points at the ALB); only used for apiUrl. */
   domainName?: string | undefined;
   logRetentionDays: number;
@@ -134,19 +142,24 @@ export class ControlPlaneService extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    // Internal: reachable from inside the VPC (peered networks, VPN) only; else from the ranges given.
+    const access = args.access ?? { internal: false, allowedCidrs: ["0.0.0.0/0"] };
+    const sources = access.internal ? ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] : access.allowedCidrs;
     for (const port of https ? [80, 443] : [80]) {
-      new aws.vpc.SecurityGroupIngressRule(
-        `${name}-alb-in-${port}`,
-        {
-          securityGroupId: albSg.id,
-          ipProtocol: "tcp",
-          fromPort: port,
-          toPort: port,
-          cidrIpv4: "0.0.0.0/0",
-          description: port === 443 ? "HTTPS from anywhere" : "HTTP from anywhere",
-        },
-        { parent: this },
-      );
+      sources.forEach((cidr, i) => {
+        new aws.vpc.SecurityGroupIngressRule(
+          `${name}-alb-in-${port}${i === 0 ? "" : `-${i}`}`,
+          {
+            securityGroupId: albSg.id,
+            ipProtocol: "tcp",
+            fromPort: port,
+            toPort: port,
+            cidrIpv4: cidr,
+            description: `${port === 443 ? "HTTPS" : "HTTP"} from ${cidr}`,
+          },
+          { parent: this },
+        );
+      });
     }
     // The ALB may only talk to the control-plane tasks, and the tasks accept only the ALB.
     new aws.vpc.SecurityGroupEgressRule(
@@ -178,8 +191,9 @@ export class ControlPlaneService extends pulumi.ComponentResource {
       `${name}-alb`,
       {
         loadBalancerType: "application",
-        internal: false,
-        subnets: args.publicSubnetIds,
+        internal: access.internal,
+        subnets: access.internal ? args.privateSubnetIds : args.publicSubnetIds,
+        idleTimeout: ALB_IDLE_TIMEOUT_SECONDS,
         securityGroups: [albSg.id],
         dropInvalidHeaderFields: true,
         tags,

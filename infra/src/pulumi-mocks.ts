@@ -127,6 +127,14 @@ export function installPulumiMocks(): MockRecorder {
             };
           case "aws:ssm/getParameter:getParameter":
             return { name: args.inputs.name, value: MOCK_AMI, type: "String", id: args.inputs.name };
+          case "aws:ec2/getRouteTables:getRouteTables": {
+            const subnets = ((args.inputs.filters ?? []) as { values: string[] }[]).flatMap((f) => f.values);
+            return {
+              ids: subnets.map((id) => id.replace("subnet-", "rtb-")),
+              vpcId: args.inputs.vpcId,
+              id: "rt",
+            };
+          }
           case "aws:ec2/getSubnet:getSubnet": {
             const index = [...PRIVATE_SUBNET_IDS, ...PUBLIC_SUBNET_IDS].indexOf(String(args.inputs.id)) % 3;
             if (index < 0) throw new Error(`InvalidSubnetID.NotFound: ${String(args.inputs.id)}`);

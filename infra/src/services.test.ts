@@ -15,6 +15,7 @@ const mocks = installPulumiMocks();
 const { ControlPlaneService } = await import("./control-plane-service.js");
 const { WorkerService } = await import("./worker-service.js");
 const { METRIC_NAMESPACE } = await import("@rqueue/shared");
+const { WAIT_MAX_MS } = await import("../../control-plane/src/routes/jobs/wait-job.js");
 
 const scope = { partition: "aws", region: REGION, accountId: ACCOUNT_ID };
 const CLUSTER = "rqueue-test";
@@ -47,6 +48,7 @@ const envOf = (c: ContainerDefinition) => Object.fromEntries(c.environment.map((
 describe("ECS services", () => {
   let controlPlane: InstanceType<typeof ControlPlaneService>;
   let httpsControlPlane: InstanceType<typeof ControlPlaneService>;
+  let internalControlPlane: InstanceType<typeof ControlPlaneService>;
   let worker: InstanceType<typeof WorkerService>;
 
   beforeAll(async () => {
@@ -91,17 +93,25 @@ describe("ECS services", () => {
       desiredCount: 2,
       cpu: 512,
       memory: 1024,
+      access: { internal: false, allowedCidrs: ["198.51.100.0/24"] },
     };
     controlPlane = new ControlPlaneService("control-plane", cpArgs);
+    internalControlPlane = new ControlPlaneService("cp-internal", {
+      ...cpArgs,
+      serviceName: "rqueue-test-cp-internal",
+      access: { internal: true, allowedCidrs: [] },
+    });
     httpsControlPlane = new ControlPlaneService("cp-https", {
       ...cpArgs,
       serviceName: "rqueue-test-cp-https",
       certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/abc",
       domainName: "api.example.com",
+      access: { internal: false, allowedCidrs: ["0.0.0.0/0"] },
     });
     await Promise.all([
       value(controlPlane.service.id),
       value(httpsControlPlane.service.id),
+      value(internalControlPlane.service.id),
       value(worker.service.id),
     ]);
     await settle();
@@ -178,7 +188,7 @@ describe("ECS services", () => {
       ]);
     });
 
-    it("runs 2 tasks in private subnets behind an ALB that checks /readyz", () => {
+    it("runs 2 tasks in private subnets behind an ALB that checks liveness, not Redis", () => {
       const service = mocks.named("aws:ecs/service:Service", "control-plane-service").inputs;
       expect(service.desiredCount).toBe(2);
       expect(service.networkConfiguration).toEqual({
@@ -191,10 +201,28 @@ describe("ECS services", () => {
       ]);
       const tg = mocks.named("aws:lb/targetGroup:TargetGroup", "control-plane-tg").inputs;
       expect(tg.targetType).toBe("ip");
-      expect((tg.healthCheck as { path: string }).path).toBe("/readyz");
+      // /readyz fails while Redis is down; ECS would replace every task in a loop.
+      expect((tg.healthCheck as { path: string }).path).toBe("/healthz");
       const alb = mocks.named("aws:lb/loadBalancer:LoadBalancer", "control-plane-alb").inputs;
       expect(alb.subnets).toEqual(PUBLIC_SUBNET_IDS);
       expect(alb.internal).toBe(false);
+    });
+
+    it("keeps connections open longer than the longest /wait", () => {
+      const alb = mocks.named("aws:lb/loadBalancer:LoadBalancer", "control-plane-alb").inputs;
+      expect((alb.idleTimeout as number) * 1000).toBeGreaterThan(WAIT_MAX_MS);
+    });
+
+    it("admits plain HTTP only from the ranges given, or from inside the VPC when internal", () => {
+      const ingress = (prefix: string) =>
+        mocks
+          .ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+          .filter((r) => r.name.startsWith(`${prefix}-alb-in-`))
+          .map((r) => [r.inputs.fromPort, r.inputs.cidrIpv4]);
+      expect(ingress("control-plane")).toEqual([[80, "198.51.100.0/24"]]);
+      const internal = mocks.named("aws:lb/loadBalancer:LoadBalancer", "cp-internal-alb").inputs;
+      expect(internal).toMatchObject({ internal: true, subnets: PRIVATE_SUBNET_IDS });
+      expect(ingress("cp-internal").map(([, cidr]) => cidr)).not.toContain("0.0.0.0/0");
     });
 
     it("accepts traffic on the task port only from its load balancer", async () => {
@@ -211,7 +239,7 @@ describe("ECS services", () => {
       });
     });
 
-    it("serves plain HTTP without a certificate", async () => {
+    it("serves plain HTTP without a certificate (to the allowed ranges only)", async () => {
       const listeners = mocks
         .ofType("aws:lb/listener:Listener")
         .filter((l) => l.name.startsWith("control-plane-"));

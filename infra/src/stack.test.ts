@@ -18,7 +18,12 @@ const config: StackConfig = {
   namePrefix: "rqueue-prod",
   region: "eu-west-1",
   architecture: "x86_64",
-  network: { cidrBlock: "10.0.0.0/16", availabilityZones: 3, natStrategy: "OnePerAz" },
+  network: {
+    cidrBlock: "10.0.0.0/16",
+    availabilityZones: 3,
+    natStrategy: "OnePerAz",
+    interfaceEndpoints: true,
+  },
   redis: {
     ...DEFAULTS.redis,
     ami: MOCK_AMI,
@@ -27,7 +32,12 @@ const config: StackConfig = {
     password: pulumi.secret(REDIS_PASSWORD),
   },
   ecs: { ...DEFAULTS.ecs },
-  controlPlane: { ...DEFAULTS.controlPlane, apiKeys: pulumi.secret(API_KEYS) },
+  controlPlane: {
+    ...DEFAULTS.controlPlane,
+    certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/abc",
+    access: { internal: false, allowedCidrs: ["0.0.0.0/0"] },
+    apiKeys: pulumi.secret(API_KEYS),
+  },
   worker: {
     ...DEFAULTS.worker,
     queues: [
@@ -66,6 +76,21 @@ describe("createStack", () => {
     });
     const specs = ((vpc?.inputs.subnetSpecs ?? []) as { type: string }[]).map((s) => s.type);
     expect(specs).toEqual(["Public", "Private"]);
+  });
+
+  it("keeps image pulls, logs, metrics and SSM off the NAT gateways", () => {
+    const endpoints = mocks.ofType("aws:ec2/vpcEndpoint:VpcEndpoint").map((e) => e.inputs);
+    const s3 = endpoints.find((e) => e.serviceName === "com.amazonaws.eu-west-1.s3");
+    expect(s3).toMatchObject({
+      vpcEndpointType: "Gateway",
+      routeTableIds: ["rtb-private-a", "rtb-private-b", "rtb-private-c"],
+    });
+    const interfaces = endpoints.filter((e) => e.vpcEndpointType === "Interface");
+    expect(
+      interfaces.map((e) => String(e.serviceName).replace("com.amazonaws.eu-west-1.", "")).sort(),
+    ).toEqual(["ec2messages", "ecr.api", "ecr.dkr", "logs", "monitoring", "ssm", "ssmmessages"]);
+    for (const e of interfaces)
+      expect(e).toMatchObject({ privateDnsEnabled: true, subnetIds: PRIVATE_SUBNET_IDS });
   });
 
   it("lets only the control-plane and worker task groups reach Redis", async () => {
@@ -238,7 +263,7 @@ describe("createStack", () => {
 
   it("exports the URLs, private Redis endpoints and names", async () => {
     const out = stack.outputs;
-    expect(await value(out.apiUrl)).toMatch(/^http:\/\/.*elb\.amazonaws\.com$/);
+    expect(await value(out.apiUrl)).toMatch(/^https:\/\/.*elb\.amazonaws\.com$/);
     expect(await value(out.dashboardUrl)).toBe(
       "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards:name=rqueue-prod",
     );

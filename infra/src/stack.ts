@@ -70,7 +70,7 @@ export function createStack(
     accountId: id.accountId,
   }));
 
-  const network = new Network("network", { ...config.network, tags });
+  const network = new Network("network", { ...config.network, region: config.region, tags });
   const taskSecurityGroups = new TaskSecurityGroups("tasks", {
     vpcId: network.vpcId,
     namePrefix: prefix,
@@ -190,6 +190,7 @@ export function createStack(
     cpu: config.controlPlane.cpu,
     memory: config.controlPlane.memory,
     certificateArn: config.controlPlane.certificateArn,
+    access: config.controlPlane.access,
     domainName: config.controlPlane.domainName,
   });
 

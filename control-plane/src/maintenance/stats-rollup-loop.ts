@@ -9,7 +9,7 @@ import type { Logger } from "../logging/logger.js";
 import type { QueueRegistry } from "../queues/queue-registry.js";
 import type { RedisBreaker } from "../redis/redis-breaker.js";
 
-export const STATS_ROLLUP_INTERVAL_MS = 5_000;
+export const STATS_ROLLUP_INTERVAL_MS = 2_000;
 
 export class StatsRollupLoop {
   private timer: NodeJS.Timeout | undefined;

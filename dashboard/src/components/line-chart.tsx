@@ -43,7 +43,8 @@ export function LineChart(props: { title: string; labels: string[]; series: Seri
       borderColor: series.color,
       backgroundColor: series.color,
       borderWidth: 1.5,
-      pointRadius: 0,
+      // Dots while points are few, so a lone value (e.g. the first minute of history) shows.
+      pointRadius: props.labels.length > 120 ? 0 : 2,
       cubicInterpolationMode: "monotone" as const,
       spanGaps: true,
     }));

@@ -1,16 +1,21 @@
 # R-queue: the two commands a newcomer needs are `make dev` and `make test`.
 # Both install what is missing first (npm dependencies, redis-server via apt).
-.PHONY: deps dashboard test-dashboard test-e2e dev test test-unit typecheck lint format fuzz bench bench-full image deploy destroy roll-redis clean
+.PHONY: deps build dashboard test-dashboard test-e2e dev test test-unit typecheck lint format fuzz bench bench-full image deploy destroy roll-redis clean
 
 deps:
 	@bash scripts/ensure-deps.sh
+
+## Compiled JavaScript of the engine, control plane and worker (incremental: a rebuild
+## re-emits only what changed), which make dev runs.
+build: deps
+	npm run build -w shared -w control-plane -w worker-image
 
 ## The SolidJS dashboard's production build (dashboard/dist), which the control plane serves at /.
 dashboard: deps
 	npm run build -w dashboard
 
 ## Start the whole stack locally: Redis (embedded if none reachable), control plane, autoscaled workers.
-dev: deps dashboard
+dev: deps build dashboard
 	npx tsx --conditions=development scripts/dev.ts
 
 ## Typecheck, lint and run every test against real Redis servers the harness starts.

@@ -172,7 +172,7 @@ describe.each(targets)("engine regressions (%s)", (_name, url) => {
         const job = await queue.getJobOrThrow(poisoned.id);
         return job.state === "failed" ? job : null;
       }, 10_000);
-      expect(failed.errors).toMatchObject([{ reason: "encoding-error" }]);
+      expect(failed?.errors).toMatchObject([{ reason: "encoding-error" }]);
       expect(errors.length).toBeGreaterThan(0);
       await loop.stop();
     });

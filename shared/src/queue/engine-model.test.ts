@@ -83,7 +83,9 @@ function consumerFor(real: Real, types: readonly string[] | undefined, leaseMs: 
 
 type Step = { name: string; run: (model: Model, real: Real) => Promise<void> };
 
-const step = (name: string, run: Step["run"]): Step => ({ name, run, [fc.toStringMethod]: () => name });
+// fast-check prints a counterexample with its steps' names.
+const step = (name: string, run: Step["run"]): Step =>
+  Object.assign({ name, run }, { [fc.toStringMethod]: () => name });
 
 const steps: fc.Arbitrary<Step>[] = [
   fc

@@ -1,6 +1,7 @@
 /**
- * The contract entry must stay browser-safe: bundling it for the browser pulls in
- * no ioredis and no Node built-in, and its schemas work where `Buffer` does not exist.
+ * The contract entry and the typed client must stay browser-safe: bundling them for
+ * the browser pulls in no ioredis, no Node built-in and no engine module, and the
+ * schemas work where `Buffer` does not exist.
  */
 import { fileURLToPath } from "node:url";
 import { runInNewContext } from "node:vm";
@@ -8,10 +9,11 @@ import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 
 const entry = fileURLToPath(new URL("./contract.ts", import.meta.url));
+const clientEntry = fileURLToPath(new URL("./client/api-client.ts", import.meta.url));
 
-async function bundleContract() {
+async function bundleContract(entryPoint = entry) {
   const result = await build({
-    entryPoints: [entry],
+    entryPoints: [entryPoint],
     bundle: true,
     platform: "browser",
     format: "iife",
@@ -32,6 +34,14 @@ describe("@rqueue/shared/contract", () => {
       /shared\/src\/(queue|consumer|redis|scripts|workers)\//.test(path),
     );
     expect(engine).toEqual([]);
+  });
+
+  it("keeps the typed API client browser-safe too", async () => {
+    const { inputs } = await bundleContract(clientEntry);
+    expect(inputs.filter((path) => path.includes("ioredis") || path.startsWith("node:"))).toEqual([]);
+    expect(
+      inputs.filter((path) => /shared\/src\/(queue|consumer|redis|scripts|workers)\//.test(path)),
+    ).toEqual([]);
   });
 
   it("validates job input and counts UTF-8 bytes where Buffer does not exist", async () => {

@@ -68,6 +68,7 @@ export const MIGRATIONS: readonly Migration[] = [
        WHERE jsonb_array_length(errors) > 0;
       CREATE INDEX rq_archive_jobs_finished ON rq_archive_jobs (finished_at DESC, id DESC);
       CREATE INDEX rq_archive_jobs_queue_finished ON rq_archive_jobs (queue, finished_at DESC, id DESC);
+      CREATE INDEX rq_archive_jobs_state_finished ON rq_archive_jobs (state, finished_at DESC, id DESC);
       CREATE INDEX rq_archive_jobs_queue_state_finished
         ON rq_archive_jobs (queue, state, finished_at DESC, id DESC);
       CREATE INDEX rq_archive_jobs_queue_type_state_finished

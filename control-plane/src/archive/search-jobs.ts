@@ -159,20 +159,30 @@ async function selectInWindow(
   db: SqlExecutor,
   query: SearchQuery,
   limit: number,
+  scanWindow: number,
 ): Promise<{ rows: Record<string, unknown>[]; edge: SearchCursor | null }> {
   const { plain, all } = buildConditions(query, query.cursor);
-  // The content filters are applied to the window's rows only: the CTE is computed first, by the B-tree.
+  // The content filters apply to the window's rows only: the CTE is computed first, by the B-tree.
+  // One statement returns the window's matches and, when the window was full, its oldest row: where
+  // the GIN indexes take over.
   const contentParts = all.parts.slice(plain.parts.length);
-  const windowSql = `WITH w AS MATERIALIZED (
-      SELECT * FROM rq_archive_jobs ${whereClause(plain)} ${NEWEST_FIRST} LIMIT ${all.param(SCAN_WINDOW)})
-    SELECT ${SELECT_COLUMNS} FROM w WHERE ${contentParts.join(" AND ")} ${NEWEST_FIRST} LIMIT ${all.param(limit)}`;
-  const { rows } = await db.query(windowSql, all.params);
-  if (rows.length >= limit) return { rows, edge: null };
-  const edgeSql = `SELECT finished_at, id FROM rq_archive_jobs ${whereClause(plain)} ${NEWEST_FIRST}
-    OFFSET ${plain.param(SCAN_WINDOW - 1)} LIMIT 1`;
-  const edgeRow = (await db.query<{ finished_at: Date | string; id: string }>(edgeSql, plain.params)).rows[0];
-  const edge = edgeRow ? { finishedAt: new Date(edgeRow.finished_at).toISOString(), id: edgeRow.id } : null;
-  return { rows, edge };
+  const window = all.param(scanWindow);
+  const sql = `WITH w AS MATERIALIZED (
+      SELECT * FROM rq_archive_jobs ${whereClause(plain)} ${NEWEST_FIRST} LIMIT ${window})
+    SELECT * FROM (
+      (SELECT ${SELECT_COLUMNS}, false AS window_edge FROM w WHERE ${contentParts.join(" AND ")}
+        ${NEWEST_FIRST} LIMIT ${all.param(limit)})
+      UNION ALL
+      (SELECT ${SELECT_COLUMNS}, true AS window_edge FROM w
+        WHERE (SELECT count(*) FROM w) = ${window} ORDER BY finished_at ASC, id ASC LIMIT 1)
+    ) page ORDER BY window_edge, finished_at DESC, id DESC`;
+  const { rows } = await db.query(sql, all.params);
+  const edgeRow = rows.find((row) => row.window_edge === true);
+  const edge = edgeRow
+    ? { finishedAt: new Date(edgeRow.finished_at as string).toISOString(), id: edgeRow.id as string }
+    : null;
+  const hits = rows.filter((row) => row.window_edge !== true);
+  return { rows: hits, edge: hits.length >= limit ? null : edge };
 }
 
 const hasContentFilters = (query: SearchQuery) =>
@@ -180,13 +190,17 @@ const hasContentFilters = (query: SearchQuery) =>
   (query.payload?.length ?? 0) + (query.result?.length ?? 0) > 0 ||
   (query.payloadContains?.length ?? 0) + (query.resultContains?.length ?? 0) > 0;
 
-export async function searchJobs(db: SqlExecutor, query: SearchQuery): Promise<SearchPage> {
+export async function searchJobs(
+  db: SqlExecutor,
+  query: SearchQuery,
+  options: { scanWindow?: number } = {},
+): Promise<SearchPage> {
   const wanted = query.limit + 1;
   let rows: Record<string, unknown>[];
   if (!hasContentFilters(query)) {
     rows = await selectPage(db, query, query.cursor, wanted);
   } else {
-    const window = await selectInWindow(db, query, wanted);
+    const window = await selectInWindow(db, query, wanted, options.scanWindow ?? SCAN_WINDOW);
     rows = window.rows;
     // The window held fewer matches than a page and more rows follow it: the rest come from the GIN indexes.
     if (rows.length < wanted && window.edge) {

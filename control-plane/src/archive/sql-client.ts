@@ -4,6 +4,7 @@
  * in a local directory (`make dev`). Both speak the same SQL with `$n`
  * parameters, so every storage operation is written once against this interface.
  */
+import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import pg from "pg";
 
@@ -29,12 +30,29 @@ export interface SqlClient extends SqlExecutor {
 // BIGINT (int8) comes back as a string by default; archive counters and sizes fit a double.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
+const statementNames = new Map<string, string>();
+const MAX_STATEMENTS = 2_000;
+
+/** A stable name per SQL text (the search builds a bounded set of shapes). */
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (!name) {
+    name = `rq_${createHash("sha1").update(sql).digest("hex").slice(0, 16)}`;
+    if (statementNames.size < MAX_STATEMENTS) statementNames.set(sql, name);
+  }
+  return name;
+}
+
 export function createPostgresClient(url: string, opts: { max?: number } = {}): SqlClient {
   const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10 });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on("error", () => {});
   const run = async <Row>(executor: pg.Pool | pg.PoolClient, sql: string, params?: unknown[]) => {
-    const result = await executor.query(sql, params as unknown[] | undefined);
+    // Named (prepared) per connection: planning a query over a month of daily partitions costs more
+    // than running it, and a prepared statement is planned once, then reused.
+    const result = params
+      ? await executor.query({ name: statementName(sql), text: sql, values: params })
+      : await executor.query(sql);
     return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
   };
   return {

@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { buildBatch, type SimulatePlan } from "./simulate-plan.js";
+
+const plan = (overrides: Partial<SimulatePlan> = {}): SimulatePlan => ({
+  queue: "default",
+  type: "sleep",
+  count: 2_500,
+  priority: 5,
+  sleepMs: 100,
+  cpuRounds: 10,
+  failureRate: 0.3,
+  failMessage: "",
+  unrecoverable: false,
+  delayMs: 0,
+  maxAttempts: 3,
+  chain: false,
+  ...overrides,
+});
+
+describe("simulate plan", () => {
+  it("cuts the jobs into batches of at most 1,000 with the type's payload", () => {
+    const first = buildBatch(plan(), 0, null);
+    const last = buildBatch(plan(), 2_000, null);
+    expect(first).toHaveLength(1_000);
+    expect(last).toHaveLength(500);
+    expect(first[0]).toEqual({
+      type: "sleep",
+      queue: "default",
+      payload: { ms: 100 },
+      priority: 5,
+      maxAttempts: 3,
+    });
+    expect(buildBatch(plan({ type: "flaky", count: 1 }), 0, null)[0]?.payload).toEqual({
+      failureRate: 0.3,
+      ms: 100,
+    });
+    expect(buildBatch(plan({ type: "fail", count: 1, unrecoverable: true }), 0, null)[0]?.payload).toEqual({
+      message: "simulated failure",
+      unrecoverable: true,
+    });
+  });
+
+  it("spreads priorities over 10 to 1 and adds the delay", () => {
+    const jobs = buildBatch(plan({ priority: "spread", count: 12, delayMs: 5_000 }), 0, null);
+    expect(jobs.map((job) => job.priority)).toEqual([10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 10, 9]);
+    expect(jobs.every((job) => job.delayMs === 5_000)).toBe(true);
+  });
+
+  it("chains each job to the one before, across batches by the previous batch's last id", () => {
+    const first = buildBatch(plan({ chain: true }), 0, null);
+    expect(first[0]?.dependsOn).toBeUndefined();
+    expect(first[1]).toMatchObject({ ref: "j1", dependsOn: ["j0"] });
+    const second = buildBatch(plan({ chain: true }), 1_000, "default:1000");
+    expect(second[0]).toMatchObject({ ref: "j1000", dependsOn: ["default:1000"] });
+    expect(second[1]).toMatchObject({ dependsOn: ["j1000"] });
+  });
+});

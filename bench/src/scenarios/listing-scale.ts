@@ -4,7 +4,7 @@
  * takes — the first page, a page deep in the walk, filtered by type — and how long
  * counts take. Shows the O(log n + page) indexes at work: no query touches n jobs.
  */
-import { ConsumeLoop, Consumer, createRedis, Queue } from "@rqueue/shared";
+import { ConsumeLoop, Consumer, createRedis, Queue, readQueueStatsHistory } from "@rqueue/shared";
 
 export interface ListingResult {
   query: string;
@@ -80,6 +80,14 @@ export async function listingAtScale(
       },
       { query: "counts per state and type", medianMs: await median(() => queue.counts()) },
       { query: "gauges (backlog, oldest pending age)", medianMs: await median(() => queue.gauges()) },
+      {
+        query: "stats history, 24 h per minute",
+        medianMs: await median(() => readQueueStatsHistory(redis, queue.name, "24h")),
+      },
+      {
+        query: "stats history, 30 days per hour",
+        medianMs: await median(() => readQueueStatsHistory(redis, queue.name, "30d")),
+      },
     ];
   } finally {
     redis.disconnect();

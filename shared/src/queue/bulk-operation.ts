@@ -58,7 +58,7 @@ export async function listOperations(redis: RedisClient, limit = 20, now = Date.
 /** Asks the runner to stop after its current chunk; false when there is no such running operation. */
 export async function requestOperationCancel(redis: RedisClient, id: string): Promise<boolean> {
   const operation = await getOperation(redis, id);
-  if (!operation || operation.status !== "running") return false;
+  if (operation?.status !== "running") return false;
   await redis.hset(operationKey(id), "cancel", "1");
   return true;
 }

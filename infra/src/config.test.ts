@@ -22,9 +22,8 @@ function useStackFile(stack: "dev" | "prod") {
     "rqueue:apiKeys": "key-a,key-b",
     // Pinned by `make deploy` on a stack's first run (see lib.sh): not in the example files.
     "rqueue:redisAmi": AMI,
-    "rqueue:certificateArn": CERT,
     // Each user's own choice (certificate, internal, or their ranges): not in the example files.
-    "rqueue:certificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/abc",
+    "rqueue:certificateArn": CERT,
   };
   pulumi.runtime.setAllConfig(values, ["rqueue:redisPassword", "rqueue:apiKeys"]);
 }

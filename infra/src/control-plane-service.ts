@@ -8,7 +8,14 @@ import * as pulumi from "@pulumi/pulumi";
 import type { QueueWeight } from "@rqueue/shared";
 import { applyAddOns, type ContainerAddOns, NO_ADD_ONS } from "./archive.js";
 import type { Architecture } from "./config.js";
-import { awslogs, type ContainerDefinition, createLogGroup, createTaskRoles, env } from "./ecs-task.js";
+import {
+  awslogs,
+  type ContainerDefinition,
+  createLogGroup,
+  createTaskRoles,
+  env,
+  withRedisGate,
+} from "./ecs-task.js";
 import { type AwsScope, controlPlaneTaskPolicy, executionRolePolicy } from "./iam.js";
 import { queueListText } from "./worker-service.js";
 
@@ -28,7 +35,7 @@ export interface ControlPlaneContainerArgs {
   region: string;
   redisUrl: string;
   clusterName: string;
-  /** The service the control plane reports on and publishes BacklogPerWorker for. */
+  /** The service the control plane reports on and publishes the scaling decision for. */
   workerServiceName: string;
   redisPasswordArn: string;
   apiKeysArn: string;
@@ -321,22 +328,25 @@ export class ControlPlaneService extends pulumi.ComponentResource {
             args.addOns ?? NO_ADD_ONS,
           ])
           .apply(([image, redisUrl, clusterName, redisPasswordArn, apiKeysArn, logGroupName, addOns]) =>
-            JSON.stringify([
-              applyAddOns(
-                controlPlaneContainer({
-                  image,
-                  region: args.region,
-                  redisUrl,
-                  clusterName,
-                  workerServiceName: args.workerServiceName,
-                  workerFleet: args.workerFleet,
-                  redisPasswordArn,
-                  apiKeysArn,
-                  logGroupName,
-                }),
-                addOns,
+            JSON.stringify(
+              withRedisGate(
+                applyAddOns(
+                  controlPlaneContainer({
+                    image,
+                    region: args.region,
+                    redisUrl,
+                    clusterName,
+                    workerServiceName: args.workerServiceName,
+                    workerFleet: args.workerFleet,
+                    redisPasswordArn,
+                    apiKeysArn,
+                    logGroupName,
+                  }),
+                  addOns,
+                ),
+                { redisUrl, redisPasswordArn, logGroupName, region: args.region },
               ),
-            ]),
+            ),
           ),
         tags,
       },

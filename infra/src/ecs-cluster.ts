@@ -39,6 +39,9 @@ export function renderEcsUserData(clusterName: string): string {
     // gets exactly the permissions of its own task role.
     "ECS_AWSVPC_BLOCK_IMDS=true",
     "ECS_ENABLE_CONTAINER_METADATA=true",
+    // A task's app container waits for its Redis readiness gate (ecs-task.ts) up to this long; the
+    // first deploy's cluster formation takes a few minutes.
+    "ECS_CONTAINER_START_TIMEOUT=10m",
     "EOF",
     "",
   ].join("\n");

@@ -19,6 +19,9 @@ export interface ContainerDefinition {
   logConfiguration: { logDriver: "awslogs"; options: Record<string, string> };
   stopTimeout: number;
   linuxParameters?: { initProcessEnabled: boolean };
+  command?: string[];
+  /** Containers that must reach a state before this one starts. */
+  dependsOn?: { containerName: string; condition: "START" | "COMPLETE" | "SUCCESS" | "HEALTHY" }[];
   /** ECS ignores the image's HEALTHCHECK; it runs only this one. */
   healthCheck?: {
     command: string[];
@@ -27,6 +30,54 @@ export interface ContainerDefinition {
     retries: number;
     startPeriod: number;
   };
+}
+
+/** The readiness gate's container: exits 0 once the Redis Cluster answers cluster_state:ok. */
+export const REDIS_GATE_CONTAINER = "redis-ready";
+/** redis-cli comes with the image the Redis nodes run (ECR Public, no Docker Hub limits). */
+export const REDIS_GATE_IMAGE = "public.ecr.aws/docker/library/redis:7.2";
+
+/** Polls every node of REDIS_URL (redis-cluster://ip:port,...) until one reports cluster_state:ok. */
+export const REDIS_GATE_SCRIPT = [
+  'nodes="$(echo "${REDIS_URL#*://}" | tr "," " ")"',
+  "while :; do",
+  "  for node in $nodes; do",
+  '    if redis-cli -h "${node%:*}" -p "${node##*:}" --no-auth-warning cluster info 2>/dev/null | grep -q "^cluster_state:ok"; then',
+  '      echo "Redis Cluster ready ($node)"; exit 0',
+  "    fi",
+  "  done",
+  '  echo "waiting for the Redis Cluster to form"; sleep 5',
+  "done",
+].join("\n");
+
+/**
+ * The task's readiness gate: a short-lived container that waits for the Redis Cluster, and the app
+ * container set to start only after it succeeded. On the first deploy the services are created
+ * while the nodes still form the cluster; without the gate the apps would start, fail to reach
+ * Redis and exit, and the deployment circuit breaker would roll the first `up` back. (The hosts'
+ * ECS_CONTAINER_START_TIMEOUT bounds the wait: see ecs-cluster.ts.)
+ */
+export function withRedisGate(
+  app: ContainerDefinition,
+  gate: { redisUrl: string; redisPasswordArn: string; logGroupName: string; region: string; image?: string },
+): ContainerDefinition[] {
+  return [
+    {
+      ...app,
+      dependsOn: [...(app.dependsOn ?? []), { containerName: REDIS_GATE_CONTAINER, condition: "SUCCESS" }],
+    },
+    {
+      name: REDIS_GATE_CONTAINER,
+      image: gate.image ?? REDIS_GATE_IMAGE,
+      essential: false,
+      command: ["sh", "-c", REDIS_GATE_SCRIPT],
+      environment: env({ REDIS_URL: gate.redisUrl }),
+      // redis-cli reads the password from REDISCLI_AUTH: never on a command line.
+      secrets: [{ name: "REDISCLI_AUTH", valueFrom: gate.redisPasswordArn }],
+      logConfiguration: awslogs(gate.logGroupName, gate.region, REDIS_GATE_CONTAINER),
+      stopTimeout: 2,
+    },
+  ];
 }
 
 export const env = (values: Record<string, string>): ContainerDefinition["environment"] =>

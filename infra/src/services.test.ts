@@ -1,3 +1,7 @@
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ContainerDefinition } from "./ecs-task.js";
 import type { PolicyDocument } from "./iam.js";
@@ -332,6 +336,46 @@ describe("ECS services", () => {
       const trust = JSON.parse(role.inputs.assumeRolePolicy as string) as PolicyDocument;
       expect(trust.Statement[0]?.Principal).toEqual({ Service: "ecs-tasks.amazonaws.com" });
       expect(trust.Statement[0]?.Condition?.StringEquals).toEqual({ "aws:SourceAccount": ACCOUNT_ID });
+    });
+  });
+
+  describe("readiness gate", () => {
+    it("starts each app only after a gate container saw the Redis Cluster formed", () => {
+      for (const task of ["control-plane-task", "worker-task"]) {
+        const [app, gate] = containersOf(task);
+        expect(app?.dependsOn).toEqual([{ containerName: "redis-ready", condition: "SUCCESS" }]);
+        expect(gate).toMatchObject({
+          name: "redis-ready",
+          essential: false,
+          environment: [{ name: "REDIS_URL", value: REDIS_URL }],
+          secrets: [{ name: "REDISCLI_AUTH", valueFrom: REDIS_PASSWORD_ARN }],
+        });
+      }
+    });
+
+    it("polls the nodes of the URL until one reports cluster_state:ok (run with a stand-in redis-cli)", () => {
+      const [, gate] = containersOf("worker-task");
+      const dir = mkdtempSync(join(tmpdir(), "rq-gate-"));
+      const counter = join(dir, "calls");
+      // Answers "fail" twice, then "ok", for 10.0.2.10 only; logs every host asked.
+      writeFileSync(
+        join(dir, "redis-cli"),
+        `#!/bin/sh\necho "$2" >> ${counter}\nn=$(wc -l < ${counter})\n[ "$2" = 10.0.2.10 ] && [ "$n" -gt 6 ] && echo cluster_state:ok || echo cluster_state:fail\n`,
+      );
+      chmodSync(join(dir, "redis-cli"), 0o755);
+      writeFileSync(join(dir, "sleep"), "#!/bin/sh\nexit 0\n");
+      chmodSync(join(dir, "sleep"), 0o755);
+      const script = (gate?.command ?? [])[2] as string;
+      const run = spawnSync("sh", ["-c", script], {
+        env: { PATH: `${dir}:${process.env.PATH}`, REDIS_URL },
+        encoding: "utf8",
+        timeout: 10_000,
+      });
+      expect(run.status).toBe(0);
+      expect(run.stdout).toContain("Redis Cluster ready (10.0.2.10:6379)");
+      expect(new Set(readFileSync(counter, "utf8").trim().split("\n"))).toEqual(
+        new Set(["10.0.1.10", "10.0.2.10", "10.0.3.10"]),
+      );
     });
   });
 

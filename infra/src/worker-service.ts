@@ -8,7 +8,14 @@ import * as pulumi from "@pulumi/pulumi";
 import type { QueueWeight } from "@rqueue/shared";
 import { applyAddOns, type ContainerAddOns, NO_ADD_ONS } from "./archive.js";
 import type { Architecture } from "./config.js";
-import { awslogs, type ContainerDefinition, createLogGroup, createTaskRoles, env } from "./ecs-task.js";
+import {
+  awslogs,
+  type ContainerDefinition,
+  createLogGroup,
+  createTaskRoles,
+  env,
+  withRedisGate,
+} from "./ecs-task.js";
 import { type AwsScope, executionRolePolicy, workerTaskPolicy } from "./iam.js";
 
 export const WORKER_CONTAINER = "worker";
@@ -145,22 +152,25 @@ export class WorkerService extends pulumi.ComponentResource {
             args.addOns ?? NO_ADD_ONS,
           ])
           .apply(([image, redisUrl, redisPasswordArn, logGroupName, addOns]) =>
-            JSON.stringify([
-              applyAddOns(
-                workerContainer({
-                  image,
-                  region: args.region,
-                  redisUrl,
-                  redisPasswordArn,
-                  queues: args.queues,
-                  concurrency: args.concurrency,
-                  drainTimeoutMs: args.drainTimeoutMs,
-                  stopTimeoutSeconds: args.stopTimeoutSeconds,
-                  logGroupName,
-                }),
-                addOns,
+            JSON.stringify(
+              withRedisGate(
+                applyAddOns(
+                  workerContainer({
+                    image,
+                    region: args.region,
+                    redisUrl,
+                    redisPasswordArn,
+                    queues: args.queues,
+                    concurrency: args.concurrency,
+                    drainTimeoutMs: args.drainTimeoutMs,
+                    stopTimeoutSeconds: args.stopTimeoutSeconds,
+                    logGroupName,
+                  }),
+                  addOns,
+                ),
+                { redisUrl, redisPasswordArn, logGroupName, region: args.region },
               ),
-            ]),
+            ),
           ),
         tags,
       },

@@ -19,5 +19,7 @@ export default defineConfig({
     include: ["src/**/*.test.{ts,tsx}"],
     environment: "happy-dom",
     setupFiles: ["src/test-setup.ts"],
+    // Solid libraries ship JSX source: compile them with the plugin whatever directory vitest starts in.
+    server: { deps: { inline: [/solid-js/, /@solidjs\/router/, /@solidjs\/testing-library/] } },
   },
 });

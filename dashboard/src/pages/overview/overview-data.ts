@@ -7,11 +7,16 @@ import type { MetricsSnapshot, StatsHistory, StatsWindow } from "@rqueue/shared/
 import type { Accessor } from "solid-js";
 import { api } from "../../lib/api.js";
 import { createPoll } from "../../lib/poll.js";
+import { pollMs } from "../../lib/preferences.js";
 
 export function createOverviewData(window: Accessor<StatsWindow>) {
   const snapshot = createPoll(() => api.metrics());
   const queues = createPoll(() => api.queues());
-  const history = createPoll((chosen: StatsWindow) => api.statsHistory(chosen), { key: window });
+  // Long windows move by the minute or the hour: no need to read them as often as the counts.
+  const history = createPoll((chosen: StatsWindow) => api.statsHistory(chosen), {
+    key: window,
+    interval: () => (pollMs() === 0 ? 0 : window() === "15m" ? pollMs() : Math.max(pollMs(), 15_000)),
+  });
   return { snapshot, queues, history };
 }
 

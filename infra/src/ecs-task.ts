@@ -2,6 +2,8 @@
  * Building blocks shared by the two ECS services: the container-definition shape, the task and
  * execution roles, and the log group. Not a component itself: each service owns what it creates.
  */
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type AwsScope, ecsTasksAssumeRolePolicy, type PolicyDocument } from "./iam.js";
@@ -38,17 +40,10 @@ export const REDIS_GATE_CONTAINER = "redis-ready";
 export const REDIS_GATE_IMAGE = "public.ecr.aws/docker/library/redis:7.2";
 
 /** Polls every node of REDIS_URL (redis-cluster://ip:port,...) until one reports cluster_state:ok. */
-export const REDIS_GATE_SCRIPT = [
-  'nodes="$(echo "${REDIS_URL#*://}" | tr "," " ")"',
-  "while :; do",
-  "  for node in $nodes; do",
-  '    if redis-cli -h "${node%:*}" -p "${node##*:}" --no-auth-warning cluster info 2>/dev/null | grep -q "^cluster_state:ok"; then',
-  '      echo "Redis Cluster ready ($node)"; exit 0',
-  "    fi",
-  "  done",
-  '  echo "waiting for the Redis Cluster to form"; sleep 5',
-  "done",
-].join("\n");
+export const REDIS_GATE_SCRIPT = readFileSync(
+  fileURLToPath(new URL("./redis-gate.sh", import.meta.url)),
+  "utf8",
+);
 
 /**
  * The task's readiness gate: a short-lived container that waits for the Redis Cluster, and the app

@@ -73,9 +73,16 @@ export const DEPENDENTS_SHOWN = 1_000;
 
 const iso = (ms: string | undefined) => (ms ? new Date(Number(ms)).toISOString() : null);
 
+// A field written past the engine (by hand, or a foreign tool) is shown as the text it
+// holds, so one corrupted job can still be read (and dead-lettered) rather than break
+// every listing that includes it.
 function parseJson<T>(text: string | undefined, fallback: T): T {
   if (text === undefined || text === "") return fallback;
-  return JSON.parse(text) as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return text as T;
+  }
 }
 
 interface StoredError extends Omit<AttemptError, "at"> {
@@ -89,7 +96,8 @@ export function decodeJob(
   h: Record<string, string>,
   dependents: { seqs: string[]; count: number } = { seqs: [], count: 0 },
 ): Job {
-  const errors = parseJson<StoredError[]>(h.e, []).map((entry) => ({
+  const history = parseJson<StoredError[]>(h.e, []);
+  const errors = (Array.isArray(history) ? history : []).map((entry) => ({
     ...entry,
     at: new Date(entry.at).toISOString(),
   }));

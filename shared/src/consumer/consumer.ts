@@ -17,11 +17,18 @@ import { createQueueContext, type QueueContext } from "../queue/queue-context.js
 import { readParentResults } from "../queue/read-job.js";
 import { duplicateRedis, type RedisClient } from "../redis/connection.js";
 import { JobTypeSchema } from "../schemas/job-input.js";
+import type { JsonValue } from "../schemas/json-value.js";
 import { findNonJson, utf8Length } from "../schemas/json-value.js";
 import { LIMITS } from "../schemas/limits.js";
 import { type QueueSettingsInput, resolveSettings } from "../settings.js";
 import { encodeOutcome } from "./encode-outcome.js";
-import type { Lease, LeasedJob, LeaseStatus, Outcome } from "./leased-job.js";
+import {
+  type Lease,
+  type LeasedJob,
+  type LeaseStatus,
+  type Outcome,
+  UnrecoverableError,
+} from "./leased-job.js";
 
 export interface ConsumerOptions {
   redis: RedisClient;
@@ -65,6 +72,8 @@ export class Consumer {
   private calls = 0;
   /** Calls whose reply never came: Redis may have leased jobs for them. */
   private unanswered: number[] = [];
+  /** Jobs leased with a payload that does not parse: dead-lettered by the next call. */
+  private readonly unreadable: Outcome[] = [];
 
   constructor(private readonly options: ConsumerOptions) {
     this.queue = options.queue;
@@ -102,30 +111,43 @@ export class Consumer {
         : this.types;
     const callId = ++this.calls;
     const replay = this.unanswered.splice(0);
+    // Failures of jobs that could not be read at their last take go with this call.
+    const unreadable = this.unreadable.splice(0);
+    const sent = unreadable.length > 0 ? [...unreadable, ...outcomes] : outcomes;
     const args: (string | number)[] = [
       this.workerId,
       this.leaseMs,
       take,
       types,
-      outcomes.length,
+      sent.length,
       this.instance,
       callId,
       replay.join(","),
     ];
-    for (const outcome of outcomes) args.push(...encodeOutcome(outcome, this.workerId));
+    for (const outcome of sent) args.push(...encodeOutcome(outcome, this.workerId));
     let reply: [(number | string)[], RawJob[], number | null];
     try {
       reply = (await this.context.run("settle-and-take", args)) as typeof reply;
     } catch (error) {
       // Redis may have run it and only the reply was lost: the next call asks for
       // the jobs it leased (refused calls wrote nothing, so there is nothing to ask).
-      if (!isScriptFault(error)) this.unanswered = [...replay, callId].slice(-2);
+      if (!isScriptFault(error)) {
+        this.unanswered = [...replay, callId].slice(-2);
+        this.unreadable.unshift(...unreadable);
+      }
       throw error;
     }
     const [codes, taken, due] = reply;
+    const leased: LeasedJob[] = [];
+    for (const raw of taken) {
+      const job = this.toLeasedJob(raw);
+      if (job) leased.push(job);
+    }
     return {
-      rejected: leaseStatuses(codes).map((status) => (status.ok ? null : status)),
-      taken: taken.map((raw) => this.toLeasedJob(raw)),
+      rejected: leaseStatuses(codes)
+        .slice(unreadable.length)
+        .map((status) => (status.ok ? null : status)),
+      taken: leased,
       nextDueInMs: due ?? null,
     };
   }
@@ -220,14 +242,30 @@ export class Consumer {
     timeout,
     createdAt,
     parents,
-  ]: RawJob): LeasedJob {
+  ]: RawJob): LeasedJob | null {
+    let parsed: JsonValue;
+    try {
+      parsed = JSON.parse(payload);
+    } catch {
+      // Written past the engine (by hand, or a foreign tool): no handler can run it.
+      this.unreadable.push({
+        lease: { seq, token: String(token) },
+        kind: "failed",
+        unrecoverable: true,
+        reason: "invalid-payload",
+        error: new UnrecoverableError(
+          `job ${formatJobId(this.queue, seq)} has a payload in Redis that is not JSON`,
+        ),
+      });
+      return null;
+    }
     return {
       id: formatJobId(this.queue, seq),
       queue: this.queue,
       seq,
       token: String(token),
       type,
-      payload: JSON.parse(payload),
+      payload: parsed,
       attempt,
       maxAttempts,
       timeoutMs: timeout ? Number(timeout) : null,

@@ -367,6 +367,22 @@ describe.each(targets)("engine regressions (%s)", (_name, url) => {
     expect(await queue.getJob(parent.id)).toBeNull();
   });
 
+  it("a job whose payload in Redis is not JSON is dead-lettered, and the rest of its take runs", async () => {
+    const { queue, consumer } = setup();
+    const [broken, fine] = await queue.addBulk([{ type: "t" }, { type: "t", payload: { ok: true } }]);
+    if (!broken || !fine) throw new Error("setup");
+    await redis().hset(queue.context.keys.job(broken.id.split(":")[1] as string), "d", "{not json");
+    const worker = consumer();
+    const taken = await worker.take(2);
+    expect(taken.map((job) => job.id)).toEqual([fine.id]);
+    await worker.settle([{ lease: taken[0] as (typeof taken)[0], kind: "completed" }], 0);
+    expect(await queue.getJobOrThrow(broken.id)).toMatchObject({
+      state: "failed",
+      errors: [{ reason: "invalid-payload" }],
+    });
+    expect((await queue.getJobOrThrow(fine.id)).state).toBe("completed");
+  });
+
   it("a consumer of another type does not swallow the wake-up of a job it cannot run", async () => {
     const { queue, consumer } = setup();
     const other = consumer("a-worker", 30_000, ["a"]);

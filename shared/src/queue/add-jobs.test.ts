@@ -64,12 +64,17 @@ describe.each(targets)("adding jobs (%s)", (_name, url) => {
     ["payload", { type: "noop", payload: { n: Number.NaN } }],
     ["payload", { type: "noop", payload: { f: () => 1 } }],
     ["payload", { type: "noop", payload: { big: 1n } }],
+    ["payload", { type: "noop", payload: { text: "cut 😀".slice(0, 5) } }],
     ["maxAttempts", { type: "noop", maxAttempts: 0 }],
     ["maxAttempts", { type: "noop", maxAttempts: 101 }],
     ["backoff.strategy", { type: "noop", backoff: { strategy: "linear", delayMs: 1 } }],
     ["runAt", { type: "noop", runAt: "yesterday" }],
     ["runAt", { type: "noop", delayMs: 5, runAt: Date.now() }],
     ["idempotencyKey", { type: "noop", idempotencyKey: "" }],
+    ["idempotencyKey", { type: "noop", idempotencyKey: "\ud800" }],
+    ["runAt", { type: "noop", runAt: 1e300 }],
+    ["runAt", { type: "noop", runAt: "+275760-09-13T00:00:00.000Z" }],
+    ["runAt", { type: "noop", runAt: Date.now() + 367 * 86_400_000 }],
     ["unexpected", { type: "noop", unexpected: true }],
   ])("rejects a bad %s with a typed error and writes nothing", async (path, input) => {
     const queue = newQueue();

@@ -5,6 +5,7 @@
 import * as v from "valibot";
 import { findNonJson, utf8Length } from "./json-value.js";
 import { LIMITS } from "./limits.js";
+import { hasLoneSurrogate } from "./unicode.js";
 
 export const JOB_TYPE_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 /** Queue names become part of every key's hash tag and of job ids, so no `{`, `}` or `:`. */
@@ -57,16 +58,26 @@ export function jsonValueSchema(maxBytes: number) {
   );
 }
 
-const RunAtSchema = v.union(
-  [
-    v.pipe(
-      v.string(),
-      v.check((text) => !Number.isNaN(Date.parse(text)), "must be an ISO 8601 timestamp"),
-    ),
-    v.pipe(v.number(), v.integer(), v.minValue(0)),
-    v.date(),
-  ],
-  "must be an ISO 8601 timestamp, epoch milliseconds or a Date",
+const epochOf = (runAt: string | number | Date) =>
+  runAt instanceof Date ? runAt.getTime() : typeof runAt === "number" ? runAt : Date.parse(runAt);
+
+// The same horizon as delayMs: a run time centuries ahead is a mistake, not a plan.
+const RunAtSchema = v.pipe(
+  v.union(
+    [
+      v.pipe(
+        v.string(),
+        v.check((text) => !Number.isNaN(Date.parse(text)), "must be an ISO 8601 timestamp"),
+      ),
+      v.pipe(v.number(), v.integer(), v.minValue(0)),
+      v.date(),
+    ],
+    "must be an ISO 8601 timestamp, epoch milliseconds or a Date",
+  ),
+  v.check(
+    (runAt) => epochOf(runAt) <= Date.now() + LIMITS.maxDelayMs,
+    `must be at most ${LIMITS.maxDelayMs / 86_400_000} days ahead`,
+  ),
 );
 
 /** A client-chosen name for a job inside one batch, so other jobs of it can depend on it. */
@@ -117,6 +128,8 @@ export function createJobInputSchema(limits: JobInputLimits = { payloadBytes: LI
           v.string("must be a string"),
           v.minLength(1, "must not be empty"),
           v.maxLength(LIMITS.idempotencyKeyChars, `must be at most ${LIMITS.idempotencyKeyChars} characters`),
+          // Redis stores UTF-8, where every lone surrogate becomes U+FFFD: two keys would collide.
+          v.check((key) => !hasLoneSurrogate(key), "must be well-formed Unicode (no lone surrogates)"),
         ),
       ),
     }),

@@ -39,13 +39,13 @@ export interface WatchedPage {
 
 export async function openPage(
   browser: Browser,
-  options: { viewport: keyof typeof VIEWPORTS; apiKey: string | null },
+  options: { viewport: keyof typeof VIEWPORTS; apiKey: string | null; colorScheme?: "light" | "dark" },
 ): Promise<WatchedPage> {
   const context = await browser.newContext({
     ...VIEWPORTS[options.viewport],
     timezoneId: "UTC",
     locale: "en-US",
-    colorScheme: "light",
+    colorScheme: options.colorScheme ?? "light",
   });
   if (options.apiKey) {
     await context.addInitScript((key) => sessionStorage.setItem("rq.apiKey", key), options.apiKey);

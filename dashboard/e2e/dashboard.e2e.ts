@@ -246,7 +246,8 @@ describe("dashboard end to end", () => {
   });
 
   it("a read-only key sees no mutating control", async () => {
-    const watched = await openPage(browser, { viewport: "desktop", apiKey: READ_KEY });
+    // In the dark theme, which follows the system's.
+    const watched = await openPage(browser, { viewport: "desktop", apiKey: READ_KEY, colorScheme: "dark" });
     const { page } = watched;
     const mutating =
       /^(Simulate|Pause|Resume|Reset|Retry.*|Cancel|Delete|Replay…|retry all matching…|cancel all matching…|delete all matching…|Purge.*)$/;
@@ -263,6 +264,7 @@ describe("dashboard end to end", () => {
     await visit("/jobs?state=failed&type=fail", "jobs-table");
     await visit(`/jobs/${encodeURIComponent(completedJobId)}`, "timeline");
     await visit("/dead-letters", "dead-letter-groups");
+    await screenshot(page, "desktop-dark-read-only-dead-letters");
     expectClean(watched);
     await watched.context.close();
   });

@@ -101,6 +101,16 @@ describe("archive storage", () => {
     expect(String(policy?.inputs.policy)).toContain("aws:SecureTransport");
   });
 
+  it("alarms per queue when the archive lags", () => {
+    const alarm = mocks.named("aws:cloudwatch/metricAlarm:MetricAlarm", "archive-default-lag");
+    expect(alarm.inputs).toMatchObject({
+      namespace: "RQueue",
+      metricName: "ArchiveLagSeconds",
+      dimensions: { Queue: "default" },
+      comparisonOperator: "GreaterThanThreshold",
+    });
+  });
+
   it("gives each service what it needs and no more", () => {
     const cp = containerOf("control-plane-task");
     const cpEnv = envOf(cp);

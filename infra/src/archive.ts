@@ -10,6 +10,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { ARCHIVE_METRIC_NAMES, METRIC_NAMESPACE, METRIC_QUEUE_DIMENSION } from "@rqueue/shared";
 import type { ContainerDefinition } from "./ecs-task.js";
 
 export interface ArchiveStackConfig {
@@ -263,11 +264,11 @@ export class ArchiveStorage extends pulumi.ComponentResource {
         ? { RQ_BLOB_S3_BUCKET: bucket, RQ_BLOB_THRESHOLD_BYTES: String(blobs.thresholdBytes) }
         : {};
     this.controlPlaneAddOns = pulumi
-      .all([this.database?.address, this.database?.port, this.passwordParameter?.arn, this.bucket?.bucket])
+      .all([this.database?.address, this.database?.port, this.passwordParameter?.arn, this.bucket?.id])
       .apply(
         ([address, port, passwordArn, bucket]): ContainerAddOns => ({
           environment: {
-            ...(address && db
+            ...(db
               ? {
                   RQ_ARCHIVE_URL: `postgres://${DB_USER}@${address}:${port}/${DB_NAME}?sslmode=no-verify`,
                   RQ_ARCHIVE_RETENTION_DAYS: String(db.retentionDays),
@@ -279,9 +280,44 @@ export class ArchiveStorage extends pulumi.ComponentResource {
         }),
       );
     this.workerAddOns = pulumi
-      .output(this.bucket?.bucket)
+      .output(this.bucket?.id)
       .apply((bucket): ContainerAddOns => ({ environment: blobEnvironment(bucket), secrets: [] }));
-    this.registerOutputs({ databaseAddress: this.database?.address, bucket: this.bucket?.bucket });
+    this.registerOutputs({ databaseAddress: this.database?.address, bucket: this.bucket?.id });
+  }
+
+  /**
+   * One alarm per queue when its archive lags more than `thresholdSeconds` for five
+   * minutes in a row (the archiver is down, or cannot keep up with the queue).
+   */
+  addLagAlarms(
+    namePrefix: string,
+    queues: readonly string[],
+    alarmActions: pulumi.Input<string>[],
+    thresholdSeconds = 300,
+  ): aws.cloudwatch.MetricAlarm[] {
+    if (!this.database) return [];
+    return queues.map(
+      (queue) =>
+        new aws.cloudwatch.MetricAlarm(
+          `archive-${queue}-lag`,
+          {
+            name: `${namePrefix}-${queue}-archive-lag`,
+            alarmDescription: `The archive of queue "${queue}" is more than ${thresholdSeconds} s behind Redis.`,
+            namespace: METRIC_NAMESPACE,
+            metricName: ARCHIVE_METRIC_NAMES.archiveLagSeconds,
+            dimensions: { [METRIC_QUEUE_DIMENSION]: queue },
+            statistic: "Maximum",
+            period: 60,
+            evaluationPeriods: 5,
+            comparisonOperator: "GreaterThanThreshold",
+            threshold: thresholdSeconds,
+            treatMissingData: "notBreaching",
+            alarmActions,
+            okActions: alarmActions,
+          },
+          { parent: this },
+        ),
+    );
   }
 
   /**

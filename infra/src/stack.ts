@@ -221,6 +221,8 @@ export function createStack(
     tags,
   });
 
+  archive?.addLagAlarms(prefix, queueNames, alarms.topic ? [alarms.topic.arn] : []);
+
   const dashboard = new Dashboard("dashboard", {
     namePrefix: prefix,
     region: config.region,

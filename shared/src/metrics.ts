@@ -35,4 +35,10 @@ export const SCALING_METRIC_NAMES = {
   runningWorkerTasks: "RunningWorkerTasks",
 } as const;
 
+/**
+ * Per queue, published while the control plane has an archive: the age of the
+ * oldest events-stream entry not yet archived. The infra alarms on it.
+ */
+export const ARCHIVE_METRIC_NAMES = { archiveLagSeconds: "ArchiveLagSeconds" } as const;
+
 export type ScalingMetricName = (typeof SCALING_METRIC_NAMES)[keyof typeof SCALING_METRIC_NAMES];

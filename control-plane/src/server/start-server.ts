@@ -12,6 +12,7 @@ import { CLOUDWATCH_LEADER_KEY, createRedis, type RedisClient, warnOnEvictionPol
 import { openBlobStore } from "@rqueue/shared/blobs";
 import { createApp } from "../app/create-app.js";
 import { createServices } from "../app/services.js";
+import { archiveLagDatums } from "../archive/archive-cloudwatch.js";
 import { ArchiveService } from "../archive/archive-service.js";
 import { BlobRetention } from "../blobs/blob-retention.js";
 import { createCloudWatchClient, createEcsClient } from "../cloud/aws-clients.js";
@@ -132,7 +133,10 @@ export async function startControlPlane(config: Config, log: Logger): Promise<Ru
           CLOUDWATCH_LEADER_KEY,
           Math.max(config.cloudwatch.intervalMs * 3, 10_000),
         ),
-        collect: (timestamp) => collectCloudMetrics(cloudMetrics, timestamp),
+        collect: async (timestamp) => [
+          ...(await collectCloudMetrics(cloudMetrics, timestamp)),
+          ...(archive ? await archiveLagDatums(archive, await services.queues.names(), timestamp) : []),
+        ],
         intervalMs: config.cloudwatch.intervalMs,
         log,
       })

@@ -5,6 +5,7 @@
  */
 import { Queue } from "@rqueue/shared";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { archiveLagDatums } from "../../archive/archive-cloudwatch.js";
 import { ArchiveService } from "../../archive/archive-service.js";
 import { addTestJobs, drainQueue } from "../../archive/testing-drain.js";
 import { createLogger } from "../../logging/logger.js";
@@ -127,5 +128,8 @@ describe("archive lag in the metrics", () => {
     const text = await (await t.request("/metrics")).text();
     expect(text).toContain(`rqueue_archive_lag_entries{queue="${name}"} 0`);
     expect(text).toMatch(/rqueue_archive_jobs_archived_total \d+/);
+    const [datum] = await archiveLagDatums(archive, [name], new Date());
+    expect(datum).toMatchObject({ MetricName: "ArchiveLagSeconds", Value: 0, Unit: "Seconds" });
+    expect(datum?.Dimensions).toEqual([{ Name: "Queue", Value: name }]);
   });
 });

@@ -158,8 +158,21 @@ export class ApiClient {
     return this.json("GET", `/v1/jobs${queryString({ ...query })}`);
   }
 
+  /** Finished jobs from the archive (GET /v1/search), newest first; see the API docs for the filters. */
+  searchJobs(params: Record<string, string | undefined>): Promise<JobPage> {
+    return this.json("GET", `/v1/search${queryString(params)}`);
+  }
+
   getJob(id: string): Promise<Job> {
     return this.json("GET", `/v1/jobs/${path(id)}`);
+  }
+
+  /** The job without its payload and result (which may be large), for polling a job already held. */
+  async getJobSummary(id: string): Promise<Omit<Job, "payload" | "result">> {
+    const { omitted: _omitted, ...summary } = await this.json<
+      Omit<Job, "payload" | "result"> & { omitted?: string[] }
+    >("GET", `/v1/jobs/${path(id)}?omit=payload,result`);
+    return summary;
   }
 
   getJobGraph(id: string): Promise<JobGraph> {

@@ -1,6 +1,7 @@
 /**
  * GET /v1/jobs/:id: the whole job (the id names its queue: one round trip), from
- * the archive once Redis has trimmed it (`source` says which), and
+ * the archive once Redis has trimmed it (`source` says which; `?omit=payload,result`
+ * leaves the large fields out), and
  * GET /v1/jobs/:id/graph: the job with its parents and children and their states.
  */
 import { type Job, JobNotFoundError, parseJobId } from "@rqueue/shared";
@@ -10,6 +11,7 @@ import type { AppServices } from "../../app/services.js";
 import type { ArchivedJob } from "../../archive/archived-job.js";
 import { resolveJobBlobs } from "../../blobs/offload-request.js";
 import { requireRole } from "../../http/auth.js";
+import { omitFields, parseOmit } from "./job-fields.js";
 
 /** Reads a job by id: 422 for a malformed id, 404 for an unknown one. */
 export function readJob(services: AppServices, id: string): Promise<Job> {
@@ -29,9 +31,10 @@ export async function readJobAnywhere(
 }
 
 export function registerGetJob(router: Hono<AppEnv>, services: AppServices): void {
-  router.get("/:id", requireRole("read"), async (c) =>
-    c.json(await readJobAnywhere(services, c.req.param("id"))),
-  );
+  router.get("/:id", requireRole("read"), async (c) => {
+    const omit = parseOmit(c.req.query("omit"));
+    return c.json(omitFields(await readJobAnywhere(services, c.req.param("id")), omit));
+  });
 
   router.get("/:id/graph", requireRole("read"), async (c) => {
     const id = c.req.param("id");

@@ -167,7 +167,16 @@ export function buildOpenApiDocument(): JsonObject {
         get: op(
           "Read a job (from the archive once Redis has trimmed it; `source` says which)",
           "read",
-          { parameters: [jobIdParam] },
+          {
+            parameters: [
+              jobIdParam,
+              query(
+                "omit",
+                { type: "string", example: "payload,result" },
+                "Leave out payload and/or result (comma-separated); `omitted` lists them",
+              ),
+            ],
+          },
           {
             "200": { description: "The job", ...jsonContent(ref("StoredJob")) },
             "404": errorResponse("No such job"),

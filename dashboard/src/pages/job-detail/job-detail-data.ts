@@ -1,8 +1,9 @@
 /**
- * A job's detail: the job (polled until it is final, then left alone), its graph
+ * A job's detail: the job (polled until it is final, then left alone; payload and
+ * result read once), its graph
  * when it has parents or children, and its log lines.
  */
-import { isFinalState, type JobGraph } from "@rqueue/shared/contract";
+import { isFinalState, type Job, type JobGraph } from "@rqueue/shared/contract";
 import { type Accessor, createMemo } from "solid-js";
 import { api } from "../../lib/api.js";
 import { createPoll } from "../../lib/poll.js";
@@ -10,9 +11,17 @@ import { pollMs } from "../../lib/preferences.js";
 
 export function createJobDetailData(id: Accessor<string>) {
   let final = false;
+  let held: Job | null = null;
   const job = createPoll(
-    async (jobId: string) => {
-      const value = await api.getJob(jobId);
+    async (jobId: string): Promise<Job> => {
+      // The payload never changes and the result only comes with a final state: after the first
+      // read, polls leave both out (they can be 512 KiB each) and keep the copies already held.
+      const summary = held?.id === jobId ? await api.getJobSummary(jobId) : null;
+      const value =
+        summary && held && !(isFinalState(summary.state) && !isFinalState(held.state))
+          ? { ...summary, payload: held.payload, result: held.result }
+          : await api.getJob(jobId);
+      held = value;
       final = isFinalState(value.state);
       return value;
     },

@@ -207,20 +207,32 @@ shard_master_id() {
   return 1
 }
 
-# Every node drops entries flagged fail or noaddr that serve no slots: identities of nodes that
-# were replaced (survivors list them as `fail,noaddr :0@0`, so matching by address finds nothing).
+# Every node drops entries of departed nodes that serve no slots: the identities of nodes that
+# were replaced (survivors list them as `fail,noaddr :0@0`, or `fail` at an address where the
+# replacement now answers with its own ID, so matching by address alone finds nothing). A node
+# that is merely down or suspected (`fail?`) keeps its entry: forgotten, it could not come back.
 # CLUSTER FORGET must reach every node within a minute, or gossip brings the entry back.
 forget_ghosts() {
-  local ip ghosts id peer
+  local ip id addr flags peer
   for ip in "${NODES[@]}"; do
-    ghosts="$(cluster_nodes "$ip" | awk '$3 !~ /myself/ && ($3 ~ /fail/ || $3 ~ /noaddr/) && NF < 9 {print $1}')"
-    for id in $ghosts; do
+    while read -r id addr flags; do
+      if [ -z "$id" ] || ! departed "$id" "$addr" "$flags"; then continue; fi
       log "forgetting the departed node $id"
       for peer in "${NODES[@]}"; do
         if [ "$(id_of "$peer")" != "$id" ]; then at "$peer" cluster forget "$id" >/dev/null 2>&1 || true; fi
       done
-    done
+    done < <(cluster_nodes "$ip" | awk '$3 !~ /myself/ && NF < 9 {print $1, $2, $3}')
   done
+}
+departed() {
+  local id=$1 addr=$2 flags=",$3," host
+  case "$flags" in
+    *,noaddr,*) return 0 ;;
+    *,fail,*) ;;
+    *) return 1 ;;
+  esac
+  host="${addr%%:*}"
+  [ -n "$host" ] && is_up "$host" && [ "$(id_of "$host")" != "$id" ]
 }
 
 # A planned master that came back as a replica (its replica was promoted meanwhile) takes its

@@ -127,6 +127,8 @@ describe("Redis user-data on loopback", { timeout: 120_000 }, () => {
     expect(run.code, run.output).toBe(0);
     expect(run.output).toContain("already a cluster member");
     expect(run.output).toContain("layout restored");
+    // A node that was only down is never forgotten: it could not come back.
+    expect(run.output).not.toContain("forgetting");
     expect(nodes.self(master)?.id).toBe(oldId);
     await expectPlannedLayoutSoon();
     expectNoGhosts();

@@ -76,7 +76,11 @@ describe("supervisor", () => {
       const workers = await workersOf();
       return workers.length === 1 ? workers : null;
     }, 10_000);
-    const stoppedGracefully = supervisor.lines.filter((line) => line.msg === "worker stopped");
+    // Each scaled-in worker logs its graceful stop after leaving the registry: wait for both lines.
+    const stoppedGracefully = await waitFor(async () => {
+      const stopped = supervisor.lines.filter((line) => line.msg === "worker stopped");
+      return stopped.length >= 2 ? stopped : null;
+    }, 10_000);
     expect(stoppedGracefully).toHaveLength(2);
 
     if (!last?.pid) throw new Error("no worker left to kill");

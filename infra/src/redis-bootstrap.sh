@@ -1,7 +1,7 @@
 # R-queue Redis node bootstrap: the body of every node's EC2 user-data. renderRedisUserData
 # (redis-user-data.ts) puts the node's values in front of it (NODE_INDEX, MY_IP, NODES, MASTERS,
 # REPLICA_PLAN, DATA_DEVICE, REDIS_CONF, ...). cloud-init runs it at first boot; it is idempotent,
-# so an operator may re-run it (sudo bash /var/lib/cloud/instance/user-data.txt), and a second run
+# so an operator may re-run it (sudo bash /var/lib/cloud/instance/scripts/part-001), and a second run
 # on a healthy node changes nothing.
 #
 # It is also the script the loopback harness (redis-cluster-harness.test.ts) runs against real

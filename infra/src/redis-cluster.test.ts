@@ -1,3 +1,4 @@
+import { gunzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   installPulumiMocks,
@@ -20,6 +21,9 @@ const ENI = "aws:ec2/networkInterface:NetworkInterface";
 const INSTANCE = "aws:ec2/instance:Instance";
 const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 const VOLUME = "aws:ebs/volume:Volume";
+/** What cloud-init runs: the gzipped, base64-encoded user-data inflated. */
+const userDataOf = (instance: { inputs: Record<string, unknown> } | undefined) =>
+  gunzipSync(Buffer.from(String(instance?.inputs.userDataBase64), "base64")).toString();
 
 describe("RedisCluster", () => {
   let cluster: InstanceType<typeof RedisCluster>;
@@ -132,7 +136,7 @@ describe("RedisCluster", () => {
       const attachment = attachments.find((a) => a.inputs.volumeId === volume.id);
       expect(attachment?.inputs).toMatchObject({ instanceId: instances[i]?.id, deviceName: "/dev/sdf" });
       // The user-data waits for exactly this volume.
-      expect(instances[i]?.inputs.userData).toContain(`Elastic_Block_Store_${volume.id.replace("-", "")}`);
+      expect(userDataOf(instances[i])).toContain(`Elastic_Block_Store_${volume.id.replace("-", "")}`);
     }
   });
 
@@ -146,8 +150,8 @@ describe("RedisCluster", () => {
   });
 
   it("lets pulumi up replace only the node being rolled", () => {
-    expect(nodeIgnoreChanges(2, undefined)).toEqual(["ami", "userData"]);
-    expect(nodeIgnoreChanges(2, 3)).toEqual(["ami", "userData"]);
+    expect(nodeIgnoreChanges(2, undefined)).toEqual(["ami", "userDataBase64"]);
+    expect(nodeIgnoreChanges(2, 3)).toEqual(["ami", "userDataBase64"]);
     expect(nodeIgnoreChanges(3, 3)).toEqual([]);
   });
 
@@ -155,7 +159,7 @@ describe("RedisCluster", () => {
     const ips = await value(cluster.nodeIps);
     expect(ips).toHaveLength(6);
     for (const [i, instance] of mocks.ofType(INSTANCE).entries()) {
-      const userData = instance.inputs.userData as string;
+      const userData = userDataOf(instance);
       expect(userData).toContain(`NODE_INDEX=${i}`);
       expect(userData).toContain(`MY_IP="${ips[i]}"`);
       expect(userData).toContain(`NODES=(${ips.join(" ")})`);

@@ -16,7 +16,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Architecture } from "./config.js";
-import { REDIS_BUS_PORT, REDIS_PORT, renderRedisUserData } from "./redis-user-data.js";
+import { packUserData, REDIS_BUS_PORT, REDIS_PORT, renderRedisUserData } from "./redis-user-data.js";
 
 export interface RedisClusterArgs {
   namePrefix: string;
@@ -64,7 +64,7 @@ export const SNAPSHOT_TAG = "rqueue:redis-data";
  * AMI replaces it), except on the one node being rolled.
  */
 export function nodeIgnoreChanges(node: number, rollingNode: number | undefined): string[] {
-  return node === rollingNode ? [] : ["ami", "userData"];
+  return node === rollingNode ? [] : ["ami", "userDataBase64"];
 }
 
 export class RedisCluster extends pulumi.ComponentResource {
@@ -218,22 +218,24 @@ export class RedisCluster extends pulumi.ComponentResource {
             // The ENI lives in a private subnet and was not created at launch, so EC2 never gives
             // it a public IP; the node is reachable only inside the VPC.
             primaryNetworkInterface: { networkInterfaceId: eni.id },
-            userData: pulumi
+            userDataBase64: pulumi
               .all([this.nodeIps, args.passwordParameter.name, (this.dataVolumes[i] as aws.ebs.Volume).id])
               .apply(([ips, parameterName, dataVolumeId]) =>
-                renderRedisUserData({
-                  nodeIndex: i,
-                  nodeIps: ips,
-                  replicasPerMaster: args.replicasPerMaster,
-                  azCount: args.azCount,
-                  passwordParameterName: parameterName,
-                  region: args.region,
-                  image: args.image,
-                  maxmemoryPercent: args.maxmemoryPercent,
-                  minReplicasToWrite: args.minReplicasToWrite,
-                  minReplicasMaxLagSeconds: args.minReplicasMaxLagSeconds,
-                  dataVolumeId,
-                }),
+                packUserData(
+                  renderRedisUserData({
+                    nodeIndex: i,
+                    nodeIps: ips,
+                    replicasPerMaster: args.replicasPerMaster,
+                    azCount: args.azCount,
+                    passwordParameterName: parameterName,
+                    region: args.region,
+                    image: args.image,
+                    maxmemoryPercent: args.maxmemoryPercent,
+                    minReplicasToWrite: args.minReplicasToWrite,
+                    minReplicasMaxLagSeconds: args.minReplicasMaxLagSeconds,
+                    dataVolumeId,
+                  }),
+                ),
               ),
             // The OS only: the node's data is on its own volume, which outlives the instance.
             rootBlockDevice: {

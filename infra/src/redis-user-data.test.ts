@@ -1,6 +1,9 @@
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import {
+  packUserData,
   planRedisCluster,
   REDIS_BUS_PORT,
   REDIS_PORT,
@@ -127,10 +130,13 @@ describe("renderRedisUserData", () => {
     expect(script).toMatch(/if ! blkid "\$ROOT\$DATA_DEVICE"[^\n]*; then\n[^\n]*\n\s+mkfs\.xfs/);
   });
 
-  it("fits EC2's 16 KB user-data limit with room to spare", () => {
+  it("fits EC2's 16 KB user-data limit with room to spare, gzipped as cloud-init accepts it", () => {
     const nine = ["1", "2", "3", "4", "5", "6", "7", "8", "9"].map((n) => `10.0.${n}.100`);
     const text = renderRedisUserData({ ...base, nodeIps: nine, replicasPerMaster: 2 });
-    expect(Buffer.byteLength(text)).toBeLessThan(14 * 1024);
+    const packed = Buffer.from(packUserData(text), "base64");
+    expect(packed.length).toBeLessThan(8 * 1024);
+    expect(gunzipSync(packed).toString()).toBe(text);
+    expect(() => packUserData(randomBytes(20_000).toString("hex"))).toThrow(/EC2 allows 16384/);
   });
 
   it("rejects values that could break out of the script", () => {

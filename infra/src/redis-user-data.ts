@@ -7,6 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
 
 export const REDIS_PORT = 6379;
 /** Redis Cluster's node-to-node bus always listens on the client port + 10000. */
@@ -172,6 +173,18 @@ export function dataDevicePath(volumeId: string): string {
 /** EC2 refuses user-data over 16 KB (before base64). */
 export const USER_DATA_LIMIT_BYTES = 16 * 1024;
 
+/**
+ * The user-data as EC2 receives it: gzipped (cloud-init inflates it before running it; the script
+ * is about 14 KB plain, close to the limit), base64-encoded for `userDataBase64`.
+ */
+export function packUserData(script: string): string {
+  const packed = gzipSync(Buffer.from(script), { level: 9 });
+  if (packed.length > USER_DATA_LIMIT_BYTES) {
+    throw new Error(`user-data is ${packed.length} bytes gzipped; EC2 allows ${USER_DATA_LIMIT_BYTES}`);
+  }
+  return packed.toString("base64");
+}
+
 const BOOTSTRAP = readFileSync(fileURLToPath(new URL("./redis-bootstrap.sh", import.meta.url)), "utf8");
 
 /**
@@ -212,8 +225,5 @@ DATA_DEVICE="${shellSafe("dataVolumeId", dataDevicePath(args.dataVolumeId))}"
 REDIS_CONF='${conf}'
 
 ${BOOTSTRAP}`;
-  if (Buffer.byteLength(script) > USER_DATA_LIMIT_BYTES) {
-    throw new Error(`user-data is ${Buffer.byteLength(script)} bytes; EC2 allows ${USER_DATA_LIMIT_BYTES}`);
-  }
   return script;
 }

@@ -1,110 +1,402 @@
 /**
- * `make bench`: R-queue against BullMQ on the same Redis, in the same run. Starts
- * its own redis-server (or uses BENCH_REDIS_URL), flushes it between scenarios,
- * prints a table and writes bench/results/latest.json.
- * Scenarios: drain (20k no-op jobs, concurrency 50), bulk enqueue (batches of
- * 1,000), Redis bytes per pending job, add→start latency at 1k jobs/s, and
- * dependency fan-out/fan-in with the longest script call (R-queue only).
- * BENCH_ONLY=drain,bulk,memory,latency,deps picks scenarios; BENCH_ONLY=scale runs the
- * dashboard queries over a million pending jobs (BENCH_SCALE_JOBS), which the default skips.
+ * `make bench`: R-queue against BullMQ 5 and Bee-Queue 2 on the same Redis in the
+ * same run — each figure the median of several rounds that alternate which system
+ * goes first — then the HTTP submit, scale-out and `make dev` system-drain
+ * scenarios. Prints a table with ratios and targets (or, with `--json`, one object
+ * per line on stdout), and writes bench/results/latest.md (what README's
+ * Benchmarks section is pasted from) and latest.jsonl.
+ *
+ * BENCH_ONLY=drain,priorities,bulk,latency,http,scale-out,system,deps picks
+ * scenarios (`listing`, the dashboard queries over a million jobs, runs only when
+ * named or with BENCH_FULL=1). BENCH_FULL=1 (`make bench-full`) uses 100k-job
+ * sizes and 5 rounds throughout. BENCH_JOBS, BENCH_ROUNDS, BENCH_REDIS_URL tune it;
+ * the bench never flushes a Redis it did not start.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Redis } from "ioredis";
-import { startRedisServer } from "../../shared/test/redis-harness.js";
+import { openBenchRedis } from "./bench-redis.js";
+import { Progress } from "./report/progress.js";
+import { medianFigures } from "./report/stats.js";
+import {
+  jsonLines,
+  markdownTable,
+  type ResultLine,
+  RQUEUE,
+  type RunInfo,
+  type TableRow,
+  textTable,
+} from "./report/table.js";
 import { bulkEnqueue } from "./scenarios/bulk-enqueue.js";
 import { dependencyScale } from "./scenarios/dependencies.js";
 import { drain } from "./scenarios/drain.js";
+import { httpSubmit } from "./scenarios/http-submit.js";
 import { addToStartLatency } from "./scenarios/latency.js";
 import { listingAtScale } from "./scenarios/listing-scale.js";
-import { bytesPerPendingJob } from "./scenarios/memory.js";
+import { scaleOut } from "./scenarios/scale-out.js";
+import { systemDrain } from "./scenarios/system-drain.js";
+import { SYSTEMS } from "./systems/all.js";
 import { bullmq } from "./systems/bullmq.js";
 import { rqueue } from "./systems/rqueue.js";
 import type { QueueSystem, SystemFactory } from "./systems/system.js";
 
-const JOBS = Number(process.env.BENCH_JOBS ?? 20_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const FULL = process.env.BENCH_FULL === "1";
+const JOBS = Number(process.env.BENCH_JOBS ?? (FULL ? 100_000 : 20_000));
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (FULL ? 5 : 3));
+const SCALE_ROUNDS = Number(process.env.BENCH_SCALE_ROUNDS ?? (FULL ? 3 : 1));
+const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? (FULL ? 5 : 2));
+const HTTP_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? (FULL ? 10 : 5));
+const JSON_OUTPUT = process.argv.includes("--json");
 const only = process.env.BENCH_ONLY?.split(",");
+const wanted = (key: string) => (only ? only.includes(key) : key !== "listing" || FULL);
+const thousands = (n: number) => (n >= 1000 ? `${n / 1000}k` : String(n));
 
-const server = process.env.BENCH_REDIS_URL ? undefined : await startRedisServer();
-const url = process.env.BENCH_REDIS_URL ?? server?.url ?? "";
-const admin = new Redis(url);
+const redis = await openBenchRedis();
+const progress = new Progress();
+const results: ResultLine[] = [];
+const rows: TableRow[] = [];
+const started = performance.now();
+let queueSeq = 0;
 
-let round = 0;
-async function withSystem<T>(factory: SystemFactory, run: (system: QueueSystem) => Promise<T>): Promise<T> {
-  await admin.flushall();
-  const system = await factory.create(url, `bench${round++}`);
+async function withSystem<T>(
+  factory: SystemFactory,
+  run: (system: QueueSystem, queueName: string) => Promise<T>,
+): Promise<T> {
+  const queueName = `bench${queueSeq++}`;
+  await redis.reset(SYSTEMS.flatMap((s) => s.keyPatterns(queueName)));
+  const system = await factory.create(redis.url, queueName);
   try {
-    return await run(system);
+    return await run(system, queueName);
   } finally {
     await system.close();
+    await redis.reset(factory.keyPatterns(queueName));
   }
 }
 
-/** Median of several rounds, alternating systems so neither always runs on a warmer machine. */
-async function measure(name: string, run: (system: QueueSystem) => Promise<number>) {
-  const results: Record<string, number[]> = {};
-  for (let r = 0; r < ROUNDS; r++) {
-    for (const factory of r % 2 ? [bullmq, rqueue] : [rqueue, bullmq]) {
-      const value = await withSystem(factory, run);
-      results[factory.name] = [...(results[factory.name] ?? []), value];
+/** Median figures per system over `rounds` rounds, rotating which system goes first. */
+async function compare(
+  scenario: string,
+  factories: readonly SystemFactory[],
+  settings: Record<string, unknown>,
+  run: (
+    system: QueueSystem,
+    factory: SystemFactory,
+    queueName: string,
+    tick: (text: string) => void,
+  ) => Promise<Record<string, number>>,
+  rounds = ROUNDS,
+): Promise<Record<string, Record<string, number>>> {
+  const byRound: Record<string, Record<string, number>[]> = {};
+  for (let r = 0; r < rounds; r++) {
+    const order = factories.map((_, i) => factories[(i + r) % factories.length] as SystemFactory);
+    for (const factory of order) {
+      const step = `${scenario} · ${factory.name} · round ${r + 1}/${rounds}`;
+      progress.step(step);
+      const figures = await withSystem(factory, (system, queueName) =>
+        run(system, factory, queueName, (text) => progress.update(`${step} · ${text}`)),
+      );
+      byRound[factory.name] = [...(byRound[factory.name] ?? []), figures];
     }
   }
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
-  const row = Object.fromEntries(Object.entries(results).map(([system, values]) => [system, median(values)]));
-  console.log(
-    name.padEnd(46),
-    Object.entries(row)
-      .map(([s, v]) => `${s}: ${v.toFixed(1)}`)
-      .join("   "),
-  );
-  return { scenario: name, rounds: results, median: row };
+  progress.done();
+  const medians: Record<string, Record<string, number>> = {};
+  for (const [system, list] of Object.entries(byRound)) {
+    medians[system] = medianFigures(list);
+    results.push({ scenario, system, figures: medians[system], settings: { ...settings, rounds } });
+  }
+  return medians;
 }
 
-const rows = [];
-const wanted = (key: string) => !only || only.includes(key);
-console.log(`Redis ${url}, ${JOBS} jobs, median of ${ROUNDS} rounds\n`);
-if (wanted("drain"))
-  rows.push(await measure(`drain jobs/s (${JOBS} no-op, concurrency 50)`, (s) => drain(s, JOBS, 50)));
-if (wanted("bulk"))
-  rows.push(await measure("bulk enqueue jobs/s (batches of 1,000)", (s) => bulkEnqueue(s, JOBS, 1_000)));
-if (wanted("memory"))
-  rows.push(await measure("Redis bytes per pending job", (s) => bytesPerPendingJob(s, admin, JOBS)));
+const pick = (medians: Record<string, Record<string, number>>, figure: string) =>
+  Object.fromEntries(
+    Object.entries(medians)
+      .filter(([, figures]) => figures[figure] !== undefined)
+      .map(([system, figures]) => [system, figures[figure] as number]),
+  );
+
+const BULL = bullmq.name;
+const BEE = SYSTEMS[2]?.name ?? "";
+const jobsLabel = thousands(JOBS);
+
+if (wanted("drain")) {
+  const medians = await compare("drain", SYSTEMS, { jobs: JOBS, concurrency: 50 }, (system, _f, _q, tick) =>
+    drain(system, redis, { jobs: JOBS, concurrency: 50, onProgress: (n) => tick(`${n}/${JOBS} completed`) }),
+  );
+  rows.push(
+    {
+      label: `drain, ${jobsLabel} no-op, concurrency 50`,
+      unit: "jobs/s",
+      values: pick(medians, "jobsPerSecond"),
+      targets: [
+        { versus: BULL, atLeast: 2 },
+        { versus: BEE, atLeast: 1.5 },
+      ],
+    },
+    {
+      label: "Redis CPU per job, add + take + complete (main thread)",
+      unit: "µs",
+      values: pick(medians, "redisCpuMicrosPerJob"),
+    },
+    {
+      label: "Redis command time per job (commandstats)",
+      unit: "µs",
+      values: pick(medians, "redisCommandMicrosPerJob"),
+      targets: [{ atMost: 12 }],
+    },
+    {
+      label: "worker-process CPU per job",
+      unit: "µs",
+      values: pick(medians, "workerCpuMicrosPerJob"),
+      targets: [{ atMost: 15 }],
+    },
+  );
+}
+
+if (wanted("priorities")) {
+  const factories = SYSTEMS.filter((s) => s.priorities);
+  const settings = { jobs: JOBS, concurrency: 50, priorities: "1–10, round robin" };
+  const medians = await compare("drain-priorities", factories, settings, (system, _f, _q, tick) =>
+    drain(system, redis, {
+      jobs: JOBS,
+      concurrency: 50,
+      priorities: true,
+      onProgress: (n) => tick(`${n}/${JOBS} completed`),
+    }),
+  );
+  rows.push({
+    label: `drain, ${jobsLabel} no-op, priorities 1–10`,
+    unit: "jobs/s",
+    values: pick(medians, "jobsPerSecond"),
+    targets: [{ versus: BULL, atLeast: 2 }],
+  });
+}
+
+if (wanted("bulk")) {
+  const medians = await compare("bulk-enqueue", SYSTEMS, { jobs: JOBS, batchSize: 1_000 }, (system) =>
+    bulkEnqueue(system, redis, JOBS, 1_000),
+  );
+  rows.push(
+    {
+      label: "bulk enqueue, batches of 1,000",
+      unit: "jobs/s",
+      values: pick(medians, "jobsPerSecond"),
+      targets: [
+        { versus: BULL, atLeast: 3 },
+        { versus: BEE, atLeast: 1 },
+      ],
+    },
+    {
+      label: "Redis bytes per pending job",
+      unit: "bytes",
+      values: pick(medians, "bytesPerPendingJob"),
+      targets: [{ versus: BULL, atMost: 0.65 }],
+    },
+  );
+}
+
 if (wanted("latency")) {
-  for (const percentile of ["p50", "p99"] as const) {
+  const settings = { ratePerSecond: 1_000, seconds: LATENCY_SECONDS, concurrency: 50 };
+  const medians = await compare("latency", SYSTEMS, settings, (system, _f, _q, tick) =>
+    addToStartLatency(system, 1_000, LATENCY_SECONDS, (n) => tick(`${n} started`)),
+  );
+  rows.push(
+    { label: "add→start latency p50 at 1k jobs/s", unit: "ms", values: pick(medians, "p50Ms") },
+    {
+      label: "add→start latency p99 at 1k jobs/s",
+      unit: "ms",
+      values: pick(medians, "p99Ms"),
+      targets: [{ versus: BULL, atMost: 1 }, { atMost: 2 }],
+    },
+  );
+}
+
+if (wanted("http")) {
+  await redis.reset(["rq:*"]);
+  const settings = { connections: 50, batchConnections: 10, batchSize: 1_000, seconds: HTTP_SECONDS };
+  const result = await httpSubmit(redis.url, {
+    port: Number(process.env.BENCH_HTTP_PORT ?? 18_480),
+    seconds: HTTP_SECONDS,
+    connections: 50,
+    batchConnections: 10,
+    batchSize: 1_000,
+    onProgress: (text) => progress.step(`http · ${text}`),
+  });
+  progress.done();
+  await redis.reset(["rq:*"]);
+  results.push(
+    { scenario: "http-submit", system: RQUEUE, figures: result.single, settings },
+    { scenario: "http-submit-batch", system: RQUEUE, figures: result.batch, settings },
+  );
+  rows.push(
+    {
+      label: "POST /v1/jobs, 50 connections, one process",
+      unit: "req/s",
+      values: { [RQUEUE]: result.single.requestsPerSecond },
+      targets: [{ atLeast: 10_000 }],
+    },
+    {
+      label: "POST /v1/jobs p99",
+      unit: "ms",
+      values: { [RQUEUE]: result.single.p99Ms },
+      targets: [{ atMost: 20 }],
+    },
+    {
+      label: "POST /v1/jobs/batch (1,000 a request, 10 connections)",
+      unit: "jobs/s",
+      values: { [RQUEUE]: result.batch.jobsPerSecond },
+      targets: [{ atLeast: 60_000 }],
+    },
+  );
+}
+
+let bullDrainOneProcess: number | undefined;
+if (wanted("scale-out")) {
+  for (const processes of [1, 2, 4]) {
+    const settings = { jobs: JOBS, processes, concurrencyPerProcess: 50 };
+    const medians = await compare(
+      `scale-out-${processes}`,
+      [rqueue, bullmq],
+      settings,
+      (system, factory, queueName, tick) =>
+        scaleOut(factory, system, redis, queueName, {
+          jobs: JOBS,
+          processes,
+          onProgress: (n) => tick(`${n}/${JOBS} completed`),
+        }),
+      SCALE_ROUNDS,
+    );
+    if (processes === 1) bullDrainOneProcess = medians[BULL]?.jobsPerSecond;
+    const plural = processes === 1 ? "process" : "processes";
     rows.push(
-      await measure(
-        `add→start latency ms ${percentile} (1k jobs/s)`,
-        async (s) => (await addToStartLatency(s, 1_000, 3))[percentile],
-      ),
+      {
+        label: `scale-out drain, ${processes} worker ${plural}`,
+        unit: "jobs/s",
+        values: pick(medians, "jobsPerSecond"),
+      },
+      {
+        label: `  Redis CPU utilisation, ${processes} ${plural}`,
+        unit: "%",
+        values: pick(medians, "redisCpuPercent"),
+      },
     );
   }
+}
+
+if (wanted("system")) {
+  const result = await systemDrain({
+    jobs: JOBS,
+    onProgress: (text) => progress.step(`system drain · ${text}`),
+  });
+  progress.done();
+  const settings = { jobs: JOBS, batchSize: 1_000, stack: "make dev" };
+  results.push(
+    { scenario: "system-drain-fresh", system: RQUEUE, figures: { ...result.fresh }, settings },
+    { scenario: "system-drain-warm", system: RQUEUE, figures: { ...result.warm }, settings },
+  );
+  const bullOne =
+    bullDrainOneProcess ??
+    results.find((r) => r.scenario === "drain" && r.system === BULL)?.figures.jobsPerSecond;
+  rows.push(
+    {
+      label: `system drain, make dev fresh (${result.fresh.workersAtResume}→${result.fresh.workersAtEnd} workers)`,
+      unit: "jobs/s",
+      values: { [RQUEUE]: result.fresh.jobsPerSecond },
+      targets: [{ atLeast: Math.round(0.8 * result.warm.jobsPerSecond) }],
+    },
+    {
+      label: `system drain, warm (${result.warm.workersAtResume}→${result.warm.workersAtEnd} workers)`,
+      unit: "jobs/s",
+      values: { [RQUEUE]: result.warm.jobsPerSecond, ...(bullOne ? { [BULL]: bullOne } : {}) },
+      targets: bullOne ? [{ versus: BULL, atLeast: 2 }] : [],
+    },
+  );
 }
 
 if (wanted("deps")) {
-  await admin.flushall();
-  const phases = await dependencyScale(url, admin);
-  for (const result of phases) {
-    console.log(
-      `${result.phase}: ${result.ms} ms, longest script call ${result.longestScriptMs.toFixed(2)} ms (${result.longestScript})`,
-    );
+  progress.step("dependencies at scale (R-queue)");
+  await redis.reset(["rq:*"]);
+  const phases = await dependencyScale(redis.url, redis.admin);
+  await redis.reset(["rq:*"]);
+  progress.done();
+  for (const phase of phases) {
+    results.push({
+      scenario: "dependencies",
+      system: RQUEUE,
+      figures: { ms: phase.ms, longestScriptMs: phase.longestScriptMs },
+      settings: { phase: phase.phase, longestScript: phase.longestScript },
+    });
   }
-  rows.push({ scenario: "dependencies at scale (R-queue)", rounds: {}, median: {}, phases });
 }
 
-// At scale: not in the default run (a million jobs take a while to add).
-if (only?.includes("scale")) {
-  await admin.flushall();
-  const results = await listingAtScale(url, Number(process.env.BENCH_SCALE_JOBS ?? 1_000_000));
-  for (const result of results) console.log(`${result.query}: ${result.medianMs} ms (median of 21)`);
-  rows.push({ scenario: "dashboard queries at scale (R-queue)", rounds: {}, median: {}, results });
+if (wanted("listing")) {
+  const pending = Number(process.env.BENCH_SCALE_JOBS ?? 1_000_000);
+  progress.step(`dashboard queries over ${thousands(pending)} pending jobs (R-queue)`);
+  await redis.reset(["rq:*"]);
+  const listing = await listingAtScale(redis.url, pending);
+  await redis.reset(["rq:*"]);
+  progress.done();
+  for (const query of listing) {
+    results.push({
+      scenario: "listing",
+      system: RQUEUE,
+      figures: { medianMs: query.medianMs },
+      settings: { query: query.query, pending, completed: 100_000, calls: 21 },
+    });
+  }
 }
 
-const out = join(dirname(fileURLToPath(import.meta.url)), "..", "results", "latest.json");
-mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), jobs: JOBS, rows }, null, 2));
-console.log(`\nwritten to ${out}`);
-admin.disconnect();
-await server?.stop();
+const systems = SYSTEMS.map((s) => s.name);
+const info: RunInfo = {
+  date: `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
+  cores: os.cpus().length,
+  cpu: os.cpus()[0]?.model.trim() ?? "?",
+  redisVersion: redis.version,
+  node: process.version,
+  rounds:
+    `${jobsLabel} jobs, median of ${ROUNDS} rounds alternating systems` +
+    (wanted("scale-out") ? ` (scale-out: ${SCALE_ROUNDS})` : ""),
+  nonDefault: Object.fromEntries(SYSTEMS.map((s) => [s.name, s.nonDefault])),
+  notes: [
+    "Redis CPU per job: main-thread CPU (INFO cpu) over the adds and the drain, ÷ jobs; command time: INFO commandstats usec of scripts, MULTI/EXEC and blocking waits (commands run inside a script are counted once, in it).",
+    "Worker CPU per job: `process.cpuUsage()` of the process running the worker, over the drain.",
+    "System drain: `make dev` on its own Redis, jobs submitted over HTTP in batches of 1,000 to the paused queue, timed from resume; warm = the same again at once. Its BullMQ figure is one BullMQ worker process (scale-out, 1 process).",
+  ],
+};
+const dependencies = results.filter((r) => r.scenario === "dependencies" || r.scenario === "listing");
+const extra = dependencies.map(
+  (r) =>
+    `${r.settings.phase ?? r.settings.query}: ${r.figures.ms ?? r.figures.medianMs} ms` +
+    (r.figures.longestScriptMs !== undefined
+      ? `, longest script call ${r.figures.longestScriptMs.toFixed(2)} ms (${r.settings.longestScript})`
+      : ""),
+);
+
+const outDir = join(dirname(fileURLToPath(import.meta.url)), "..", "results");
+mkdirSync(outDir, { recursive: true });
+const markdown = markdownTable(rows, systems, info);
+writeFileSync(
+  join(outDir, "latest.md"),
+  `${markdown}\n${extra.length ? `\n${extra.map((e) => `- ${e}`).join("\n")}\n` : ""}`,
+);
+writeFileSync(join(outDir, "latest.jsonl"), `${jsonLines(results)}\n`);
+const seconds = Math.round((performance.now() - started) / 1000);
+const table = [
+  `Redis ${redis.version}${redis.owned ? " (started by the bench)" : ` at ${redis.url}`}, ${info.cores} cores, ${info.rounds}`,
+  "",
+  textTable(rows, systems),
+  ...(extra.length ? ["", ...extra] : []),
+  "",
+  ...Object.entries(info.nonDefault)
+    .filter(([, list]) => list.length > 0)
+    .map(([system, list]) => `non-default settings, ${system}: ${list.join("; ")}`),
+  `took ${seconds} s; written to ${join(outDir, "latest.md")} and latest.jsonl`,
+].join("\n");
+if (JSON_OUTPUT) {
+  process.stdout.write(`${jsonLines(results)}\n`);
+  process.stderr.write(`${table}\n`);
+} else {
+  process.stdout.write(`${table}\n`);
+}
+await redis.stop();
 process.exit(0);

@@ -1,26 +1,33 @@
 /**
  * R-queue adapter: Queue.addBulk for producing (one script call per batch) and a
- * ConsumeLoop (settle-and-take batching) for consuming. Completed jobs are kept by
- * count (10k), like BullMQ's `removeOnComplete: {count: 10000}`.
+ * ConsumeLoop (settle-and-take batching) for consuming, all with default settings
+ * (completed jobs kept by count, 10k). Completion is counted from the queue's
+ * lifetime stats in Redis, so workers in other processes count too.
  */
-import { ConsumeLoop, Consumer, createRedis, Queue } from "@rqueue/shared";
+import { ConsumeLoop, Consumer, createRedis, Queue, queueKeys } from "@rqueue/shared";
 import type { SystemFactory } from "./system.js";
-
-const settings = { retention: { keepCompleted: 10_000 } };
 
 export const rqueue: SystemFactory = {
   name: "R-queue",
+  priorities: true,
+  completedScope: "queue",
+  nonDefault: [],
+  keyPatterns: (queueName) => [`${queueKeys(queueName).prefix}*`, "rq:{workers}:*", "rq:queues"],
   async create(redisUrl, queueName) {
     const redis = createRedis(redisUrl);
-    const queue = new Queue({ redis, name: queueName, settings });
+    const queue = new Queue({ redis, name: queueName });
     const workers: ConsumeLoop[] = [];
     return {
       name: "R-queue",
-      async addBulk(count, batchSize, payload) {
+      async addBulk(count, batchSize, payload, options) {
         for (let start = 0; start < count; start += batchSize) {
           const size = Math.min(batchSize, count - start);
           await queue.addBulk(
-            Array.from({ length: size }, (_, i) => ({ type: "noop", payload: payload(start + i) })),
+            Array.from({ length: size }, (_, i) => ({
+              type: "noop",
+              payload: payload(start + i),
+              ...(options?.priority ? { priority: options.priority(start + i) } : {}),
+            })),
           );
         }
       },
@@ -31,8 +38,7 @@ export const rqueue: SystemFactory = {
         const consumer = new Consumer({
           redis,
           queue: queueName,
-          workerId: `bench-${workers.length}`,
-          settings,
+          workerId: `bench-${process.pid}-${workers.length}`,
         });
         const loop = new ConsumeLoop({
           consumer,

@@ -46,12 +46,16 @@ lint: deps
 format: deps
 	npx biome check --write .
 
-## Throughput, latency and memory against BullMQ on the same Redis, in the same run.
-bench: deps
-	npx tsx --conditions=development bench/src/run.ts
+## R-queue against BullMQ and Bee-Queue on the same Redis in the same run (drain, priorities, bulk,
+## memory, latency, CPU per job), HTTP submit, scale-out and a make dev system drain; under 3 minutes.
+## BENCH_ONLY=drain,priorities,bulk,latency,http,scale-out,system,deps picks; ARGS=--json for JSON lines.
+bench: deps build
+	npx tsx --conditions=development bench/src/run.ts $(ARGS)
 
-## Archive search latency at 10M finished jobs in PostgreSQL (BENCH_ARCHIVE_ROWS, BENCH_ARCHIVE_URL), archive lag under a drain.
-bench-full: deps
+## The same at 100k-job sizes and 5 rounds, plus dashboard queries over a million pending jobs; archive
+## search latency at 10M finished jobs in PostgreSQL (BENCH_ARCHIVE_ROWS, BENCH_ARCHIVE_URL), archive lag under a drain.
+bench-full: deps build
+	BENCH_FULL=1 npx tsx --conditions=development bench/src/run.ts $(ARGS)
 	npx tsx --conditions=development bench/src/archive/search-at-scale.ts
 	npx tsx --conditions=development bench/src/archive/archive-lag.ts
 

@@ -62,12 +62,14 @@ export interface BurstResult {
 
 export async function systemDrain(options: {
   jobs: number;
+  onStep?: (text: string) => void;
   onProgress?: (text: string) => void;
 }): Promise<{ fresh: BurstResult; warm: BurstResult }> {
   const redisServer = await startRedisServer();
   const port = await freePort();
   const scratch = mkdtempSync(join(tmpdir(), "rq-bench-dev-"));
-  const say = options.onProgress ?? (() => undefined);
+  const say = options.onStep ?? (() => undefined);
+  const tick = options.onProgress ?? (() => undefined);
   say("starting make dev");
   const stack = spawn("make", ["--no-print-directory", "-s", "-o", "dashboard", "dev"], {
     cwd: ROOT,
@@ -95,9 +97,10 @@ export async function systemDrain(options: {
   const batch = JSON.stringify({ jobs: Array.from({ length: 1_000 }, () => ({ type: "noop" })) });
 
   async function burst(label: string): Promise<BurstResult> {
+    say(label);
     await new Queue({ redis, name: "default" }).pause();
     for (let sent = 0; sent < options.jobs; sent += 1_000) {
-      say(`${label}: submitting ${sent}/${options.jobs}`);
+      tick(`${label}: submitting ${sent}/${options.jobs}`);
       await api("/v1/jobs/batch", {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -109,7 +112,7 @@ export async function systemDrain(options: {
     const started = performance.now();
     await api("/v1/queues/default/resume", { method: "POST" });
     for (let done = await completed(); done < target; done = await completed()) {
-      say(`${label}: ${done - (target - options.jobs)}/${options.jobs} completed`);
+      tick(`${label}: ${done - (target - options.jobs)}/${options.jobs} completed`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const seconds = (performance.now() - started) / 1000;

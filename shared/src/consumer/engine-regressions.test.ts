@@ -32,6 +32,20 @@ describe.each(targets)("engine regressions (%s)", (_name, url) => {
     return { queue, consumer };
   };
 
+  /** Calls settle-and-take with outcome fields as given, past the consumer's encoder. */
+  const settleRaw = (queue: Queue, outcomes: [string, string, string, string][]) =>
+    createQueueContext(redis(), queue.name, resolveSettings()).run("settle-and-take", [
+      "w1",
+      30_000,
+      0,
+      "",
+      outcomes.length,
+      "raw-caller",
+      1,
+      "",
+      ...outcomes.flat(),
+    ]);
+
   describe("an error report Redis cannot decode", () => {
     it("is cut by code point, and the rest of its batch is recorded with it", async () => {
       const { queue, consumer } = setup();
@@ -68,25 +82,10 @@ describe.each(targets)("engine regressions (%s)", (_name, url) => {
       const [first, second] = await queue.addBulk([{ type: "t" }, { type: "t", maxAttempts: 1 }]);
       const [a, b] = await consumer().take(2);
       if (!a || !b || !first || !second) throw new Error("setup");
-      const context = createQueueContext(redis(), queue.name, resolveSettings());
       // Sent raw, past the encoder: a lone surrogate escape, which cjson refuses.
-      const [codes] = (await context.run("settle-and-take", [
-        "w1",
-        30_000,
-        0,
-        "",
-        2,
-        "raw-caller",
-        1,
-        "",
-        a.seq,
-        a.token,
-        "c",
-        "",
-        b.seq,
-        b.token,
-        "f",
-        '{"message":"\\ud83d"}',
+      const [codes] = (await settleRaw(queue, [
+        [a.seq, a.token, "c", ""],
+        [b.seq, b.token, "f", '{"message":"\\ud83d"}'],
       ])) as [unknown[]];
       expect(codes).toEqual([1, "completed", 1, "failed"]);
       expect((await queue.getJobOrThrow(first.id)).state).toBe("completed");
@@ -100,25 +99,10 @@ describe.each(targets)("engine regressions (%s)", (_name, url) => {
       const [added] = await queue.addBulk([{ type: "t" }, { type: "t" }]);
       const [a, b] = await consumer().take(2);
       if (!a || !b || !added) throw new Error("setup");
-      const context = createQueueContext(redis(), queue.name, resolveSettings());
       await expect(
-        context.run("settle-and-take", [
-          "w1",
-          30_000,
-          0,
-          "",
-          2,
-          "raw-caller",
-          1,
-          "",
-          a.seq,
-          a.token,
-          "c",
-          "",
-          b.seq,
-          b.token,
-          "x",
-          "",
+        settleRaw(queue, [
+          [a.seq, a.token, "c", ""],
+          [b.seq, b.token, "x", ""],
         ]),
       ).rejects.toThrow(/rq-invalid-argument kind of outcome 1/);
       // The first, valid outcome was not half-applied.

@@ -217,7 +217,7 @@ if (wanted("latency")) {
 }
 
 if (wanted("http")) {
-  await redis.reset(["rq:*"]);
+  await redis.reset(rqueue.keyPatterns("default"));
   const settings = { connections: 50, batchConnections: 10, batchSize: 1_000, seconds: HTTP_SECONDS };
   const result = await httpSubmit(redis.url, {
     port: Number(process.env.BENCH_HTTP_PORT ?? 18_480),
@@ -228,7 +228,7 @@ if (wanted("http")) {
     onProgress: (text) => progress.step(`http · ${text}`),
   });
   progress.done();
-  await redis.reset(["rq:*"]);
+  await redis.reset(rqueue.keyPatterns("default"));
   results.push(
     { scenario: "http-submit", system: RQUEUE, figures: result.single, settings },
     { scenario: "http-submit-batch", system: RQUEUE, figures: result.batch, settings },
@@ -320,9 +320,9 @@ if (wanted("system")) {
 
 if (wanted("deps")) {
   progress.step("dependencies at scale (R-queue)");
-  await redis.reset(["rq:*"]);
+  await redis.reset(rqueue.keyPatterns("bench-deps"));
   const phases = await dependencyScale(redis.url, redis.admin);
-  await redis.reset(["rq:*"]);
+  await redis.reset(rqueue.keyPatterns("bench-deps"));
   progress.done();
   for (const phase of phases) {
     results.push({
@@ -337,9 +337,9 @@ if (wanted("deps")) {
 if (wanted("listing")) {
   const pending = Number(process.env.BENCH_SCALE_JOBS ?? 1_000_000);
   progress.step(`dashboard queries over ${thousands(pending)} pending jobs (R-queue)`);
-  await redis.reset(["rq:*"]);
+  await redis.reset(rqueue.keyPatterns("bench-scale"));
   const listing = await listingAtScale(redis.url, pending);
-  await redis.reset(["rq:*"]);
+  await redis.reset(rqueue.keyPatterns("bench-scale"));
   progress.done();
   for (const query of listing) {
     results.push({

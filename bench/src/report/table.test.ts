@@ -80,11 +80,14 @@ describe("markdownTable", () => {
     expect(md[0]).toBe(
       "Measured 2026-12-01 22:30 UTC, 2 cores (Test CPU), Redis 7.0.15, Node v20.0.0, median of 3 rounds.",
     );
-    expect(md[2]).toBe(
-      "| figure | R-queue | BullMQ 5.81 | Bee-Queue 2.0 | ratio (R-queue ÷) | target | met |",
+    expect(md[2]).toMatch(
+      /^\| figure +\| R-queue \| BullMQ 5.81 \| Bee-Queue 2.0 \| +ratio \(R-queue ÷\) \| +target \| met \|$/,
     );
-    expect(md[3]).toBe("|---|--:|--:|--:|--:|--:|--:|");
-    expect(md[4]).toContain("| drain, 20k no-op, concurrency 50 (jobs/s) | 40.0k | 20.0k | 32.0k |");
+    expect(md[3]).toMatch(/^\| -+ \| -{6}: \| -{10}: \| -{12}: \| -+: \| -+: \| --: \|$/);
+    expect(md[4]).toMatch(
+      /^\| drain, 20k no-op, concurrency 50 \(jobs\/s\) +\| +40.0k \| +20.0k \| +32.0k \|/,
+    );
+    expect(new Set(md.slice(2, 6).map((line) => line.length)).size).toBe(1);
     expect(md).toContain("- BullMQ 5.81: removeOnComplete {count: 10000}");
     expect(md.some((line) => line.startsWith("- R-queue"))).toBe(false);
     expect(md.at(-1)).toBe("- a shared machine");

@@ -130,8 +130,15 @@ function runSummary(info: RunInfo): string {
 export function markdownTable(rows: readonly TableRow[], systems: readonly string[], info: RunInfo): string {
   const escapeCell = (cell: string) => cell.replaceAll("|", "\\|");
   const lines = [header(systems), ...rows.map((row) => cells(row, systems))];
-  const table = lines.map((line) => `| ${line.map(escapeCell).join(" | ")} |`);
-  table.splice(1, 0, `|${lines[0]?.map((_, col) => (col === 0 ? "---" : "--:")).join("|")}|`);
+  const escaped = lines.map((line) => line.map(escapeCell));
+  // Padded as the repository's formatter (Biome) lays out Markdown tables, so a paste stays as it is.
+  const widths =
+    escaped[0]?.map((_, col) => Math.max(3, ...escaped.map((line) => (line[col] ?? "").length))) ?? [];
+  const pad = (cell: string, col: number) =>
+    col === 0 ? cell.padEnd(widths[col] ?? 0) : cell.padStart(widths[col] ?? 0);
+  const table = escaped.map((line) => `| ${line.map(pad).join(" | ")} |`);
+  const rule = widths.map((width, col) => (col === 0 ? "-".repeat(width) : `${"-".repeat(width - 1)}:`));
+  table.splice(1, 0, `| ${rule.join(" | ")} |`);
   const settings = Object.entries(info.nonDefault)
     .filter(([, list]) => list.length > 0)
     .map(([system, list]) => `- ${system}: ${list.join("; ")}`);

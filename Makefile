@@ -48,7 +48,7 @@ format: deps
 
 ## R-queue against BullMQ and Bee-Queue on the same Redis in the same run (drain, priorities, bulk,
 ## memory, latency, CPU per job), HTTP submit, scale-out and a make dev system drain; under 3 minutes.
-## BENCH_ONLY=drain,priorities,bulk,latency,http,scale-out,system,deps picks; ARGS=--json for JSON lines.
+## BENCH_ONLY=drain,priorities,bulk,latency,http,scale-out,system,deps picks; ARGS=--json prints JSON lines (after the build output).
 bench: deps build
 	npx tsx --conditions=development bench/src/run.ts $(ARGS)
 

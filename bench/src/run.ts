@@ -46,7 +46,7 @@ const JOBS = Number(process.env.BENCH_JOBS ?? (FULL ? 100_000 : 20_000));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (FULL ? 5 : 3));
 const SCALE_ROUNDS = Number(process.env.BENCH_SCALE_ROUNDS ?? (FULL ? 3 : 1));
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? (FULL ? 5 : 2));
-const HTTP_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? (FULL ? 10 : 5));
+const HTTP_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? (FULL ? 10 : 4));
 const JSON_OUTPUT = process.argv.includes("--json");
 const only = process.env.BENCH_ONLY?.split(",");
 const wanted = (key: string) => (only ? only.includes(key) : key !== "listing" || FULL);
@@ -280,7 +280,7 @@ if (wanted("scale-out")) {
         values: pick(medians, "jobsPerSecond"),
       },
       {
-        label: `  Redis CPU utilisation, ${processes} ${plural}`,
+        label: `Redis CPU utilisation, ${processes} ${plural}`,
         unit: "%",
         values: pick(medians, "redisCpuPercent"),
       },

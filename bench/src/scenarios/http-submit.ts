@@ -68,7 +68,7 @@ export async function httpSubmit(redisUrl: string, options: HttpSubmitOptions) {
       jobs: Array.from({ length: options.batchSize }, (_, i) => ({ type: "bench", payload: { i } })),
     });
     options.onProgress?.("POST /v1/jobs warm-up");
-    await load(`${base}/v1/jobs`, one, options.connections, 2);
+    await load(`${base}/v1/jobs`, one, options.connections, 1);
     options.onProgress?.(`POST /v1/jobs, ${options.connections} connections, ${options.seconds} s`);
     const single = await load(`${base}/v1/jobs`, one, options.connections, options.seconds);
     options.onProgress?.("POST /v1/jobs/batch warm-up");

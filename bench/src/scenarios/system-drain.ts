@@ -6,7 +6,8 @@
  * resumed; timed from the resume to the last completion. Twice: on the fresh
  * stack (the supervisor's first worker), and again at once while the workers the
  * burst scaled out to are still warm. The dashboard bundle is not rebuilt
- * (`-o dashboard`): it plays no part in a burst.
+ * (`-o dashboard`): it plays no part in a burst; nor, under `make bench`, are deps
+ * and build, which the bench target has just run.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -71,7 +72,9 @@ export async function systemDrain(options: {
   const say = options.onStep ?? (() => undefined);
   const tick = options.onProgress ?? (() => undefined);
   say("starting make dev");
-  const stack = spawn("make", ["--no-print-directory", "-s", "-o", "dashboard", "dev"], {
+  // Under `make bench` the bench target has just run deps and build: not twice.
+  const done = process.env.MAKELEVEL ? ["-o", "deps", "-o", "build"] : [];
+  const stack = spawn("make", ["--no-print-directory", "-s", "-o", "dashboard", ...done, "dev"], {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -82,6 +82,13 @@ describe("decideScaling", () => {
     ["scales in straight to the minimum when idle", [queue(0, 0, 1)], 10, 1],
     ["never shrinks below the slots running jobs occupy", [queue(0, 45, 0.1)], 10, 6],
     ["clamps a current count above the maximum", [queue(0, 0, null)], 12, 1],
+    ["grows by one worker while no run time is measured", [queue(20_000, 50, null)], 1, 2],
+    [
+      "an unmeasured queue beside a measured one still grows by one",
+      [queue(5, 0, null), queue(3_000, 10, 1)],
+      2,
+      3,
+    ],
   ] as [string, QueueLoad[], number, number][])("%s", (_label, queues, current, desired) => {
     expect(decideScaling(policy, input(queues, current)).desired).toBe(desired);
   });

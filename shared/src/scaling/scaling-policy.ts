@@ -14,6 +14,12 @@
  * and keep every running job's slot, while using at most `scaleInUtilization` of its
  * capacity: that headroom is the hysteresis that keeps one job more or less from
  * flapping the pool.
+ *
+ * A queue with work but no run-time measurement yet (a fresh stack's first burst)
+ * grows the pool by one worker per scale-out at most: the fallback run time is a
+ * guess, and on a small machine starting ten processes for a burst that one warm
+ * worker clears in a second costs the cores the jobs needed. The first jobs to
+ * finish give the measurement, and the pool then goes straight to its size.
  */
 export interface ScalingPolicy {
   min: number;
@@ -122,6 +128,10 @@ export function decideScaling(policy: ScalingPolicy, input: ScalingInput): Scali
     if (input.lastScaleOutAt !== null && input.now - input.lastScaleOutAt < policy.scaleOutCooldownMs) {
       return decision(current, "scale-out cooldown");
     }
+    const unmeasured = input.queues.some(
+      (queue) => queue.jobSeconds === null && queue.backlog + queue.processing > 0,
+    );
+    if (unmeasured) return decision(current + 1, "no run time measured yet: one worker more at a time");
     return decision(demand.ideal, `${demand.drainWorkers.toFixed(2)} workers drain the work in time`);
   }
   const needed = Math.max(demand.drainWorkers, demand.busyWorkers) / policy.scaleInUtilization;

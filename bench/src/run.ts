@@ -291,7 +291,8 @@ if (wanted("scale-out")) {
 if (wanted("system")) {
   const result = await systemDrain({
     jobs: JOBS,
-    onProgress: (text) => progress.step(`system drain · ${text}`),
+    onStep: (text) => progress.step(`system drain · ${text}`),
+    onProgress: (text) => progress.update(`system drain · ${text}`),
   });
   progress.done();
   const settings = { jobs: JOBS, batchSize: 1_000, stack: "make dev" };

@@ -96,7 +96,8 @@ describe("archive storage", () => {
     );
     expect(JSON.stringify(sse?.inputs)).toContain("AES256");
     const [lifecycle] = mocks.ofType("aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2");
-    expect((lifecycle?.inputs.rules as { expiration: { days: number } }[])[0]?.expiration.days).toBe(31);
+    const rules = (lifecycle?.inputs.rules ?? []) as { expiration: { days: number } }[];
+    expect(rules[0]?.expiration.days).toBe(31);
     const [policy] = mocks.ofType("aws:s3/bucketPolicy:BucketPolicy");
     expect(String(policy?.inputs.policy)).toContain("aws:SecureTransport");
   });

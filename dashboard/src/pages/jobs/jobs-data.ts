@@ -9,12 +9,16 @@ import { type Accessor, createEffect, createMemo, createSignal } from "solid-js"
 import { api } from "../../lib/api.js";
 import { createPoll } from "../../lib/poll.js";
 import type { JobsView } from "./jobs-url.js";
+import { searchParams } from "./search-query.js";
 
 export function createJobsData(view: Accessor<JobsView>, paused: Accessor<boolean>) {
   const key = createMemo(() => JSON.stringify(view()));
   const page = createPoll(
     () => {
-      const { queue, state, type, priority, limit, cursor } = view();
+      const { queue, state, type, priority, limit, cursor, q } = view();
+      // With search text, the page is the archive's answer (finished jobs, newest first).
+      if (q)
+        return api.searchJobs({ ...searchParams(q, queue), limit: String(Math.min(limit, 200)), cursor });
       return api.listJobs({ queue, state, type, priority, limit, cursor });
     },
     { key, paused },

@@ -2,7 +2,8 @@
  * Jobs: one page of a queue's jobs in one state, filtered, with cursor paging
  * (next and previous), all of it in the URL. New arrivals wait behind "N new —
  * show"; polling pauses while rows are selected; selected rows or everything the
- * filter matches can be retried, canceled or deleted.
+ * filter matches can be retried, canceled or deleted. With text in the search box
+ * (in the URL as `q`), the page shows the archive's finished jobs that match.
  */
 import type { JobState } from "@rqueue/shared/contract";
 import { useSearchParams } from "@solidjs/router";
@@ -25,6 +26,7 @@ import {
   toJobsParams,
   withFilters,
 } from "./jobs-url.js";
+import { SearchBox } from "./search-box.js";
 
 const OperationDialog = lazy(() => import("../operations/operation-dialog.js"));
 
@@ -107,7 +109,7 @@ export function JobsPage() {
     <section>
       <div class="page-head">
         <h1>Jobs</h1>
-        <Show when={canAdmin() && actionsFor(view().state).length > 0}>
+        <Show when={!view().q && canAdmin() && actionsFor(view().state).length > 0}>
           <div class="actions">
             {actionsFor(view().state).map((action) => (
               <button type="button" onClick={() => setByFilter(action)}>
@@ -117,6 +119,13 @@ export function JobsPage() {
           </div>
         </Show>
       </div>
+      <SearchBox
+        value={view().q ?? ""}
+        onSearch={(q) => {
+          clearSelection();
+          go(withFilters(view(), { q: q || undefined }));
+        }}
+      />
       <JobFilters
         view={view()}
         queues={(queues.data()?.queues ?? []).map((queue) => queue.name)}
@@ -128,7 +137,8 @@ export function JobsPage() {
       />
       <div class="table-bar">
         <span class="muted" data-testid="filter-count">
-          <Show when={filterCount() !== null}>
+          <Show when={view().q}>Finished jobs from the archive matching the search, newest first</Show>
+          <Show when={!view().q && filterCount() !== null}>
             {formatCount(filterCount() ?? 0)} {view().state}
             {view().type ? ` ${view().type}` : ""} jobs
             {view().priority !== undefined ? " (any priority)" : ""}
@@ -167,14 +177,16 @@ export function JobsPage() {
             <p class="empty" data-testid="jobs-empty">
               {page.data()?.nextCursor
                 ? "No match on this stretch; the next page continues."
-                : `No ${view().state} jobs.`}
+                : view().q
+                  ? "No finished job in the archive matches."
+                  : `No ${view().state} jobs.`}
             </p>
           }
         >
           <JobsTable
             rows={held.rows()}
             selected={selected()}
-            selectable={canAdmin() && actionsFor(view().state).length > 0}
+            selectable={!view().q && canAdmin() && actionsFor(view().state).length > 0}
             now={now()}
             onToggle={toggle}
             onToggleAll={toggleAll}

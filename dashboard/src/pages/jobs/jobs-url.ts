@@ -1,7 +1,8 @@
 /**
  * The Jobs page's state lives in the URL, so a view can be shared and survives a
- * reload: queue, state, type, priority, page size, the page's cursor and the
- * cursors of the pages before it (for "previous"; the API's cursors only go forward).
+ * reload: queue, state, type, priority, page size, the search box's text, the
+ * page's cursor and the cursors of the pages before it (for "previous"; the API's
+ * cursors only go forward).
  */
 import { DEFAULT_QUEUE, JOB_STATES, type JobState, LIMITS, PRIORITY } from "@rqueue/shared/contract";
 
@@ -17,10 +18,12 @@ export interface JobsView {
   cursor: string | undefined;
   /** Cursors of the previous pages, oldest first ("-" is the first page). */
   back: string[];
+  /** The search box's text: when set, the page shows the archive's search results instead. */
+  q: string | undefined;
 }
 
 export type JobsParams = Partial<
-  Record<"queue" | "state" | "type" | "priority" | "limit" | "cursor" | "back", string>
+  Record<"queue" | "state" | "type" | "priority" | "limit" | "cursor" | "back" | "q", string>
 >;
 
 export function parseJobsView(params: JobsParams): JobsView {
@@ -40,6 +43,7 @@ export function parseJobsView(params: JobsParams): JobsView {
     limit: Number.isInteger(limit) && limit >= 1 && limit <= LIMITS.listPageMax ? limit : 50,
     cursor: params.cursor || undefined,
     back: params.back ? params.back.split(",").filter(Boolean) : [],
+    q: params.q?.trim() || undefined,
   };
 }
 
@@ -53,6 +57,7 @@ export function toJobsParams(view: JobsView): Record<string, string | undefined>
     limit: view.limit === 50 ? undefined : String(view.limit),
     cursor: view.cursor,
     back: view.back.length > 0 ? view.back.join(",") : undefined,
+    q: view.q,
   };
 }
 

@@ -163,11 +163,6 @@ export class ApiClient {
     return this.json("GET", `/v1/search${queryString(params)}`);
   }
 
-  /** Finished jobs from the archive (GET /v1/search), newest first; see the API docs for the filters. */
-  searchJobs(params: Record<string, string | undefined>): Promise<JobPage> {
-    return this.json("GET", `/v1/search${queryString(params)}`);
-  }
-
   getJob(id: string): Promise<Job> {
     return this.json("GET", `/v1/jobs/${path(id)}`);
   }

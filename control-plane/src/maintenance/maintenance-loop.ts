@@ -7,6 +7,7 @@
 import type { Logger } from "../logging/logger.js";
 import type { QueueRegistry } from "../queues/queue-registry.js";
 import type { RedisBreaker } from "../redis/redis-breaker.js";
+import { PeriodicRound } from "./periodic-round.js";
 
 export interface MaintenanceTotals {
   queues: number;
@@ -16,36 +17,24 @@ export interface MaintenanceTotals {
 }
 
 export class MaintenanceLoop {
-  private timer: NodeJS.Timeout | undefined;
-  private current: Promise<unknown> | undefined;
-  private stopped = false;
+  private readonly rounds: PeriodicRound;
   private failing = false;
 
   constructor(
     private readonly queues: QueueRegistry,
     private readonly breaker: RedisBreaker,
-    private readonly intervalMs: number,
+    intervalMs: number,
     private readonly log: Logger,
-  ) {}
-
-  start(): void {
-    if (this.intervalMs <= 0) return;
-    const loop = async () => {
-      this.current = this.runOnce().catch(() => undefined);
-      await this.current;
-      if (!this.stopped) {
-        this.timer = setTimeout(loop, this.intervalMs);
-        this.timer.unref();
-      }
-    };
-    this.timer = setTimeout(loop, this.intervalMs);
-    this.timer.unref();
+  ) {
+    this.rounds = new PeriodicRound(() => this.runOnce(), intervalMs);
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.current;
+  start(): void {
+    this.rounds.start();
+  }
+
+  stop(): Promise<void> {
+    return this.rounds.stop();
   }
 
   /** One round over every queue; resolves null when skipped because Redis is down. */

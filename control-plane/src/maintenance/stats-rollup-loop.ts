@@ -8,13 +8,12 @@ import { type RedisClient, rollupQueueStats } from "@rqueue/shared";
 import type { Logger } from "../logging/logger.js";
 import type { QueueRegistry } from "../queues/queue-registry.js";
 import type { RedisBreaker } from "../redis/redis-breaker.js";
+import { PeriodicRound } from "./periodic-round.js";
 
 export const STATS_ROLLUP_INTERVAL_MS = 2_000;
 
 export class StatsRollupLoop {
-  private timer: NodeJS.Timeout | undefined;
-  private current: Promise<unknown> | undefined;
-  private stopped = false;
+  private readonly rounds: PeriodicRound;
   private failing = false;
 
   constructor(
@@ -22,28 +21,18 @@ export class StatsRollupLoop {
     private readonly queues: QueueRegistry,
     private readonly breaker: RedisBreaker,
     private readonly log: Logger,
-    private readonly intervalMs = STATS_ROLLUP_INTERVAL_MS,
-  ) {}
-
-  start(): void {
-    if (this.intervalMs <= 0) return;
-    const loop = async () => {
-      this.current = this.runOnce().catch(() => undefined);
-      await this.current;
-      if (!this.stopped) {
-        this.timer = setTimeout(loop, this.intervalMs);
-        this.timer.unref();
-      }
-    };
-    // The first round at once: a fresh process has a sample to show right away.
-    this.timer = setTimeout(loop, 0);
-    this.timer.unref();
+    intervalMs = STATS_ROLLUP_INTERVAL_MS,
+  ) {
+    this.rounds = new PeriodicRound(() => this.runOnce(), intervalMs);
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.current;
+  start(): void {
+    // The first round at once: a fresh process has a sample to show right away.
+    this.rounds.start(0);
+  }
+
+  stop(): Promise<void> {
+    return this.rounds.stop();
   }
 
   /** One round over every queue; false when skipped because Redis is down. */

@@ -45,6 +45,10 @@ export interface RedisServerHandle {
   kill(): Promise<void>;
   /** Starts again on the same port and dir and waits until it answers PING. */
   start(): Promise<void>;
+  /** SIGSTOP: the process keeps its sockets open but answers nothing (a hung node). */
+  freeze(): void;
+  /** SIGCONT after freeze(). */
+  thaw(): void;
 }
 
 export interface RedisServerOptions {
@@ -85,7 +89,13 @@ export function startRedisServer(opts: RedisServerOptions = {}): Promise<RedisSe
   return startServer(opts, false);
 }
 
-export async function startRedisCluster(opts: { masters?: number } = {}): Promise<RedisClusterHandle> {
+export interface RedisClusterOptions {
+  masters?: number;
+  /** Extra `--name value` arguments for every node, e.g. `--cluster-require-full-coverage no`. */
+  extraArgs?: string[];
+}
+
+export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise<RedisClusterHandle> {
   const masters = opts.masters ?? 3;
   if (!Number.isInteger(masters) || masters < 3) {
     throw new Error(`redis-cli --cluster create needs at least 3 masters, got ${masters}`);
@@ -99,6 +109,7 @@ export async function startRedisCluster(opts: { masters?: number } = {}): Promis
     "5000",
     "--appendonly",
     "no",
+    ...(opts.extraArgs ?? []),
   ];
   const started = await Promise.allSettled(
     Array.from({ length: masters }, () => startServer({ extraArgs: clusterArgs }, true)),
@@ -203,6 +214,8 @@ function createHandle(port: number, dir: string, args: string[], running: Runnin
       await handle.stop();
       await handle.start();
     },
+    freeze: () => current?.child.kill("SIGSTOP"),
+    thaw: () => current?.child.kill("SIGCONT"),
   };
   return handle;
 }
@@ -273,7 +286,11 @@ function hasExited({ child }: RunningServer): boolean {
 }
 
 async function terminate(server: RunningServer, signal: NodeJS.Signals): Promise<void> {
-  if (!hasExited(server)) server.child.kill(signal);
+  if (!hasExited(server)) {
+    // A frozen server would never act on SIGTERM.
+    server.child.kill("SIGCONT");
+    server.child.kill(signal);
+  }
   if (await settlesWithin(server.exited, STOP_TIMEOUT_MS)) return;
   server.child.kill("SIGKILL");
   await server.exited;

@@ -49,7 +49,8 @@ function baseOptions(options: ConnectionOptions): RedisOptions {
     lazyConnect: false,
     ...(options.password ? { password: options.password } : {}),
     ...(options.connectionName ? { connectionName: options.connectionName } : {}),
-    ...(options.commandTimeoutMs && !options.blocking ? { commandTimeout: options.commandTimeoutMs } : {}),
+    // Blocking: cleared explicitly, since duplicate() would copy the command connection's timeout.
+    commandTimeout: options.blocking ? undefined : options.commandTimeoutMs,
   };
 }
 

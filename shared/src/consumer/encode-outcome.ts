@@ -9,11 +9,14 @@ import { LIMITS } from "../schemas/limits.js";
 import { stringifyWellFormed, toWellFormed, truncateText } from "../schemas/unicode.js";
 import { type Outcome, UnrecoverableError } from "./leased-job.js";
 
+/** The stack's header and first frames: the frames that locate a failure come first. */
+const firstLines = (stack: string) => stack.split("\n", LIMITS.errorStackLines).join("\n");
+
 export function encodeError(error: unknown, workerId: string, reason?: string) {
   const err = error instanceof Error ? error : new Error(String(error));
   return {
     message: truncateText(err.message || err.name || "error", LIMITS.errorMessageChars),
-    ...(err.stack ? { stack: truncateText(err.stack, LIMITS.errorStackChars) } : {}),
+    ...(err.stack ? { stack: truncateText(firstLines(err.stack), LIMITS.errorStackChars) } : {}),
     workerId: toWellFormed(workerId),
     ...(reason ? { reason: toWellFormed(reason) } : {}),
   };

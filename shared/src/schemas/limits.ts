@@ -9,11 +9,19 @@ export const LIMITS = {
   resultBytes: 512 * 1024,
   /** Cap on the small JSON detail that may accompany a progress report. */
   progressDetailBytes: 4 * 1024,
-  /** Error message and stack kept per failed attempt. */
+  /** Error message kept per failed attempt. */
   errorMessageChars: 2_000,
-  errorStackChars: 8_000,
+  /**
+   * Stack kept on a job's latest failed attempt only (older attempts keep their
+   * message): lines, header included, then characters. Dead-lettered jobs are kept by
+   * the 100,000, so every byte here is multiplied by that (issue 12, defect 12).
+   */
+  errorStackLines: 8,
+  errorStackChars: 1_500,
   /** Failed attempts remembered on a job (oldest dropped first). */
   errorHistory: 10,
+  /** Bytes of a job's whole error history (JSON); the oldest attempts go first beyond it. */
+  errorBytes: 8_192,
   /** Jobs in one bulk add. */
   batchJobs: 1_000,
   /** Distinct job types per queue: each type has its own indexes, so they must stay few. */

@@ -116,7 +116,7 @@ local function fail_for_parent(seq, jtype, parent_seq, now, was_blocked)
   local message = 'dependency ' .. parent_seq .. ' failed or was canceled'
   local job = redis.call('HMGET', jk, 'a', 'e')
   local errors = append_error(job[2] or nil, { message = message, reason = 'dependency-failed' },
-    tonumber(job[1]) or 0, now, 10)
+    tonumber(job[1]) or 0, now)
   redis.call('HSET', jk, 's', 'failed', 'f', now, 'fr', 'dependency-failed', 'fp', parent_seq, 'e', errors)
   redis.call('HDEL', jk, 'dn')
   enter_final(seq, jtype, 'failed', now)

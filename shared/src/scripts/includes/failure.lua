@@ -29,19 +29,40 @@ local function backoff_delay(backoff, attempt)
   return math.floor(delay)
 end
 
+-- What a failed job keeps (issue 12, defect 12): dead-lettered jobs are kept by the
+-- 100,000 per type, so each one's error history is bounded. Mirrors LIMITS.errorHistory
+-- and LIMITS.errorBytes in shared/src/schemas/limits.ts (a test checks they agree).
+local ERROR_HISTORY = 10
+local ERROR_BYTES = 8192
+
 -- `entry` is a table (decoded and checked by the caller before its first write).
 -- A history that does not decode is started afresh rather than failing half-way.
-local function append_error(errors_json, entry, attempt, now, keep)
+-- Only the latest attempt keeps its stack (the one worth reading); the oldest attempts
+-- go first when the history is over ERROR_HISTORY entries or ERROR_BYTES of JSON, and a
+-- lone entry still over the cap loses its stack.
+local function append_error(errors_json, entry, attempt, now)
   local errors = {}
   if errors_json then
     local ok, decoded = pcall(cjson.decode, errors_json)
     if ok and type(decoded) == 'table' then errors = decoded end
   end
+  for i = 1, #errors do
+    if type(errors[i]) == 'table' then errors[i].stack = nil end
+  end
   entry.attempt = attempt
   entry.at = now
   errors[#errors + 1] = entry
-  while #errors > keep do table.remove(errors, 1) end
-  return cjson.encode(errors)
+  while #errors > ERROR_HISTORY do table.remove(errors, 1) end
+  local encoded = cjson.encode(errors)
+  while #encoded > ERROR_BYTES and #errors > 1 do
+    table.remove(errors, 1)
+    encoded = cjson.encode(errors)
+  end
+  if #encoded > ERROR_BYTES and entry.stack then
+    entry.stack = nil
+    encoded = cjson.encode(errors)
+  end
+  return encoded
 end
 
 -- The job must already be out of the processing index. Returns the new state.
@@ -49,7 +70,7 @@ local function fail_attempt(seq, jtype, now, error_entry, unrecoverable, reason)
   local jk = job_key(seq)
   local job = redis.call('HMGET', jk, 'a', 'ma', 'bo', 'p', 'e')
   local attempt, max_attempts = tonumber(job[1]) or 0, tonumber(job[2]) or 1
-  local errors = append_error(job[5] or nil, error_entry, attempt, now, 10)
+  local errors = append_error(job[5] or nil, error_entry, attempt, now)
   if unrecoverable or attempt >= max_attempts then
     redis.call('HSET', jk, 's', 'failed', 'f', now, 'e', errors, 'fr', reason)
     enter_final(seq, jtype, 'failed', now)

@@ -24,6 +24,7 @@ export * from "./queue/plan-dependencies.js";
 export * from "./queue/queue.js";
 export * from "./queue/read-dead-letters.js";
 export * from "./queue/read-gauges.js";
+export * from "./queue/read-histograms.js";
 export * from "./queue/read-job.js";
 export * from "./queue/read-stats.js";
 export * from "./queue/replay-job.js";

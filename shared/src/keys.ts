@@ -41,6 +41,8 @@ export interface QueueKeys {
   throughput(minute: number): string;
   /** Wait and run time histograms of one minute (expire after an hour). */
   latency(minute: number): string;
+  /** Lifetime wait and run time histograms and sums per job type (never expire; see stats.lua). */
+  histograms: string;
 }
 
 export function queueKeys(queue: string): QueueKeys {
@@ -57,6 +59,7 @@ export function queueKeys(queue: string): QueueKeys {
     ...fixed,
     scriptKeys: [fixed.meta, fixed.types, fixed.marker, fixed.events, fixed.stats, fixed.sequence],
     prefix,
+    histograms: `${prefix}hist`,
     job: (seq) => `${prefix}j:${seq}`,
     jobLog: (seq) => `${prefix}log:${seq}`,
     index: (state, type) => `${prefix}${state}:${type}`,

@@ -116,7 +116,7 @@ for i = 0, count - 1 do
     local jtype = job[3]
     cb_record(jtype, kind ~= 'c')
     defer_remove(index_key('processing', jtype), seq)
-    stat_latency('r', NOW - (tonumber(job[4]) or NOW))
+    stat_latency('r', NOW - (tonumber(job[4]) or NOW), jtype)
     local state
     if kind == 'c' then
       if data ~= '' then

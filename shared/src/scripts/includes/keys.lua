@@ -40,6 +40,7 @@ local PROTECTED_KEY = P .. 'protected'
 local TRIM_CURSOR_KEY = P .. 'trim-cursor'
 local function throughput_key(minute) return P .. 'tp:' .. minute end
 local function latency_key(minute) return P .. 'lat:' .. minute end
+local HIST_KEY = P .. 'hist'
 -- Stats rollups (see rollup-stats.lua): what is sealed, gauge samples, per-minute and per-hour history.
 local ROLLUP_KEY = P .. 'rollup'
 local function gauge_sample_key(minute) return P .. 'gs:' .. minute end

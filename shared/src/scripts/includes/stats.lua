@@ -7,9 +7,14 @@
   tp:<minute>   hash  c:<second> / f:<second> -> jobs completed / dead-lettered
   lat:<minute>  hash  w<bucket> / r<bucket>  -> wait / run time histogram
   stats         hash  lifetime counters
+  hist          hash  lifetime histograms per job type, never expiring (what
+                      Prometheus scrapes: monotonic, current to the call):
+                      w<bucket>:<type> / r<bucket>:<type> -> count,
+                      ws:<type> / rs:<type> -> sum of the durations in ms
   Latency buckets are quarter powers of two: bucket b holds ms <= 2^(b/4) - 1.
+  The hist hash is bounded by the queue's types times the ~120 buckets up to days.
 ]]
-local STAT_COUNTERS, STAT_TP, STAT_LAT = {}, {}, {}
+local STAT_COUNTERS, STAT_TP, STAT_LAT, STAT_HIST = {}, {}, {}, {}
 local LOG2 = math.log(2)
 
 local function stat_count(name, n)
@@ -28,11 +33,15 @@ local function stat_throughput(kind, now)
 end
 
 local LAT_BUCKETS = { w = {}, r = {} }
-local function stat_latency(kind, ms)
+local function stat_latency(kind, ms, jtype)
   if ms < 0 then ms = 0 end
   local counts = LAT_BUCKETS[kind]
   local bucket = math.ceil(4 * math.log(ms + 1) / LOG2)
   counts[bucket] = (counts[bucket] or 0) + 1
+  local field = kind .. bucket .. ':' .. jtype
+  STAT_HIST[field] = (STAT_HIST[field] or 0) + 1
+  local sum = kind .. 's:' .. jtype
+  STAT_HIST[sum] = (STAT_HIST[sum] or 0) + ms
 end
 
 local function flush_hash(key, increments)
@@ -54,4 +63,5 @@ local function flush_stats(now)
   end
   local lat_key = latency_key(minute)
   if flush_hash(lat_key, STAT_LAT) then redis.call('EXPIRE', lat_key, 3600) end
+  flush_hash(HIST_KEY, STAT_HIST)
 end

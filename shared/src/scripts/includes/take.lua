@@ -52,7 +52,7 @@ local function lease(seq, jtype, now, deadline, worker)
   local token = (tonumber(job[3]) or 0) + 1
   redis.call('HSET', jk, 's', 'processing', 'a', attempt, 'tk', token, 'w', worker, 'st', now)
   defer_add(index_key('processing', jtype), time_score(deadline, seq), seq)
-  stat_latency('w', now - (tonumber(job[7]) or tonumber(job[8]) or tonumber(job[6])))
+  stat_latency('w', now - (tonumber(job[7]) or tonumber(job[8]) or tonumber(job[6])), jtype)
   queue_event('processing', seq)
   return { seq, token, attempt, jtype, job[1], tonumber(job[4]), job[5], tonumber(job[6]), job[9] }
 end

@@ -6,7 +6,7 @@
  * per line on stdout), and writes bench/results/latest.md (what README's
  * Benchmarks section is pasted from) and latest.jsonl.
  *
- * BENCH_ONLY=drain,priorities,bulk,latency,http,scale-out,system,deps picks
+ * BENCH_ONLY=drain,priorities,bulk,failed,latency,http,scale-out,system,deps picks
  * scenarios (`listing`, the dashboard queries over a million jobs, runs only when
  * named or with BENCH_FULL=1). BENCH_FULL=1 (`make bench-full`) uses 100k-job
  * sizes and 5 rounds throughout. BENCH_JOBS, BENCH_ROUNDS, BENCH_REDIS_URL tune it;
@@ -31,6 +31,7 @@ import {
 import { bulkEnqueue } from "./scenarios/bulk-enqueue.js";
 import { dependencyScale } from "./scenarios/dependencies.js";
 import { drain } from "./scenarios/drain.js";
+import { failedFootprint } from "./scenarios/failed-footprint.js";
 import { httpSubmit } from "./scenarios/http-submit.js";
 import { addToStartLatency } from "./scenarios/latency.js";
 import { listingAtScale } from "./scenarios/listing-scale.js";
@@ -197,6 +198,24 @@ if (wanted("bulk")) {
       values: pick(medians, "bytesPerPendingJob"),
       targets: [{ versus: BULL, atMost: 0.65 }],
     },
+  );
+}
+
+if (wanted("failed")) {
+  const failedJobs = Math.max(1_000, Math.round(JOBS / 10));
+  const medians = await compare(
+    "failed-footprint",
+    [rqueue],
+    { jobs: failedJobs, attempts: 3, error: "thrown 12 calls deep" },
+    (_system, _factory, queueName) => failedFootprint(redis, queueName, failedJobs),
+  );
+  rows.push(
+    {
+      label: "Redis bytes per dead-lettered job (3 failed attempts)",
+      unit: "bytes",
+      values: pick(medians, "bytesPerFailedJob"),
+    },
+    { label: "its job hash alone (MEMORY USAGE)", unit: "bytes", values: pick(medians, "jobHashBytes") },
   );
 }
 

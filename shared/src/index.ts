@@ -32,6 +32,7 @@ export * from "./queue/rollup-stats.js";
 export * from "./queue-events.js";
 export * from "./queue-list.js";
 export * from "./redis/connection.js";
+export * from "./redis/redis-errors.js";
 export * from "./scaling/read-queue-load.js";
 export * from "./scaling/scaling-policy.js";
 export * from "./schemas/job-input.js";

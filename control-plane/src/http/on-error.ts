@@ -6,8 +6,10 @@
 import {
   CircuitBreakerNotFoundError,
   IllegalTransitionError,
+  isRedisUnavailable,
   JobNotFoundError,
   LeaseLostError,
+  RedisUnavailableError,
   RQueueError,
   ValidationError,
 } from "@rqueue/shared";
@@ -16,8 +18,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../app/app-env.js";
 import type { Logger } from "../logging/logger.js";
-import { isRedisUnavailable, RedisUnavailableError } from "../redis/redis-errors.js";
-import { ApiError, errorBody } from "./api-error.js";
+import { ApiError, errorBody, unprocessable } from "./api-error.js";
 
 const STATUS_CODES: Record<number, string> = {
   400: "bad_request",
@@ -34,7 +35,7 @@ const STATUS_CODES: Record<number, string> = {
 
 function toApiError(error: unknown): ApiError | null {
   if (error instanceof ApiError) return error;
-  if (error instanceof ValidationError) return new ApiError(422, error.code, error.message, error.issues);
+  if (error instanceof ValidationError) return unprocessable(error.issues, error.issuesTotal);
   if (error instanceof JobNotFoundError || error instanceof CircuitBreakerNotFoundError)
     return new ApiError(404, error.code, error.message);
   if (error instanceof IllegalTransitionError || error instanceof LeaseLostError) {
@@ -61,7 +62,10 @@ export function handleError(error: Error, c: Context<AppEnv>, baseLog: Logger): 
   if (apiError) {
     if (apiError.status === 503) log.warn({ err: error.message }, "redis unavailable");
     for (const [name, value] of Object.entries(apiError.headers)) c.header(name, value);
-    return c.json(errorBody(apiError.code, apiError.message, apiError.issues), apiError.status);
+    return c.json(
+      errorBody(apiError.code, apiError.message, apiError.issues, apiError.issuesTotal),
+      apiError.status,
+    );
   }
   log.error({ err: error }, "unhandled error");
   return c.json(errorBody("internal_error", `internal error (request id ${requestId})`), 500);

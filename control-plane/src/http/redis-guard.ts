@@ -5,10 +5,11 @@
  * Long polls and bulk actions are exempt from the deadline (see createApp); the
  * connection's per-command timeout still bounds each of their Redis calls.
  */
+
+import { isRedisUnavailable, RedisUnavailableError } from "@rqueue/shared";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app/app-env.js";
 import type { RedisBreaker } from "../redis/redis-breaker.js";
-import { isRedisUnavailable, RedisUnavailableError } from "../redis/redis-errors.js";
 
 export function redisGuard(
   breaker: RedisBreaker,

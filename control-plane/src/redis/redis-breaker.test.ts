@@ -1,7 +1,6 @@
-import type { RedisClient } from "@rqueue/shared";
+import { isRedisUnavailable, type RedisClient, RedisUnavailableError } from "@rqueue/shared";
 import { describe, expect, it } from "vitest";
 import { RedisBreaker } from "./redis-breaker.js";
-import { isRedisUnavailable, RedisUnavailableError } from "./redis-errors.js";
 
 const fakeClient = (status: string) => ({ status }) as unknown as RedisClient;
 

@@ -5,8 +5,7 @@
  *   - open for `openMs` after `threshold` consecutive failures or deadline misses;
  *   - closed again by the first request that succeeds once the window has passed.
  */
-import type { RedisClient } from "@rqueue/shared";
-import { RedisUnavailableError } from "./redis-errors.js";
+import { type RedisClient, RedisUnavailableError } from "@rqueue/shared";
 
 export interface RedisBreakerOptions {
   /** Consecutive failures that open the breaker. */

@@ -7,10 +7,12 @@
 import { Hono } from "hono";
 import { errorBody } from "../http/api-error.js";
 import { authenticate } from "../http/auth.js";
+import { methodNotAllowed } from "../http/method-not-allowed.js";
 import { handleError } from "../http/on-error.js";
 import { bufferBody } from "../http/read-json.js";
 import { redisGuard } from "../http/redis-guard.js";
 import { requestContext } from "../http/request-context.js";
+import { authenticateScrape } from "../http/scrape-auth.js";
 import { benchmarksRoutes } from "../routes/benchmarks/benchmarks-routes.js";
 import { dashboardRoutes } from "../routes/dashboard/dashboard-static.js";
 import { deadLetterRoutes } from "../routes/dead-letter/dead-letter-routes.js";
@@ -19,10 +21,12 @@ import { jobsRoutes } from "../routes/jobs/jobs-routes.js";
 import { prometheusRoutes, snapshotRoutes } from "../routes/metrics/metrics-routes.js";
 import { openApiRoutes } from "../routes/openapi/openapi-routes.js";
 import { operationsRoutes } from "../routes/operations/operations-routes.js";
+import { queueSettingsRoutes } from "../routes/queues/queue-settings-routes.js";
 import { queuesRoutes } from "../routes/queues/queues-routes.js";
 import { searchRoutes } from "../routes/search/search-routes.js";
 import { sessionRoutes } from "../routes/session/session-routes.js";
 import { statsRoutes } from "../routes/stats/stats-routes.js";
+import { typesRoutes } from "../routes/types/types-routes.js";
 import { workersRoutes } from "../routes/workers/workers-routes.js";
 import type { AppEnv } from "./app-env.js";
 import type { AppServices } from "./services.js";
@@ -39,20 +43,29 @@ export function createApp(services: AppServices): Hono<AppEnv> {
   const { config, log } = services;
   const app = new Hono<AppEnv>();
   app.onError((error, c) => handleError(error, c, log));
-  app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
+  const wrongMethod = methodNotAllowed(() => app.routes);
+  app.notFound(
+    (c) =>
+      wrongMethod(c) ?? c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404),
+  );
   app.use("*", requestContext(log));
 
   app.route("/", healthRoutes(services));
-  app.route("/", openApiRoutes());
+  app.route(
+    "/",
+    openApiRoutes(() => app.routes),
+  );
 
   const breaker = redisGuard(services.breaker, config.redisTimeoutMs, isUnbounded);
   // Authenticated before the body is read; the body is read before the Redis deadline starts.
   app.use("/v1/*", authenticate(services.apiKeys), bufferBody(config.bodyLimitBytes), breaker);
-  app.use("/metrics", authenticate(services.apiKeys), breaker);
+  app.use("/metrics", authenticateScrape(services.apiKeys, config.metricsAllow), breaker);
 
   app.route("/v1/jobs", jobsRoutes(services));
   app.route("/v1/dead-letter", deadLetterRoutes(services));
   app.route("/v1/queues", queuesRoutes(services));
+  app.route("/v1/queues", queueSettingsRoutes(services));
+  app.route("/v1/types", typesRoutes(services));
   app.route("/v1/workers", workersRoutes(services));
   app.route("/v1/search", searchRoutes(services));
   app.route("/v1/session", sessionRoutes(services));

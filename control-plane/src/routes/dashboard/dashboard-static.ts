@@ -8,6 +8,7 @@ import { join, resolve } from "node:path";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { Hono } from "hono";
 import type { AppEnv } from "../../app/app-env.js";
+import { internalRoute } from "../openapi/describe-route.js";
 
 const API_PREFIXES = ["/v1/", "/metrics", "/openapi.json", "/docs", "/healthz", "/readyz"];
 
@@ -17,7 +18,7 @@ export function dashboardRoutes(dir: string): Hono<AppEnv> | null {
   if (!existsSync(index)) return null;
   const router = new Hono<AppEnv>();
   router.use("*", serveStatic({ root }));
-  router.get("*", async (c, next) => {
+  router.get("*", internalRoute("the dashboard's client-side routes"), async (c, next) => {
     const path = c.req.path;
     if (API_PREFIXES.some((prefix) => path === prefix || path.startsWith(prefix)) || /\.\w+$/.test(path)) {
       return next();

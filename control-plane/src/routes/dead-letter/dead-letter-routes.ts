@@ -13,6 +13,7 @@ import { unprocessable } from "../../http/api-error.js";
 import { requireRole } from "../../http/auth.js";
 import { readJsonObject } from "../../http/read-json.js";
 import { toFieldIssues } from "../jobs/job-input.js";
+import { describeRoute, errorResponse, ref } from "../openapi/describe-route.js";
 
 const FilterSchema = v.strictObject({ queue: QueueNameSchema, type: v.optional(JobTypeSchema) });
 
@@ -26,26 +27,108 @@ export function deadLetterRoutes(services: AppServices): Hono<AppEnv> {
   const router = new Hono<AppEnv>();
 
   // Grouped by type and last error message, from the newest failed jobs (bounded).
-  router.get("/groups", requireRole("read"), async (c) => {
-    const parsed = v.safeParse(v.strictObject({ queue: QueueNameSchema }), c.req.query());
-    if (!parsed.success) throw unprocessable(toFieldIssues(parsed.issues));
-    const queue = await services.queues.getExisting(parsed.output.queue);
-    return c.json(await readDeadLetterGroups(services.redis, queue));
-  });
+  router.get(
+    "/groups",
+    describeRoute({
+      operationId: "listDeadLetterGroups",
+      summary: "The newest failed jobs (up to 500) grouped by type and last error message",
+      tag: "Dead letters",
+      access: "read",
+      query: { queue: { description: "Queue name", required: true, schema: { type: "string" } } },
+      responses: {
+        "200": {
+          description: "Groups, largest first; `complete` is false when more jobs failed than were examined",
+          schema: {
+            type: "object",
+            properties: {
+              queue: { type: "string" },
+              groups: { type: "array", items: ref("DeadLetterGroup") },
+              examined: { type: "integer" },
+              totalFailed: { type: "integer" },
+              complete: { type: "boolean" },
+            },
+          },
+        },
+        "404": errorResponse("No such queue"),
+        "422": errorResponse("Bad queue name"),
+      },
+    }),
+    requireRole("read"),
+    async (c) => {
+      const parsed = v.safeParse(v.strictObject({ queue: QueueNameSchema }), c.req.query());
+      if (!parsed.success) throw unprocessable(toFieldIssues(parsed.issues));
+      const queue = await services.queues.getExisting(parsed.output.queue);
+      return c.json(await readDeadLetterGroups(services.redis, queue));
+    },
+  );
 
-  router.post("/retry", requireRole("admin"), async (c) => {
-    const filter = parseFilter(await readJsonObject(c));
-    const queue = await services.queues.getExisting(filter.queue);
-    const retried = await queue.retryDeadLetter({ type: filter.type });
-    return c.json({ queue: filter.queue, type: filter.type ?? null, retried });
-  });
+  router.post(
+    "/retry",
+    describeRoute({
+      operationId: "retryDeadLetters",
+      summary: "Retry every dead-lettered job of a queue (and type)",
+      tag: "Dead letters",
+      access: "admin",
+      body: { schema: FilterSchema, required: true },
+      responses: {
+        "200": {
+          description: "How many",
+          schema: {
+            type: "object",
+            properties: {
+              queue: { type: "string" },
+              type: { type: ["string", "null"] },
+              retried: { type: "integer" },
+            },
+          },
+        },
+        "404": errorResponse("No such queue"),
+      },
+    }),
+    requireRole("admin"),
+    async (c) => {
+      const filter = parseFilter(await readJsonObject(c));
+      const queue = await services.queues.getExisting(filter.queue);
+      const retried = await queue.retryDeadLetter({ type: filter.type });
+      return c.json({ queue: filter.queue, type: filter.type ?? null, retried });
+    },
+  );
 
-  router.delete("/", requireRole("admin"), async (c) => {
-    const filter = parseFilter(c.req.query());
-    const queue = await services.queues.getExisting(filter.queue);
-    const deleted = await queue.purgeDeadLetter({ type: filter.type });
-    return c.json({ queue: filter.queue, type: filter.type ?? null, deleted });
-  });
+  router.delete(
+    "/",
+    describeRoute({
+      operationId: "purgeDeadLetters",
+      summary: "Delete every dead-lettered job of a queue (and type)",
+      tag: "Dead letters",
+      access: "admin",
+      query: {
+        queue: { description: "Queue name", required: true, schema: { type: "string" } },
+        type: { description: "Only this job type", schema: { type: "string" } },
+      },
+      responses: {
+        "200": {
+          description: "How many",
+          schema: {
+            type: "object",
+            properties: {
+              queue: { type: "string" },
+              type: { type: ["string", "null"] },
+              deleted: { type: "integer" },
+            },
+          },
+        },
+        "404": errorResponse("No such queue"),
+        "422": errorResponse("Bad queue or type"),
+      },
+    }),
+    requireRole("admin"),
+    async (c) => {
+      const filter = parseFilter(c.req.query());
+      const queue = await services.queues.getExisting(filter.queue);
+      const deleted = await queue.purgeDeadLetter({ type: filter.type });
+      return c.json({ queue: filter.queue, type: filter.type ?? null, deleted });
+    },
+  );
 
   return router;
 }

@@ -11,6 +11,8 @@ import type { AppServices } from "../../app/services.js";
 import type { ArchivedJob } from "../../archive/archived-job.js";
 import { resolveJobBlobs } from "../../blobs/offload-request.js";
 import { requireRole } from "../../http/auth.js";
+import { describeRoute, errorResponse, JOB_ID_PARAM, ref } from "../openapi/describe-route.js";
+import { JobGraphSchema } from "../openapi/response-schemas.js";
 import { omitFields, parseOmit } from "./job-fields.js";
 
 /** Reads a job by id: 422 for a malformed id, 404 for an unknown one. */
@@ -31,15 +33,55 @@ export async function readJobAnywhere(
 }
 
 export function registerGetJob(router: Hono<AppEnv>, services: AppServices): void {
-  router.get("/:id", requireRole("read"), async (c) => {
-    const omit = parseOmit(c.req.query("omit"));
-    return c.json(omitFields(await readJobAnywhere(services, c.req.param("id")), omit));
-  });
+  router.get(
+    "/:id",
+    describeRoute({
+      operationId: "getJob",
+      summary: "Read a job",
+      description: "From the archive once Redis has trimmed it; `source` says which.",
+      tag: "Jobs",
+      access: "read",
+      params: { id: JOB_ID_PARAM },
+      query: {
+        omit: {
+          description: "Leave out payload and/or result (comma-separated); `omitted` lists them",
+          schema: { type: "string" },
+          example: "payload,result",
+        },
+      },
+      responses: {
+        "200": { description: "The job", schema: ref("StoredJob") },
+        "404": errorResponse("No such job"),
+        "422": errorResponse("Not a job id (<queue>:<number>) or a bad omit"),
+      },
+    }),
+    requireRole("read"),
+    async (c) => {
+      const omit = parseOmit(c.req.query("omit"));
+      return c.json(omitFields(await readJobAnywhere(services, c.req.param("id")), omit));
+    },
+  );
 
-  router.get("/:id/graph", requireRole("read"), async (c) => {
-    const id = c.req.param("id");
-    const graph = await services.queues.get(parseJobId(id).queue).getJobGraph(id);
-    if (!graph) throw new JobNotFoundError(id);
-    return c.json(graph);
-  });
+  router.get(
+    "/:id/graph",
+    describeRoute({
+      operationId: "getJobGraph",
+      summary: "A job with its parents and children and their states",
+      tag: "Jobs",
+      access: "read",
+      params: { id: JOB_ID_PARAM },
+      responses: {
+        "200": { description: "The job and its neighbourhood", schema: JobGraphSchema },
+        "404": errorResponse("No such job"),
+        "422": errorResponse("Not a job id"),
+      },
+    }),
+    requireRole("read"),
+    async (c) => {
+      const id = c.req.param("id");
+      const graph = await services.queues.get(parseJobId(id).queue).getJobGraph(id);
+      if (!graph) throw new JobNotFoundError(id);
+      return c.json(graph);
+    },
+  );
 }

@@ -19,6 +19,7 @@ import type { AppEnv } from "../../app/app-env.js";
 import type { AppServices } from "../../app/services.js";
 import { unprocessable } from "../../http/api-error.js";
 import { requireRole } from "../../http/auth.js";
+import { describeRoute, errorResponse, ref } from "../openapi/describe-route.js";
 import { toFieldIssues } from "./job-input.js";
 
 const wholeNumber = v.pipe(v.string(), v.regex(/^\d+$/, "must be a whole number"), v.transform(Number));
@@ -40,10 +41,41 @@ export const ListQuerySchema = v.strictObject({
 });
 
 export function registerListJobs(router: Hono<AppEnv>, services: AppServices): void {
-  router.get("/", requireRole("read"), async (c) => {
-    const parsed = v.safeParse(ListQuerySchema, c.req.query());
-    if (!parsed.success) throw unprocessable(toFieldIssues(parsed.issues));
-    const { queue: name, ...request } = parsed.output;
-    return c.json(await services.queues.get(name).list(request));
-  });
+  router.get(
+    "/",
+    describeRoute({
+      operationId: "listJobs",
+      summary: "List a queue's jobs, newest first, one page at a time",
+      description:
+        "Without `state`, every state is listed: pending jobs first (newest enqueued first), then the other " +
+        "states merged by the time of their index (run time, lease deadline, blocked-since, finish time), newest first.",
+      tag: "Jobs",
+      access: "read",
+      query: {
+        queue: { description: "Queue name", schema: { type: "string", default: DEFAULT_QUEUE } },
+        state: { description: "Only this state; every state when left out", schema: ref("JobState") },
+        type: { description: "Only this job type", schema: { type: "string" } },
+        priority: {
+          description: "Only this priority; pages may then be short, follow nextCursor",
+          schema: { type: "integer", minimum: 1, maximum: 10 },
+        },
+        limit: {
+          description: "Page size",
+          schema: { type: "integer", minimum: 1, maximum: LIMITS.listPageMax, default: 50 },
+        },
+        cursor: { description: "nextCursor of the previous page", schema: { type: "string" } },
+      },
+      responses: {
+        "200": { description: "One page; follow nextCursor until it is null", schema: ref("JobPage") },
+        "422": errorResponse("Bad filter or cursor"),
+      },
+    }),
+    requireRole("read"),
+    async (c) => {
+      const parsed = v.safeParse(ListQuerySchema, c.req.query());
+      if (!parsed.success) throw unprocessable(toFieldIssues(parsed.issues));
+      const { queue: name, ...request } = parsed.output;
+      return c.json(await services.queues.get(name).list(request));
+    },
+  );
 }

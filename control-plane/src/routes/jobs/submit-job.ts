@@ -4,7 +4,7 @@
  * `Idempotent-Replayed: true`. The engine's add script makes the key check and the
  * write one atomic step, so concurrent duplicates still create exactly one job.
  */
-import { DEFAULT_QUEUE } from "@rqueue/shared";
+import { DEFAULT_QUEUE, LIMITS } from "@rqueue/shared";
 import type { Hono } from "hono";
 import type { AppEnv } from "../../app/app-env.js";
 import type { AppServices } from "../../app/services.js";
@@ -12,29 +12,69 @@ import { offloadSubmittedPayload } from "../../blobs/offload-request.js";
 import { unprocessable } from "../../http/api-error.js";
 import { requireRole } from "../../http/auth.js";
 import { readJsonObject } from "../../http/read-json.js";
+import { describeRoute, errorResponse, ref } from "../openapi/describe-route.js";
 import { parseJobInput } from "./job-input.js";
 
 export function registerSubmitJob(router: Hono<AppEnv>, services: AppServices): void {
-  router.post("/", requireRole("submit"), async (c) => {
-    const body = (await readJsonObject(c)) as Record<string, unknown>;
-    const headerKey = c.req.header("idempotency-key");
-    if (headerKey !== undefined) {
-      if (body.idempotencyKey !== undefined && body.idempotencyKey !== headerKey) {
-        throw unprocessable([
-          {
-            path: "idempotencyKey",
-            message: "differs from the Idempotency-Key header; send one or make them equal",
-          },
-        ]);
+  router.post(
+    "/",
+    describeRoute({
+      operationId: "submitJob",
+      summary: "Submit a job",
+      description:
+        "A repeated idempotency key (the body's `idempotencyKey` or the `Idempotency-Key` header) within 24 h " +
+        "answers 200 with the original job; with a different body it answers 409. Payloads are at most 512 KiB.",
+      tag: "Jobs",
+      access: "submit",
+      headers: {
+        "Idempotency-Key": {
+          description: "Same as the body's idempotencyKey (they must agree when both are sent)",
+          schema: { type: "string", maxLength: LIMITS.idempotencyKeyChars },
+        },
+      },
+      body: { schema: ref("JobInput"), required: true },
+      responses: {
+        "201": {
+          description: "Created",
+          schema: ref("Job"),
+          headers: { Location: { description: "/v1/jobs/{id}" } },
+        },
+        "200": {
+          description: "The idempotency key was seen before with the same body: the original job",
+          schema: ref("Job"),
+          headers: { "Idempotent-Replayed": { description: "true" } },
+        },
+        "409": errorResponse(
+          "The idempotency key was used before with a different body (both fingerprints in the error)",
+        ),
+      },
+    }),
+    requireRole("submit"),
+    async (c) => {
+      const body = (await readJsonObject(c)) as Record<string, unknown>;
+      const headerKey = c.req.header("idempotency-key");
+      if (headerKey !== undefined) {
+        if (body.idempotencyKey !== undefined && body.idempotencyKey !== headerKey) {
+          throw unprocessable([
+            {
+              path: "idempotencyKey",
+              message: "differs from the Idempotency-Key header; send one or make them equal",
+            },
+          ]);
+        }
+        body.idempotencyKey = headerKey;
       }
-      body.idempotencyKey = headerKey;
-    }
-    await offloadSubmittedPayload(services.blobs, body, "");
-    const input = parseJobInput(body);
-    const queue = services.queues.get(input.queue ?? DEFAULT_QUEUE);
-    const { job, created } = await queue.submit(input);
-    c.header("Location", `/v1/jobs/${job.id}`);
-    if (!created) c.header("Idempotent-Replayed", "true");
-    return c.json(job, created ? 201 : 200);
-  });
+      const payload = body.payload; // as sent, before a large one is moved to the blob store
+      await offloadSubmittedPayload(services.blobs, body, "");
+      const input = parseJobInput(body);
+      const queue = services.queues.get(input.queue ?? DEFAULT_QUEUE);
+      await services.types.assertAccepted(queue.name, [
+        { type: input.type, payload: payload ?? {}, prefix: "" },
+      ]);
+      const { job, created } = await queue.submit(input);
+      c.header("Location", `/v1/jobs/${job.id}`);
+      if (!created) c.header("Idempotent-Replayed", "true");
+      return c.json(job, created ? 201 : 200);
+    },
+  );
 }

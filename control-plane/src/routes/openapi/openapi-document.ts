@@ -1,366 +1,163 @@
 /**
- * The OpenAPI 3.1 document, generated from the shared valibot schemas (job input,
- * states, limits) and the response schemas, so the documentation cannot drift
- * from what the API validates.
+ * Builds the OpenAPI 3.1 document from the routes the app registered: each route's
+ * `describeRoute` description (describe-route.ts) becomes its operation, at the
+ * route's real path and method, with every path parameter declared and the error
+ * responses its access level and body imply. Schemas come from the shared valibot
+ * schemas (openapi-components.ts), so the document cannot drift from the code.
  */
-import { JobInputSchema, JobStateSchema, LIMITS } from "@rqueue/shared";
-import { toJsonSchema } from "@valibot/to-json-schema";
-import type * as v from "valibot";
-import { WAIT_DEFAULT_MS, WAIT_MAX_MS } from "../jobs/wait-job.js";
-import { searchOpenApi } from "../search/search-openapi.js";
-import { dashboardOpenApi } from "./dashboard-openapi.js";
-import { ErrorSchema, JobPageSchema, JobSchema } from "./response-schemas.js";
+import {
+  errorResponse,
+  type JsonObject,
+  jsonSchemaOf,
+  type ParameterDoc,
+  type ResponseDoc,
+  type RouteDoc,
+  routeDocOf,
+} from "./describe-route.js";
+import { componentSchemas } from "./openapi-components.js";
 
-type JsonObject = Record<string, unknown>;
+/** What Hono's `app.routes` lists: one entry per handler, middleware included. */
+export interface RegisteredRoute {
+  method: string;
+  path: string;
+  handler: unknown;
+}
 
-const schemaOf = (schema: v.GenericSchema): JsonObject => {
-  const { $schema: _ignored, ...rest } = toJsonSchema(schema, {
-    errorMode: "ignore",
-    target: "draft-2020-12",
-  }) as JsonObject;
-  return rest;
-};
-
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const jsonContent = (schema: JsonObject) => ({ content: { "application/json": { schema } } });
-const errorResponse = (description: string) => ({ description, ...jsonContent(ref("Error")) });
-
-const COMMON_ERRORS = {
+const COMMON_ERRORS: Record<string, ResponseDoc> = {
   "401": errorResponse("Missing or invalid API key"),
   "403": errorResponse("The key's role does not allow this"),
-  "503": errorResponse("Redis is unavailable (with Retry-After)"),
+  "503": {
+    ...errorResponse("Redis is unavailable; retry after Retry-After seconds"),
+    headers: { "Retry-After": { description: "seconds", schema: { type: "integer" } } },
+  },
 };
-const BODY_ERRORS = {
+const BODY_ERRORS: Record<string, ResponseDoc> = {
   "400": errorResponse("Malformed JSON"),
-  "413": errorResponse("Body over the size limit"),
+  "413": errorResponse("Body over RQ_BODY_LIMIT_BYTES"),
   "415": errorResponse("Body is not application/json"),
   "422": errorResponse("Schema violations, one issue per field"),
 };
 
-const jobIdParam = {
-  name: "id",
-  in: "path",
-  required: true,
-  schema: { type: "string" },
-  example: "default:42",
-};
-const query = (name: string, schema: JsonObject, description: string, required = false) => ({
-  name,
-  in: "query",
-  required,
-  schema,
-  description,
-});
-const op = (summary: string, role: string, extra: JsonObject, responses: JsonObject) => ({
-  summary,
-  description: `Needs the \`${role}\` role.`,
-  ...extra,
-  responses: { ...responses, ...COMMON_ERRORS },
-});
-const jobResponse = (description: string) => ({ description, ...jsonContent(ref("Job")) });
+/** `/v1/jobs/:id{.+}` → `/v1/jobs/{id}`, and the parameter names in order. */
+export function toOpenApiPath(honoPath: string): { path: string; params: string[] } {
+  const params: string[] = [];
+  const path = honoPath
+    .replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, (_match, name: string) => {
+      params.push(name);
+      return `{${name}}`;
+    })
+    .replace(/(.)\/$/, "$1");
+  return { path, params };
+}
 
-export function buildOpenApiDocument(): JsonObject {
-  const search = searchOpenApi();
-  const dashboard = dashboardOpenApi();
-  const filter = {
-    type: "object",
-    properties: { queue: { type: "string" }, type: { type: "string" } },
-    required: ["queue"],
-    additionalProperties: false,
+const parameter = (name: string, location: string, doc: ParameterDoc | undefined, required: boolean) => ({
+  name,
+  in: location,
+  required: location === "path" ? true : (doc?.required ?? required),
+  schema: doc?.schema ? jsonSchemaOf(doc.schema) : { type: "string" },
+  ...(doc?.description ? { description: doc.description } : {}),
+  ...(doc?.example !== undefined ? { example: doc.example } : {}),
+});
+
+const response = (doc: ResponseDoc) => ({
+  description: doc.description,
+  ...(doc.headers
+    ? {
+        headers: Object.fromEntries(
+          Object.entries(doc.headers).map(([name, header]) => [
+            name,
+            {
+              description: header.description,
+              schema: header.schema ? jsonSchemaOf(header.schema) : { type: "string" },
+            },
+          ]),
+        ),
+      }
+    : {}),
+  ...(doc.schema || doc.contentType
+    ? { content: { [doc.contentType ?? "application/json"]: { schema: jsonSchemaOf(doc.schema ?? {}) } } }
+    : {}),
+});
+
+function toOperation(doc: RouteDoc, path: string, pathParams: string[]): JsonObject {
+  for (const name of Object.keys(doc.params ?? {})) {
+    if (!pathParams.includes(name))
+      throw new Error(`${doc.operationId}: ${path} has no path parameter ${name}`);
+  }
+  const open = doc.access === "public";
+  // The route's own descriptions win over the generic ones.
+  const responses: Record<string, ResponseDoc> = {
+    ...(doc.body ? BODY_ERRORS : {}),
+    ...(open ? {} : COMMON_ERRORS),
+    ...doc.responses,
   };
+  const access = open ? "Public: no API key needed." : `Needs the \`${doc.access}\` role.`;
+  return {
+    operationId: doc.operationId,
+    summary: doc.summary,
+    description: doc.description ? `${doc.description}\n\n${access}` : access,
+    tags: [doc.tag],
+    ...(open ? { security: [] } : {}),
+    parameters: [
+      ...pathParams.map((name) => parameter(name, "path", doc.params?.[name], true)),
+      ...Object.entries(doc.query ?? {}).map(([name, p]) => parameter(name, "query", p, false)),
+      ...Object.entries(doc.headers ?? {}).map(([name, p]) => parameter(name, "header", p, false)),
+    ],
+    ...(doc.body
+      ? {
+          requestBody: {
+            required: doc.body.required,
+            ...(doc.body.description ? { description: doc.body.description } : {}),
+            content: { "application/json": { schema: jsonSchemaOf(doc.body.schema) } },
+          },
+        }
+      : {}),
+    responses: Object.fromEntries(
+      Object.entries(responses)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([status, r]) => [status, response(r)]),
+    ),
+  };
+}
+
+/** Every (method, OpenAPI path) the routes describe, with its description. */
+export function describedRoutes(routes: readonly RegisteredRoute[]) {
+  const found: { method: string; path: string; params: string[]; doc: RouteDoc }[] = [];
+  for (const route of routes) {
+    const doc = routeDocOf(route.handler);
+    if (!doc) continue;
+    const { path, params } = toOpenApiPath(route.path);
+    found.push({ method: route.method.toLowerCase(), path, params, doc });
+  }
+  return found;
+}
+
+export function buildOpenApiDocument(routes: readonly RegisteredRoute[]): JsonObject {
+  const paths: Record<string, Record<string, JsonObject>> = {};
+  const operationIds = new Set<string>();
+  for (const { method, path, params, doc } of describedRoutes(routes)) {
+    if (operationIds.has(doc.operationId)) throw new Error(`operationId ${doc.operationId} is used twice`);
+    operationIds.add(doc.operationId);
+    paths[path] ??= {};
+    paths[path][method] = toOperation(doc, path, params);
+  }
   return {
     openapi: "3.1.0",
     info: {
       title: "R-queue API",
       version: "1",
-      description: "Distributed job queue on Redis. Authenticate with `Authorization: Bearer <key>`.",
+      summary: "A distributed job queue on Redis",
+      description:
+        "Submit jobs, follow them, and operate queues and workers. Authenticate with `Authorization: Bearer <key>` " +
+        '(roles `read`, `submit`, `admin`). Every error is `{"error": {"code", "message", "issues": [{"path", "message"}]}}`; ' +
+        "a wrong method is 405 with `Allow`.",
     },
+    servers: [{ url: "/" }],
+    security: [{ bearer: [] }],
+    paths: Object.fromEntries(Object.entries(paths).sort(([a], [b]) => a.localeCompare(b))),
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
-      schemas: {
-        JobInput: schemaOf(JobInputSchema),
-        JobState: schemaOf(JobStateSchema),
-        Job: schemaOf(JobSchema),
-        JobPage: schemaOf(JobPageSchema),
-        Error: schemaOf(ErrorSchema),
-        ...search.schemas,
-        ...dashboard.schemas,
-      },
-    },
-    security: [{ bearer: [] }],
-    paths: {
-      ...search.paths,
-      ...dashboard.paths,
-      "/v1/jobs": {
-        post: op(
-          "Submit a job",
-          "submit",
-          {
-            parameters: [
-              {
-                name: "Idempotency-Key",
-                in: "header",
-                schema: { type: "string", maxLength: LIMITS.idempotencyKeyChars },
-              },
-            ],
-            requestBody: { required: true, ...jsonContent(ref("JobInput")) },
-          },
-          {
-            "201": jobResponse("Created"),
-            "200": jobResponse("Idempotency key seen before: the original job (Idempotent-Replayed: true)"),
-            ...BODY_ERRORS,
-          },
-        ),
-        get: op(
-          "List jobs of a queue in one state, newest first",
-          "read",
-          {
-            parameters: [
-              query("queue", { type: "string", default: "default" }, "Queue name"),
-              query("state", ref("JobState"), "Job state", true),
-              query("type", { type: "string" }, "Only this job type"),
-              query(
-                "priority",
-                { type: "integer", minimum: 1, maximum: 10 },
-                "Only this priority; pages may then be short, follow nextCursor",
-              ),
-              query(
-                "limit",
-                { type: "integer", minimum: 1, maximum: LIMITS.listPageMax, default: 50 },
-                "Page size",
-              ),
-              query("cursor", { type: "string" }, "nextCursor of the previous page"),
-            ],
-          },
-          {
-            "200": { description: "One page", ...jsonContent(ref("JobPage")) },
-            "422": errorResponse("Bad filter"),
-          },
-        ),
-      },
-      "/v1/jobs/batch": {
-        post: op(
-          "Submit up to 1,000 jobs, atomically per queue; jobs may name each other by ref in dependsOn",
-          "submit",
-          {
-            requestBody: {
-              required: true,
-              ...jsonContent({
-                type: "object",
-                properties: {
-                  jobs: { type: "array", items: ref("JobInput"), minItems: 1, maxItems: LIMITS.batchJobs },
-                },
-                required: ["jobs"],
-              }),
-            },
-          },
-          {
-            "201": {
-              description: "Created, in request order",
-              ...jsonContent({ type: "object", properties: { jobs: { type: "array", items: ref("Job") } } }),
-            },
-            ...BODY_ERRORS,
-          },
-        ),
-      },
-      "/v1/jobs/{id}": {
-        get: op(
-          "Read a job (from the archive once Redis has trimmed it; `source` says which)",
-          "read",
-          {
-            parameters: [
-              jobIdParam,
-              query(
-                "omit",
-                { type: "string", example: "payload,result" },
-                "Leave out payload and/or result (comma-separated); `omitted` lists them",
-              ),
-            ],
-          },
-          {
-            "200": { description: "The job", ...jsonContent(ref("StoredJob")) },
-            "404": errorResponse("No such job"),
-          },
-        ),
-        delete: op(
-          "Delete a finished job",
-          "admin",
-          { parameters: [jobIdParam] },
-          {
-            "204": { description: "Deleted" },
-            "404": errorResponse("No such job"),
-            "409": errorResponse("The job is not in a final state"),
-          },
-        ),
-      },
-      "/v1/jobs/{id}/wait": {
-        get: op(
-          "Long-poll until the job is final or the timeout passes",
-          "read",
-          {
-            parameters: [
-              jobIdParam,
-              query(
-                "timeoutMs",
-                { type: "integer", minimum: 0, maximum: WAIT_MAX_MS, default: WAIT_DEFAULT_MS },
-                "Longest wait",
-              ),
-            ],
-          },
-          {
-            "200": jobResponse("The job, final or as it is at the timeout"),
-            "404": errorResponse("No such job"),
-          },
-        ),
-      },
-      "/v1/jobs/{id}/cancel": {
-        post: op(
-          "Cancel a job that is not final",
-          "admin",
-          { parameters: [jobIdParam] },
-          {
-            "200": jobResponse("The canceled job"),
-            "404": errorResponse("No such job"),
-            "409": errorResponse("Already final"),
-          },
-        ),
-      },
-      "/v1/jobs/{id}/graph": {
-        get: op(
-          "The job with its parents and children and their states",
-          "read",
-          { parameters: [jobIdParam] },
-          {
-            "200": { description: "{job, parents: [{id, type, state}], children: [...]}" },
-            "404": errorResponse("No such job"),
-          },
-        ),
-      },
-      "/v1/jobs/{id}/retry": {
-        post: op(
-          "Send a failed or canceled job back to pending (or blocked while parents are unfinished)",
-          "admin",
-          {
-            parameters: [jobIdParam],
-            requestBody: {
-              required: false,
-              ...jsonContent({
-                type: "object",
-                properties: {
-                  cascade: {
-                    type: "boolean",
-                    description: "also re-arm dependents that failed because of this job",
-                  },
-                },
-                additionalProperties: false,
-              }),
-            },
-          },
-          {
-            "200": jobResponse("The job, pending (or blocked) again"),
-            "404": errorResponse("No such job"),
-            "409": errorResponse("Not failed or canceled, or a parent is still failed"),
-          },
-        ),
-      },
-      "/v1/dead-letter/retry": {
-        post: op(
-          "Retry every dead-lettered job of a queue (and type)",
-          "admin",
-          { requestBody: { required: true, ...jsonContent(filter) } },
-          {
-            "200": {
-              description: "How many",
-              ...jsonContent({ type: "object", properties: { retried: { type: "integer" } } }),
-            },
-            "404": errorResponse("No such queue"),
-            ...BODY_ERRORS,
-          },
-        ),
-      },
-      "/v1/dead-letter": {
-        delete: op(
-          "Delete every dead-lettered job of a queue (and type)",
-          "admin",
-          {
-            parameters: [
-              query("queue", { type: "string" }, "Queue", true),
-              query("type", { type: "string" }, "Job type"),
-            ],
-          },
-          {
-            "200": {
-              description: "How many",
-              ...jsonContent({ type: "object", properties: { deleted: { type: "integer" } } }),
-            },
-            "404": errorResponse("No such queue"),
-          },
-        ),
-      },
-      "/v1/queues": {
-        get: op(
-          "Queues with counts, backlog, oldest pending age and circuit breakers",
-          "read",
-          {},
-          {
-            "200": { description: "Every known queue" },
-          },
-        ),
-      },
-      "/v1/queues/{queue}/pause": {
-        post: op(
-          "Pause a queue: workers stop taking its jobs",
-          "admin",
-          {},
-          { "200": { description: "Paused" }, "404": errorResponse("No such queue") },
-        ),
-      },
-      "/v1/queues/{queue}/resume": {
-        post: op(
-          "Resume a paused queue",
-          "admin",
-          {},
-          { "200": { description: "Resumed" }, "404": errorResponse("No such queue") },
-        ),
-      },
-      "/v1/queues/{queue}/breakers/{type}/reset": {
-        post: op(
-          "Close a job type's circuit breaker now",
-          "admin",
-          {},
-          {
-            "200": { description: "The breaker after the reset" },
-            "404": errorResponse("No such queue or breaker"),
-          },
-        ),
-      },
-      "/v1/workers": {
-        get: op(
-          "Workers with health, active jobs, counters and host or ECS task",
-          "read",
-          {},
-          { "200": { description: "The registry" } },
-        ),
-      },
-      "/v1/metrics": {
-        get: op(
-          "Dashboard snapshot: counts, throughput, latency percentiles, backlog, workers, scaling, ECS",
-          "read",
-          { parameters: [query("queue", { type: "string" }, "Only this queue")] },
-          { "200": { description: "Snapshot (ETag; cached for 1 s)" }, "304": { description: "Unchanged" } },
-        ),
-      },
-      "/metrics": { get: op("Prometheus text format", "read", {}, { "200": { description: "Metrics" } }) },
-      "/healthz": {
-        get: { summary: "Liveness", security: [], responses: { "200": { description: "Alive" } } },
-      },
-      "/readyz": {
-        get: {
-          summary: "Readiness: Redis reachable and not draining",
-          security: [],
-          responses: { "200": { description: "Ready" }, "503": errorResponse("Not ready") },
-        },
-      },
+      schemas: componentSchemas(),
     },
   };
 }

@@ -1,70 +1,84 @@
 /**
- * GET /openapi.json and a self-contained docs page at GET /docs (no external
- * scripts: it renders the same document server-side). Both are public: they
- * describe the API, they do not expose data.
+ * GET /openapi.json (the document built from the app's own routes, once, at the
+ * first request: every route is registered by then) and GET /docs, the API
+ * reference: Redoc's standalone bundle, served from node_modules at
+ * /docs/redoc.standalone.js, renders the same document. A Content-Security-Policy
+ * keeps the page from loading anything from another origin. All public: they
+ * describe the API, they expose no data.
  */
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { Hono } from "hono";
-import { html, raw } from "hono/html";
 import type { AppEnv } from "../../app/app-env.js";
-import { buildOpenApiDocument } from "./openapi-document.js";
+import { describeRoute, internalRoute, type JsonObject } from "./describe-route.js";
+import { buildOpenApiDocument, type RegisteredRoute } from "./openapi-document.js";
 
-interface Operation {
-  summary?: string;
-  description?: string;
-  parameters?: { name: string; in: string; required?: boolean; description?: string }[];
-  responses?: Record<string, { description?: string }>;
-}
+export const REDOC_BUNDLE_PATH = "/docs/redoc.standalone.js";
 
-function renderDocs(document: ReturnType<typeof buildOpenApiDocument>) {
-  const paths = document.paths as Record<string, Record<string, Operation>>;
-  const rows = Object.entries(paths).flatMap(([path, operations]) =>
-    Object.entries(operations).map(
-      ([method, operation]) => html`<section>
-        <h2><code>${method.toUpperCase()} ${path}</code></h2>
-        <p>${operation.summary ?? ""} ${operation.description ?? ""}</p>
-        ${
-          operation.parameters?.length
-            ? html`<ul>
-                ${operation.parameters.map(
-                  (p) =>
-                    html`<li><code>${p.name}</code> (${p.in}${p.required ? ", required" : ""}) ${p.description ?? ""}</li>`,
-                )}
-              </ul>`
-            : ""
-        }
-        <p>Responses: ${Object.entries(operation.responses ?? {})
-          .map(([status, response]) => `${status} ${response.description ?? ""}`)
-          .join(" · ")}</p>
-      </section>`,
-    ),
-  );
-  const schemas = JSON.stringify((document.components as { schemas: unknown }).schemas, null, 2);
-  return html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <title>R-queue API</title>
-        <style>
-          body { font: 15px/1.5 system-ui, sans-serif; max-width: 960px; margin: 2rem auto; padding: 0 1rem; }
-          section { border-top: 1px solid #ddd; } pre { background: #f6f6f6; padding: 1rem; overflow: auto; }
-        </style>
-      </head>
-      <body>
-        <h1>R-queue API v1</h1>
-        <p>Machine-readable: <a href="/openapi.json">/openapi.json</a>. Errors always look like
-          <code>{"error": {"code", "message", "issues": [{"path", "message"}]}}</code>.</p>
-        ${rows}
-        <h2>Schemas</h2>
-        <pre>${raw(schemas.replace(/&/g, "&amp;").replace(/</g, "&lt;"))}</pre>
-      </body>
-    </html>`;
-}
+// Styles inline (Redoc's styled-components), search in a blob: worker, nothing from elsewhere.
+const DOCS_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+  "font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; base-uri 'none'; form-action 'none'";
 
-export function openApiRoutes(): Hono<AppEnv> {
+const DOCS_PAGE = `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>R-queue API reference</title>
+    <style>body { margin: 0; }</style>
+  </head>
+  <body>
+    <redoc spec-url="/openapi.json" expand-responses="200,201,202" path-in-middle-panel></redoc>
+    <script src="${REDOC_BUNDLE_PATH}"></script>
+  </body>
+</html>
+`;
+
+const bundleFile = createRequire(import.meta.url).resolve("redoc/bundles/redoc.standalone.js");
+
+/** `routes` is read at the first request, when the app has registered everything. */
+export function openApiRoutes(routes: () => readonly RegisteredRoute[]): Hono<AppEnv> {
   const router = new Hono<AppEnv>();
-  const document = buildOpenApiDocument();
-  const page = renderDocs(document);
-  router.get("/openapi.json", (c) => c.json(document));
-  router.get("/docs", async (c) => c.html(await page));
+  let document: JsonObject | undefined;
+  let bundle: Promise<string> | undefined;
+
+  router.get(
+    "/openapi.json",
+    describeRoute({
+      operationId: "getOpenApiDocument",
+      summary: "This document",
+      tag: "Meta",
+      access: "public",
+      responses: { "200": { description: "OpenAPI 3.1", schema: { type: "object" } } },
+    }),
+    (c) => {
+      document ??= buildOpenApiDocument(routes());
+      return c.json(document);
+    },
+  );
+
+  router.get(
+    "/docs",
+    describeRoute({
+      operationId: "getApiReference",
+      summary: "The API reference (HTML) rendered from this document",
+      tag: "Meta",
+      access: "public",
+      responses: {
+        "200": { description: "HTML page", contentType: "text/html", schema: { type: "string" } },
+      },
+    }),
+    (c) => {
+      c.header("Content-Security-Policy", DOCS_CSP);
+      return c.html(DOCS_PAGE);
+    },
+  );
+
+  router.get(REDOC_BUNDLE_PATH, internalRoute("the reference page's script"), async (c) => {
+    bundle ??= readFile(bundleFile, "utf8");
+    c.header("Cache-Control", "public, max-age=86400");
+    return c.body(await bundle, 200, { "Content-Type": "text/javascript; charset=utf-8" });
+  });
   return router;
 }

@@ -72,3 +72,20 @@ export const ErrorSchema = v.object({
     issues: v.array(v.object({ path: v.string(), message: v.string() })),
   }),
 });
+
+const GraphNodeSchema = v.object({
+  id: v.string(),
+  type: v.nullable(v.string()),
+  state: v.pipe(v.nullable(JobStateSchema), v.description("null when the job no longer exists")),
+});
+
+export const JobGraphSchema = v.object({
+  job: JobSchema,
+  parents: v.array(GraphNodeSchema),
+  children: v.pipe(v.array(GraphNodeSchema), v.description("up to 1,000")),
+});
+
+export const JobLogsSchema = v.object({
+  id: v.string(),
+  lines: v.array(v.object({ at: isoTime, attempt: v.number(), message: v.string() })),
+});

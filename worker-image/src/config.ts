@@ -5,7 +5,7 @@
  */
 
 import { availableParallelism, tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import {
   type CircuitBreakerConfig,
   DEFAULT_CIRCUIT_BREAKER,
@@ -48,6 +48,8 @@ export interface WorkerConfig {
   autoscale: AutoscaleConfig;
   /** Blob store for large payloads and results (RQ_BLOB_DIR or RQ_BLOB_S3_BUCKET); null when off. */
   blobs: BlobConfig | null;
+  /** Absolute folder of the handler modules to run instead of the built-in ones (RQ_HANDLERS_DIR). */
+  handlersDir: string | undefined;
 }
 
 export type ConfigResult = { ok: true; config: WorkerConfig } | { ok: false; errors: string[] };
@@ -97,6 +99,13 @@ const EnvSchema = v.object({
   RQ_HEARTBEAT_MS: wholeNumber(50, 600_000, 5_000),
   RQ_THREADS: wholeNumber(1, 64, Math.max(availableParallelism(), 1)),
   RQ_HEALTH_FILE: v.optional(v.string(), join(tmpdir(), "rqueue-worker.health")),
+  RQ_HANDLERS_DIR: v.optional(
+    v.pipe(
+      v.string(),
+      v.trim(),
+      v.transform((dir) => resolve(dir)),
+    ),
+  ),
   ECS_AGENT_URI: httpUrl,
   ECS_CONTAINER_METADATA_URI_V4: httpUrl,
   RQ_TASK_PROTECTION_MINUTES: wholeNumber(1, 2_880, 10),
@@ -188,6 +197,14 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
         restartBackoffMaxMs: vars.RQ_AUTOSCALE_RESTART_BACKOFF_MAX_MS,
       },
       blobs: blobs.config,
+      handlersDir: vars.RQ_HANDLERS_DIR,
     },
   };
+}
+
+/** `parseConfig` for a program of one's own: the configuration, or one error naming every problem. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const parsed = parseConfig(env);
+  if (!parsed.ok) throw new Error(`invalid worker configuration:\n  ${parsed.errors.join("\n  ")}`);
+  return parsed.config;
 }

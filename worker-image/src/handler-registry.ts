@@ -1,8 +1,9 @@
 /**
- * The handler registry: finds every handler module under `handlers/` (one file
- * per job type, so adding a type is adding a file), checks each definition, and
- * derives the per-type settings the manager needs. A bad definition stops the
- * worker at start with the file and field named.
+ * The handler registry: finds every handler module of a folder (the built-in
+ * `handlers/`, or RQ_HANDLERS_DIR: one file per job type, so adding a type is
+ * adding a file) or takes definitions handed over by a program of one's own,
+ * checks each definition, and derives the per-type settings the manager needs.
+ * A bad definition stops the worker at start with the file and field named.
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -13,7 +14,7 @@ import type { HandlerDefinition } from "./handler-definition.js";
 
 export interface LoadedHandler {
   definition: HandlerDefinition;
-  /** URL of the module, so a worker thread can load the same handler. */
+  /** URL of the module, so a worker thread can load the same handler (`handler:<type>` when handed over in code). */
   moduleUrl: string;
 }
 
@@ -48,29 +49,62 @@ const DefinitionSchema = v.object({
 const isHandlerModule = (file: string) =>
   /\.(ts|js|mjs)$/.test(file) && !/\.(test|d)\.(ts|js|mjs)$/.test(file) && !file.endsWith(".d.ts");
 
+function checkDefinition(exported: unknown, source: string): HandlerDefinition {
+  const parsed = v.safeParse(DefinitionSchema, exported);
+  if (!parsed.success) {
+    const problems = parsed.issues.map((issue) => {
+      const path = (issue.path ?? []).map((item) => String(item.key)).join(".");
+      return `${path || "default export"}: ${issue.message}`;
+    });
+    throw new Error(`handler ${source} is invalid: ${problems.join("; ")}`);
+  }
+  return exported as HandlerDefinition;
+}
+
+function add(registry: Map<string, LoadedHandler>, definition: HandlerDefinition, moduleUrl: string) {
+  const clash = registry.get(definition.type);
+  if (clash) {
+    throw new Error(`job type "${definition.type}" is defined twice: ${clash.moduleUrl} and ${moduleUrl}`);
+  }
+  registry.set(definition.type, { definition, moduleUrl });
+}
+
 /** Loads every handler module of `dir`; each must default-export a definition. */
 export async function loadHandlers(dir = HANDLERS_DIR): Promise<HandlerRegistry> {
   const registry = new Map<string, LoadedHandler>();
-  const files = readdirSync(dir).filter(isHandlerModule).sort();
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter(isHandlerModule).sort();
+  } catch (error) {
+    throw new Error(`cannot read the handlers folder ${dir}: ${(error as Error).message}`);
+  }
   for (const file of files) {
     const moduleUrl = pathToFileURL(join(dir, file)).href;
     const exported = ((await import(moduleUrl)) as { default?: unknown }).default;
-    const parsed = v.safeParse(DefinitionSchema, exported);
-    if (!parsed.success) {
-      const problems = parsed.issues.map((issue) => {
-        const path = (issue.path ?? []).map((item) => String(item.key)).join(".");
-        return `${path || "default export"}: ${issue.message}`;
-      });
-      throw new Error(`handler ${file} is invalid: ${problems.join("; ")}`);
-    }
-    const definition = exported as HandlerDefinition;
-    const clash = registry.get(definition.type);
-    if (clash) {
-      throw new Error(`job type "${definition.type}" is defined twice: ${clash.moduleUrl} and ${moduleUrl}`);
-    }
-    registry.set(definition.type, { definition, moduleUrl });
+    add(registry, checkDefinition(exported, file), moduleUrl);
   }
   if (registry.size === 0) throw new Error(`no job handlers found in ${dir}`);
+  return registry;
+}
+
+/**
+ * A registry of definitions a program holds itself (`startWorker(config, { handlers })`).
+ * A thread-isolated handler is refused: the thread must import its module, so it
+ * belongs in a handlers folder.
+ */
+export function registryOf(definitions: readonly HandlerDefinition[]): HandlerRegistry {
+  const registry = new Map<string, LoadedHandler>();
+  definitions.forEach((exported, index) => {
+    const source = `#${index + 1}${typeof exported?.type === "string" ? ` (${exported.type})` : ""}`;
+    const definition = checkDefinition(exported, source);
+    if (definition.isolation === "thread") {
+      throw new Error(
+        `handler ${source} is invalid: isolation: "thread" loads the handler's module in a thread; put it in a handlers folder (handlersDir) instead`,
+      );
+    }
+    add(registry, definition, `handler:${definition.type}`);
+  });
+  if (registry.size === 0) throw new Error("no job handlers given");
   return registry;
 }
 

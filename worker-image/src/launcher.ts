@@ -23,7 +23,8 @@ import {
 import { openBlobStore } from "@rqueue/shared/blobs";
 import { resolveParentResults, withBlobOffload } from "./blob-handler.js";
 import type { WorkerConfig } from "./config.js";
-import { type HandlerRegistry, loadHandlers } from "./handler-registry.js";
+import type { HandlerDefinition } from "./handler-definition.js";
+import { HANDLERS_DIR, type HandlerRegistry, loadHandlers, registryOf } from "./handler-registry.js";
 import { Heartbeat } from "./heartbeat.js";
 import { createLogger, describeError, type Logger } from "./logger.js";
 import { Manager } from "./manager.js";
@@ -36,7 +37,15 @@ export const VERSION = (
   JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
 ).version;
 
-export interface StartOptions {
+/** Which handlers a worker runs: by default the folder RQ_HANDLERS_DIR names, else the built-in ones. */
+export interface HandlerSource {
+  /** Definitions held by the program itself (not `isolation: "thread"`, which needs a module file). */
+  handlers?: readonly HandlerDefinition[];
+  /** A folder of handler modules, one per job type (overrides RQ_HANDLERS_DIR). */
+  handlersDir?: string;
+}
+
+export interface StartOptions extends HandlerSource {
   logger?: Logger;
   registry?: HandlerRegistry;
   /** Aborting it during start-up stops the start (e.g. a signal while Redis is unreachable). */
@@ -109,7 +118,11 @@ async function storeCircuitBreakers(
 export async function startWorker(config: WorkerConfig, options: StartOptions = {}): Promise<WorkerRuntime> {
   const logger = options.logger ?? createLogger({ role: "worker", pid: process.pid });
   const workerId = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
-  const registry = options.registry ?? (await loadHandlers());
+  const registry =
+    options.registry ??
+    (options.handlers
+      ? registryOf(options.handlers)
+      : await loadHandlers(options.handlersDir ?? config.handlersDir ?? HANDLERS_DIR));
   const connection = connectionLogger(logger);
   const redis = createRedis(config.redisUrl, {
     password: config.redisPassword,
@@ -226,7 +239,7 @@ export async function startWorker(config: WorkerConfig, options: StartOptions = 
 }
 
 /** Runs a worker until a signal, then stops it gracefully and exits the process. */
-export async function runWorker(config: WorkerConfig): Promise<void> {
+export async function runWorker(config: WorkerConfig, handlers: HandlerSource = {}): Promise<void> {
   const logger = createLogger({ role: "worker", pid: process.pid });
   const shutdown = new AbortController();
   const graceful = (signal: string) => {
@@ -243,7 +256,7 @@ export async function runWorker(config: WorkerConfig): Promise<void> {
 
   let runtime: WorkerRuntime;
   try {
-    runtime = await startWorker(config, { logger, signal: shutdown.signal });
+    runtime = await startWorker(config, { ...handlers, logger, signal: shutdown.signal });
   } catch (error) {
     logger.error("worker failed to start", describeError(error));
     process.exit(1);

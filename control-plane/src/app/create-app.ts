@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import { errorBody } from "../http/api-error.js";
 import { authenticate } from "../http/auth.js";
 import { methodNotAllowed } from "../http/method-not-allowed.js";
+import { methodNotAllowed } from "../http/method-not-allowed.js";
 import { handleError } from "../http/on-error.js";
 import { bufferBody } from "../http/read-json.js";
 import { redisGuard } from "../http/redis-guard.js";

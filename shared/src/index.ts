@@ -41,4 +41,5 @@ export * from "./schemas/json-value.js";
 export * from "./schemas/limits.js";
 export { scriptNameBySha } from "./scripts/load-scripts.js";
 export * from "./settings.js";
+export * from "./workers/type-registry.js";
 export * from "./workers/worker-registry.js";

@@ -27,8 +27,12 @@ export interface QueueKeys {
   marker: string;
   /** Wake-up marker of one job type, for consumers of some types only. */
   typeMarker(type: string): string;
-  /** Queue settings: paused flag. */
+  /** Queue settings: paused flag, whether submissions need a registered type. */
   meta: string;
+  /** Hash of the job types workers advertise: type -> JSON schema and defaults (see type-registry.ts). */
+  typeRegistry: string;
+  /** Sorted set of the workers advertising one type: workerId -> when the advertisement lapses (ms). */
+  typeWorkers(type: string): string;
   /** Capped stream of state changes. */
   events: string;
   /** Lifetime counters (completed, failed, retried, ...). */
@@ -62,6 +66,8 @@ export function queueKeys(queue: string): QueueKeys {
     histograms: `${prefix}hist`,
     job: (seq) => `${prefix}j:${seq}`,
     jobLog: (seq) => `${prefix}log:${seq}`,
+    typeRegistry: `${prefix}type-registry`,
+    typeWorkers: (type) => `${prefix}type-workers:${type}`,
     index: (state, type) => `${prefix}${state}:${type}`,
     circuitBreaker: (type) => `${prefix}cb:${type}`,
     typeMarker: (type) => `${prefix}marker:${type}`,

@@ -175,6 +175,11 @@ export class ApiClient {
     return summary;
   }
 
+  /** Long poll (GET /v1/jobs/:id/wait): the job once final, or as it is when `timeoutMs` (at most 60 s) passes. */
+  waitJob(id: string, timeoutMs?: number): Promise<Job> {
+    return this.json("GET", `/v1/jobs/${path(id)}/wait${queryString({ timeoutMs })}`);
+  }
+
   getJobGraph(id: string): Promise<JobGraph> {
     return this.json("GET", `/v1/jobs/${path(id)}/graph`);
   }

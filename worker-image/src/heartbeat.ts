@@ -4,12 +4,22 @@
  * active jobs, processed/failed counts, memory, event-loop lag) and touches the
  * health file that the container HEALTHCHECK reads. Lease renewal is the
  * ConsumeLoop's batched heartbeat, separate on purpose: it must run at a third
- * of the lease, the registry far less often. On stop the worker deregisters.
+ * of the lease, the registry far less often. Each beat also advertises the job
+ * types this worker handles on each of its queues (the type registry). On stop the
+ * worker deregisters and withdraws from its types.
  */
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { type IntervalHistogram, monitorEventLoopDelay } from "node:perf_hooks";
-import { deregisterWorker, type RedisClient, recordHeartbeat, type WorkerSnapshot } from "@rqueue/shared";
+import {
+  advertiseTypes,
+  deregisterWorker,
+  type RedisClient,
+  recordHeartbeat,
+  type TypeAdvertisement,
+  type WorkerSnapshot,
+  withdrawTypes,
+} from "@rqueue/shared";
 
 export interface WorkerCounters {
   activeJobs: number;
@@ -28,6 +38,8 @@ export interface HeartbeatOptions {
   /** ECS task metadata endpoint (v4), when running on ECS. */
   ecsMetadataUri?: string | undefined;
   healthFile: string;
+  /** The job types advertised on every queue with each beat (see type-advertisement.ts). */
+  types?: readonly TypeAdvertisement[];
   onError(error: unknown, during: string): void;
 }
 
@@ -104,7 +116,12 @@ export class Heartbeat {
     this.lag.disable();
     await this.beating;
     rmSync(this.options.healthFile, { force: true });
-    await deregisterWorker(this.options.redis, this.options.workerId);
+    const { redis, workerId, queues, types = [] } = this.options;
+    const names = types.map((ad) => ad.type);
+    await Promise.all([
+      deregisterWorker(redis, workerId),
+      ...queues.map((queue) => withdrawTypes(redis, queue, workerId, names)),
+    ]);
   }
 
   private beat(): void {
@@ -117,8 +134,22 @@ export class Heartbeat {
     }
     const snapshot = this.snapshot();
     this.lag.reset();
-    this.beating = recordHeartbeat(this.options.redis, snapshot).catch((error: unknown) =>
-      this.options.onError(error, "heartbeat"),
-    );
+    const { redis, workerId, queues, heartbeatMs, types = [] } = this.options;
+    this.beating = Promise.all([
+      recordHeartbeat(redis, snapshot).catch((error: unknown) => this.options.onError(error, "heartbeat")),
+      ...queues.map((queue) =>
+        advertiseTypes(redis, queue, workerId, heartbeatMs, types).then(
+          (refused) => {
+            if (refused > 0) {
+              this.options.onError(
+                new Error(`the type registry of queue ${queue} is full`),
+                "advertising types",
+              );
+            }
+          },
+          (error: unknown) => this.options.onError(error, "advertising types"),
+        ),
+      ),
+    ]).then(() => undefined);
   }
 }

@@ -32,6 +32,7 @@ import { createProcessor } from "./processor.js";
 import { exitCodeFor, onStopSignals } from "./signals.js";
 import { TaskProtection } from "./task-protection.js";
 import { ThreadPool } from "./thread-pool.js";
+import { advertisements } from "./type-advertisement.js";
 
 export const VERSION = (
   JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
@@ -190,6 +191,7 @@ export async function startWorker(config: WorkerConfig, options: StartOptions = 
     healthFile: config.healthFile,
     ecsMetadataUri: config.ecsMetadataUri,
     counters: () => ({ activeJobs: manager.activeCount, ...counters }),
+    types: advertisements(registry),
     onError,
   });
 

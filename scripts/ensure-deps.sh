@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine lacks for R-queue: npm dependencies (from the
-# committed lock file) and, through apt, redis-server/redis-cli, PostgreSQL and Chromium
-# (for the dashboard's browser tests). Safe to run every time:
+# committed lock file) and, through apt, redis-server/redis-cli, PostgreSQL, promtool
+# (Debian's prometheus package) and Chromium (for the dashboard's browser tests). Safe to run every time:
 # each step is skipped when already satisfied.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,6 +38,11 @@ fi
 # The archive's tests run on a real PostgreSQL: the machine's server, or one the harness starts with initdb.
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
   apt_install postgresql
+fi
+
+# The /metrics tests check each scrape with Prometheus's own parser and linter, promtool.
+if ! command -v promtool >/dev/null 2>&1; then
+  apt_install prometheus
 fi
 
 # The dashboard's end-to-end tests drive Debian's Chromium (playwright-core never downloads a browser).

@@ -12,6 +12,7 @@ import { handleError } from "../http/on-error.js";
 import { bufferBody } from "../http/read-json.js";
 import { redisGuard } from "../http/redis-guard.js";
 import { requestContext } from "../http/request-context.js";
+import { authenticateScrape } from "../http/scrape-auth.js";
 import { benchmarksRoutes } from "../routes/benchmarks/benchmarks-routes.js";
 import { dashboardRoutes } from "../routes/dashboard/dashboard-static.js";
 import { deadLetterRoutes } from "../routes/dead-letter/dead-letter-routes.js";
@@ -56,7 +57,7 @@ export function createApp(services: AppServices): Hono<AppEnv> {
   const breaker = redisGuard(services.breaker, config.redisTimeoutMs, isUnbounded);
   // Authenticated before the body is read; the body is read before the Redis deadline starts.
   app.use("/v1/*", authenticate(services.apiKeys), bufferBody(config.bodyLimitBytes), breaker);
-  app.use("/metrics", authenticate(services.apiKeys), breaker);
+  app.use("/metrics", authenticateScrape(services.apiKeys, config.metricsAllow), breaker);
 
   app.route("/v1/jobs", jobsRoutes(services));
   app.route("/v1/dead-letter", deadLetterRoutes(services));

@@ -5,7 +5,8 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 
-export const ROLES = ["read", "submit", "admin"] as const;
+/** `metrics` may only scrape GET /metrics; each further role includes the one before. */
+export const ROLES = ["metrics", "read", "submit", "admin"] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface Principal {
@@ -97,7 +98,7 @@ export class ApiKeyStore {
   }
 }
 
-const RANK: Record<Role, number> = { read: 0, submit: 1, admin: 2 };
+const RANK: Record<Role, number> = { metrics: 0, read: 1, submit: 2, admin: 3 };
 
-/** admin ⊇ submit ⊇ read. */
+/** admin ⊇ submit ⊇ read ⊇ metrics. */
 export const roleAllows = (held: Role, needed: Role) => RANK[held] >= RANK[needed];

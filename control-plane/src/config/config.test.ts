@@ -61,7 +61,7 @@ describe("loadConfig", () => {
 
   it("passes API key problems through without secrets", () => {
     expect(problemsOf({ RQ_API_KEYS: "ops:hunter2:root" })).toEqual([
-      "RQ_API_KEYS entry 1 (ops): role must be one of read, submit, admin",
+      "RQ_API_KEYS entry 1 (ops): role must be one of metrics, read, submit, admin",
     ]);
   });
 });

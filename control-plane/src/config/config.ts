@@ -8,6 +8,7 @@ import { type BlobConfig, parseBlobConfig } from "@rqueue/shared/blobs";
 import * as v from "valibot";
 import type { ArchiveConfig } from "../archive/archive-service.js";
 import type { WorkerFleet } from "../cloud/scaling-signal.js";
+import { parseAllowlist } from "../http/scrape-auth.js";
 import { type ApiKey, parseApiKeys } from "./api-keys.js";
 import { loadWorkerFleet } from "./worker-fleet.js";
 
@@ -32,6 +33,8 @@ export interface Config {
   redisUrl: string;
   redisPassword: string | undefined;
   apiKeys: ApiKey[];
+  /** IPs and CIDR ranges that may scrape GET /metrics without a key. */
+  metricsAllow: string[];
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   bodyLimitBytes: number;
   /** Deadline for a request's Redis work before it is answered 503. */
@@ -93,6 +96,7 @@ const EnvSchema = v.object({
   ),
   REDIS_PASSWORD: text,
   RQ_API_KEYS: text,
+  RQ_METRICS_ALLOW: text,
   LOG_LEVEL: v.optional(
     v.picklist(["fatal", "error", "warn", "info", "debug", "trace", "silent"], "must be a pino level"),
     "info",
@@ -141,6 +145,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const production = e.NODE_ENV === "production";
   const keys = parseApiKeys(e.RQ_API_KEYS);
   problems.push(...keys.problems);
+  const metricsAllow = parseAllowlist(e.RQ_METRICS_ALLOW);
+  problems.push(...metricsAllow.problems);
   if (production && keys.keys.length === 0 && keys.problems.length === 0) {
     problems.push("RQ_API_KEYS: required when NODE_ENV=production (the API would be open to anyone)");
   }
@@ -166,6 +172,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     redisUrl: e.REDIS_URL,
     redisPassword: e.REDIS_PASSWORD || undefined,
     apiKeys: keys.keys,
+    metricsAllow: metricsAllow.entries,
     logLevel: e.LOG_LEVEL,
     // Payloads go to the blob store up to its own limit: the body limit must let them in.
     bodyLimitBytes:

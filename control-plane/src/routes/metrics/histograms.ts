@@ -11,10 +11,6 @@ export function mergeHistograms(histograms: readonly Map<number, number>[]): Map
   return merged;
 }
 
-export function addInto(target: Map<number, number>, source: Map<number, number>): void {
-  for (const [bound, count] of source) target.set(bound, (target.get(bound) ?? 0) + count);
-}
-
 /** Prometheus `le` bounds in seconds: 2^k - 1 ms for k = 0..28 (up to ~3 days), which engine buckets align with. */
 export const PROMETHEUS_BOUNDS_MS = Array.from({ length: 29 }, (_, k) => 2 ** k - 1);
 

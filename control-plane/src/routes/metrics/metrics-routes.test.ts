@@ -2,7 +2,6 @@ import { Consumer, Queue } from "@rqueue/shared";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createTestApp, type TestApp, uniqueQueue } from "../../testing/test-app.js";
 import type { MetricsSnapshot } from "./metrics-snapshot.js";
-import { LatencyAccumulator, renderPrometheus } from "./prometheus.js";
 
 let t: TestApp;
 const name = uniqueQueue("metrics");
@@ -59,48 +58,5 @@ describe("GET /v1/metrics", () => {
 
   it("rejects a bad queue filter with 422", async () => {
     expect((await t.request("/v1/metrics?queue=a{b}")).status).toBe(422);
-  });
-});
-
-describe("GET /metrics", () => {
-  it("answers Prometheus text with counts, counters and worker gauges", async () => {
-    const res = await t.request("/metrics");
-    expect(res.status).toBe(200);
-    expect(res.headers.get("content-type")).toContain("text/plain; version=0.0.4");
-    const text = await res.text();
-    expect(text).toContain(`rqueue_jobs{queue="${name}",state="completed"} 2`);
-    expect(text).toContain(`rqueue_jobs_completed_total{queue="${name}"} 2`);
-    expect(text).toContain(`rqueue_jobs_failed_total{queue="${name}"} 1`);
-    expect(text).toContain("# TYPE rqueue_job_run_seconds histogram");
-    expect(text).toMatch(/rqueue_workers\{status="healthy"\} \d+/);
-  });
-
-  it("accumulates finished minutes into cumulative histograms", async () => {
-    const accumulator = new LatencyAccumulator();
-    const now = Date.now();
-    const text1 = await renderPrometheus(t.services, accumulator, now);
-    expect(text1).toContain(`rqueue_job_run_seconds_count{queue="${name}"} 0`);
-    const later = (Math.floor(now / 60_000) + 1) * 60_000 + 1;
-    const text2 = await renderPrometheus(t.services, accumulator, later);
-    expect(text2).toContain(`rqueue_job_run_seconds_count{queue="${name}"} 3`);
-    expect(text2).toContain(`rqueue_job_run_seconds_bucket{queue="${name}",le="+Inf"} 3`);
-    const text3 = await renderPrometheus(t.services, accumulator, later + 5_000);
-    expect(text3).toContain(`rqueue_job_run_seconds_count{queue="${name}"} 3`);
-  });
-
-  it("counts each minute once when scrapes overlap", async () => {
-    const accumulator = new LatencyAccumulator();
-    const now = Date.now();
-    await renderPrometheus(t.services, accumulator, now);
-    const later = (Math.floor(now / 60_000) + 1) * 60_000 + 1;
-    const [first, second] = await Promise.all([
-      renderPrometheus(t.services, accumulator, later),
-      renderPrometheus(t.services, accumulator, later),
-    ]);
-    const count = (text: string) =>
-      Number(new RegExp(`rqueue_job_run_seconds_count\\{queue="${name}"\\} (\\d+)`).exec(text)?.[1]);
-    // A scrape may answer before an overlapping one has added its minutes, never with them twice.
-    expect(Math.max(count(first), count(second))).toBe(3);
-    expect(count(await renderPrometheus(t.services, accumulator, later + 1_000))).toBe(3);
   });
 });

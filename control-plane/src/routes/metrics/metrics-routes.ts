@@ -1,6 +1,6 @@
 /**
  * GET /v1/metrics (the dashboard snapshot: cached for a second, ETag/304) and
- * GET /metrics (Prometheus text).
+ * GET /metrics (Prometheus text; any key, including the scrape-only `metrics` role).
  */
 import { QueueNameSchema } from "@rqueue/shared";
 import { Hono } from "hono";
@@ -11,7 +11,7 @@ import { unprocessable } from "../../http/api-error.js";
 import { requireRole } from "../../http/auth.js";
 import { toFieldIssues } from "../jobs/job-input.js";
 import { buildMetricsSnapshot } from "./metrics-snapshot.js";
-import { LatencyAccumulator, renderPrometheus } from "./prometheus.js";
+import { renderPrometheus } from "./prometheus.js";
 import { SnapshotCache } from "./snapshot-cache.js";
 
 const SnapshotQuerySchema = v.strictObject({ queue: v.optional(QueueNameSchema) });
@@ -35,9 +35,8 @@ export function snapshotRoutes(services: AppServices, cacheMs = 1_000): Hono<App
 
 export function prometheusRoutes(services: AppServices): Hono<AppEnv> {
   const router = new Hono<AppEnv>();
-  const accumulator = new LatencyAccumulator();
-  router.get("/", requireRole("read"), async (c) => {
-    const text = await renderPrometheus(services, accumulator);
+  router.get("/", requireRole("metrics"), async (c) => {
+    const text = await renderPrometheus(services);
     return c.body(text, 200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
   });
   return router;

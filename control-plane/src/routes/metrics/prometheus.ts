@@ -1,106 +1,45 @@
 /**
- * GET /metrics in the Prometheus text format: job counts per state, backlog and
- * oldest pending age, lifetime counters, wait/run time histograms and workers.
+ * GET /metrics in the Prometheus text format, read from Redis at each scrape:
+ * job counts per state, backlog, oldest pending age and paused flag per queue;
+ * lifetime counters per queue; wait and run time histograms per queue and job
+ * type; circuit breaker states; live workers and their busy and total slots.
  *
- * The engine keeps latency histograms per minute for an hour, not forever, so this
- * process turns them into true cumulative histograms: each scrape adds the minutes
- * completed since the previous one. They start at zero when the process starts
- * (Prometheus treats that as a counter reset), and lag by up to a minute.
+ * Counters and histograms are the engine's totals (the `stats` and `hist` hashes
+ * the scripts update in the call that changes a job), so they are current, agree
+ * between replicas and keep counting across control-plane restarts. Cost is
+ * O(queues × types × buckets + workers), never O(jobs).
  */
-import { listWorkers, type Queue } from "@rqueue/shared";
+import {
+  type CircuitBreakerState,
+  getCircuitBreakers,
+  listWorkers,
+  readQueueHistograms,
+} from "@rqueue/shared";
 import type { AppServices } from "../../app/services.js";
 import { archivePrometheus, readArchiveStatus } from "../../archive/archive-status.js";
-import { addInto, cumulativeBuckets, PROMETHEUS_BOUNDS_MS } from "./histograms.js";
+import { PrometheusText } from "./prometheus-text.js";
 
-const MINUTE = 60_000;
-/** Minute keys expire after an hour: catching up further back would read nothing. */
-const MAX_CATCH_UP_MINUTES = 60;
+const COUNTERS = ["added", "completed", "failed", "retried", "canceled"] as const;
+const BREAKER_STATES: CircuitBreakerState[] = ["closed", "open", "half-open"];
 
-interface Accumulated {
-  nextMinute: number;
-  wait: Map<number, number>;
-  run: Map<number, number>;
+async function readQueue(services: AppServices, name: string) {
+  const queue = services.queues.get(name);
+  const [gauges, stats, histograms, breakers] = await Promise.all([
+    queue.gauges(),
+    queue.stats(1),
+    readQueueHistograms(services.redis, name),
+    getCircuitBreakers(services.redis, name),
+  ]);
+  return { name, gauges, counters: stats.counters, histograms, breakers };
 }
 
-export class LatencyAccumulator {
-  private readonly byQueue = new Map<string, Accumulated>();
-
-  async update(queue: Queue, now: number): Promise<Accumulated> {
-    const currentMinute = Math.floor(now / MINUTE);
-    let entry = this.byQueue.get(queue.name);
-    if (!entry) {
-      entry = { nextMinute: currentMinute, wait: new Map(), run: new Map() };
-      this.byQueue.set(queue.name, entry);
-    }
-    const first = Math.max(entry.nextMinute, currentMinute - MAX_CATCH_UP_MINUTES);
-    const minutes = Array.from({ length: Math.max(0, currentMinute - first) }, (_, i) => first + i);
-    // Claim the minutes before awaiting, so a concurrent scrape cannot add them twice.
-    const claimedFrom = entry.nextMinute;
-    entry.nextMinute = Math.max(entry.nextMinute, currentMinute);
-    let stats: Awaited<ReturnType<Queue["stats"]>>[];
-    try {
-      stats = await Promise.all(minutes.map((minute) => queue.stats(1, minute * MINUTE + MINUTE - 1)));
-    } catch (error) {
-      entry.nextMinute = Math.min(entry.nextMinute, claimedFrom);
-      throw error;
-    }
-    for (const minuteStats of stats) {
-      addInto(entry.wait, minuteStats.histograms.wait);
-      addInto(entry.run, minuteStats.histograms.run);
-    }
-    return entry;
-  }
-}
-
-const escapeLabel = (value: string) =>
-  value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
-
-class TextBuilder {
-  private readonly lines: string[] = [];
-  family(name: string, type: "gauge" | "counter" | "histogram", help: string): void {
-    this.lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-  }
-  sample(name: string, labels: Record<string, string>, value: number): void {
-    const text = Object.entries(labels)
-      .map(([key, v]) => `${key}="${escapeLabel(v)}"`)
-      .join(",");
-    this.lines.push(`${name}${text ? `{${text}}` : ""} ${value}`);
-  }
-  toString(): string {
-    return `${this.lines.join("\n")}\n`;
-  }
-}
-
-function histogram(out: TextBuilder, name: string, queue: string, data: Map<number, number>): void {
-  const { counts, total } = cumulativeBuckets(data);
-  PROMETHEUS_BOUNDS_MS.forEach((boundMs, i) => {
-    out.sample(`${name}_bucket`, { queue, le: String(boundMs / 1000) }, counts[i] ?? 0);
-  });
-  out.sample(`${name}_bucket`, { queue, le: "+Inf" }, total);
-  out.sample(`${name}_count`, { queue }, total);
-}
-
-export async function renderPrometheus(
-  services: AppServices,
-  accumulator: LatencyAccumulator,
-  now = Date.now(),
-): Promise<string> {
+export async function renderPrometheus(services: AppServices): Promise<string> {
   const names = await services.queues.names();
   const [perQueue, workers] = await Promise.all([
-    Promise.all(
-      names.map(async (name) => {
-        const queue = services.queues.get(name);
-        const [gauges, stats, latency] = await Promise.all([
-          queue.gauges(),
-          queue.stats(1),
-          accumulator.update(queue, now),
-        ]);
-        return { name, gauges, counters: stats.counters, latency };
-      }),
-    ),
+    Promise.all(names.map((name) => readQueue(services, name))),
     listWorkers(services.redis),
   ]);
-  const out = new TextBuilder();
+  const out = new PrometheusText();
 
   out.family("rqueue_jobs", "gauge", "Jobs per queue and state.");
   for (const q of perQueue) {
@@ -121,25 +60,71 @@ export async function renderPrometheus(
     out.family(name, "gauge", help);
     for (const q of perQueue) out.sample(name, { queue: q.name }, read(q));
   }
-  for (const counter of ["added", "completed", "failed", "retried", "canceled"] as const) {
+  for (const counter of COUNTERS) {
     const name = `rqueue_jobs_${counter}_total`;
     out.family(name, "counter", `Jobs ${counter} since the queue was created.`);
     for (const q of perQueue) out.sample(name, { queue: q.name }, q.counters[counter]);
   }
-  out.family("rqueue_job_wait_seconds", "histogram", "Time from pending to started.");
-  for (const q of perQueue) histogram(out, "rqueue_job_wait_seconds", q.name, q.latency.wait);
-  out.family("rqueue_job_run_seconds", "histogram", "Time from started to finished.");
-  for (const q of perQueue) histogram(out, "rqueue_job_run_seconds", q.name, q.latency.run);
 
-  out.family("rqueue_workers", "gauge", "Registered workers by health.");
-  for (const status of ["healthy", "stale"] as const) {
-    out.sample("rqueue_workers", { status }, workers.filter((w) => w.status === status).length);
+  out.family("rqueue_job_wait_seconds", "histogram", "Time from pending (or due) to started, per attempt.");
+  for (const q of perQueue) {
+    for (const t of q.histograms) {
+      out.histogram("rqueue_job_wait_seconds", { queue: q.name, type: t.type }, t.wait.buckets, t.wait.sumMs);
+    }
   }
-  out.family("rqueue_worker_active_jobs", "gauge", "Jobs running on healthy workers.");
+  out.family("rqueue_job_run_seconds", "histogram", "Time from started to settled, per attempt.");
+  for (const q of perQueue) {
+    for (const t of q.histograms) {
+      out.histogram("rqueue_job_run_seconds", { queue: q.name, type: t.type }, t.run.buckets, t.run.sumMs);
+    }
+  }
+
+  out.family(
+    "rqueue_circuit_breaker_state",
+    "gauge",
+    "1 for the state a job type's circuit breaker is in (closed, open, half-open), 0 for the others.",
+  );
+  for (const q of perQueue) {
+    for (const breaker of q.breakers) {
+      for (const state of BREAKER_STATES) {
+        out.sample(
+          "rqueue_circuit_breaker_state",
+          { queue: q.name, type: breaker.type, state },
+          breaker.state === state ? 1 : 0,
+        );
+      }
+    }
+  }
+  out.family(
+    "rqueue_circuit_breaker_failure_rate",
+    "gauge",
+    "Failed share of the calls in the breaker's sliding window.",
+  );
+  for (const q of perQueue) {
+    for (const breaker of q.breakers) {
+      out.sample(
+        "rqueue_circuit_breaker_failure_rate",
+        { queue: q.name, type: breaker.type },
+        breaker.failureRate,
+      );
+    }
+  }
+
+  const healthy = workers.filter((w) => w.status === "healthy");
+  out.family("rqueue_workers", "gauge", "Registered workers by health (stale: no heartbeat lately).");
+  out.sample("rqueue_workers", { status: "healthy" }, healthy.length);
+  out.sample("rqueue_workers", { status: "stale" }, workers.length - healthy.length);
+  out.family("rqueue_worker_slots", "gauge", "Job slots (concurrency) of healthy workers.");
   out.sample(
-    "rqueue_worker_active_jobs",
+    "rqueue_worker_slots",
     {},
-    workers.filter((w) => w.status === "healthy").reduce((sum, w) => sum + w.activeJobs, 0),
+    healthy.reduce((sum, w) => sum + w.concurrency, 0),
+  );
+  out.family("rqueue_worker_busy_slots", "gauge", "Jobs running on healthy workers.");
+  out.sample(
+    "rqueue_worker_busy_slots",
+    {},
+    healthy.reduce((sum, w) => sum + w.activeJobs, 0),
   );
   const archive = services.archive ? archivePrometheus(await readArchiveStatus(services.archive, names)) : "";
   return out.toString() + archive;

@@ -1,6 +1,7 @@
 /**
  * Listing and counting jobs through the per-state indexes: one page costs
- * O(log n + page) per job type, whatever the number of jobs.
+ * O(log n + page) per job type, whatever the number of jobs; across every state
+ * (no `state`) it merges the seven indexes, O(states · log n + page).
  */
 import * as v from "valibot";
 import { ValidationError } from "../errors.js";
@@ -11,7 +12,12 @@ import { LIMITS } from "../schemas/limits.js";
 import type { QueueContext } from "./queue-context.js";
 
 export interface ListJobsOptions {
-  state: JobState;
+  /**
+   * Only this state. Left out: every state, pending jobs first (newest enqueued
+   * first), then the other states merged by the time of their index (blocked
+   * since, run time, lease deadline, finish time), newest first.
+   */
+  state?: JobState | undefined;
   type?: string | undefined;
   /**
    * Only jobs of this priority. Exact and O(log n + page) for pending jobs; other
@@ -30,10 +36,14 @@ export interface JobPage {
   nextCursor: string | null;
 }
 
-const CURSOR_PATTERN = /^[0-9.e+-]+:\d+$/;
+const ORDER = "[0-9.e+-]+:\\d+";
+// One state: '<orderKey>:<seq>'. Every state: a phase first ('p' pending, 't' the other states).
+const STATE_CURSOR = new RegExp(`^${ORDER}$`);
+const EVERY_STATE_CURSOR = new RegExp(`^(t|[pt]:${ORDER})$`);
+const NOT_A_CURSOR = "is not a cursor returned by this API";
 
 export const ListJobsSchema = v.strictObject({
-  state: JobStateSchema,
+  state: v.optional(JobStateSchema),
   type: v.optional(JobTypeSchema),
   priority: v.optional(PrioritySchema),
   limit: v.optional(
@@ -48,7 +58,7 @@ export const ListJobsSchema = v.strictObject({
     v.pipe(
       v.string(),
       v.transform((text) => Buffer.from(text, "base64url").toString("utf8")),
-      v.regex(CURSOR_PATTERN, "is not a cursor returned by this API"),
+      v.regex(/^[0-9a-z.:+-]+$/, NOT_A_CURSOR),
     ),
   ),
 });
@@ -57,8 +67,12 @@ export async function listJobs(ctx: QueueContext, options: ListJobsOptions): Pro
   const parsed = v.safeParse(ListJobsSchema, options);
   if (!parsed.success) throw ValidationError.fromValibot(parsed.issues);
   const { state, type, priority, limit = 50, cursor } = parsed.output;
+  if (cursor !== undefined && !(state ? STATE_CURSOR : EVERY_STATE_CURSOR).test(cursor)) {
+    // A cursor of a one-state listing does not continue an every-state one, nor the reverse.
+    throw new ValidationError([{ path: "cursor", message: `${NOT_A_CURSOR} for this listing` }]);
+  }
   const [rows, next] = (await ctx.run("list-jobs", [
-    state,
+    state ?? "",
     type ?? "",
     cursor ?? "",
     limit,

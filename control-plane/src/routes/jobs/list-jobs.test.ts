@@ -78,9 +78,28 @@ describe("GET /v1/jobs", () => {
     }
   });
 
-  it("answers 422 for a missing state, bad limits, bad cursor, unknown filters", async () => {
+  it("lists every state when no state is given", async () => {
+    const name = uniqueQueue("all-states");
+    const queue = new Queue({ redis: t.redis, name });
+    const now = await queue.add({ type: "a" });
+    const later = await queue.add({ type: "a", delayMs: 60_000 });
+    const res = await t.request(`/v1/jobs?queue=${name}&limit=1`);
+    expect(res.status).toBe(200);
+    const first = (await res.json()) as { items: Job[]; nextCursor: string };
+    expect(first.items.map((job) => job.id)).toEqual([now.id]);
+    const second = (await (await t.request(`/v1/jobs?queue=${name}&cursor=${first.nextCursor}`)).json()) as {
+      items: Job[];
+      nextCursor: string | null;
+    };
+    expect(second).toEqual({
+      items: [expect.objectContaining({ id: later.id, state: "scheduled" })],
+      nextCursor: null,
+    });
+  });
+
+  it("answers 422 for bad limits, bad cursor, unknown filters", async () => {
     const cases: [string, string][] = [
-      ["", "state"],
+      ["state=running", "state"],
       ["state=pending&limit=0", "limit"],
       ["state=pending&limit=201", "limit"],
       ["state=pending&priority=11", "priority"],

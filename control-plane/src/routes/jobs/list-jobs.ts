@@ -1,6 +1,7 @@
 /**
  * GET /v1/jobs: one page of a queue's jobs in one state, newest first, with an
- * opaque cursor; one engine call, O(log n + page). With `priority`, pending jobs
+ * opaque cursor; one engine call, O(log n + page). Without `state`, every state
+ * (pending first, then the others merged by time), O(states · log n + page). With `priority`, pending jobs
  * are filtered exactly; other states are filtered by the engine in bounded steps,
  * so a page may hold fewer than `limit` items: clients follow `nextCursor` until
  * it is null.
@@ -26,7 +27,7 @@ const wholeNumber = v.pipe(v.string(), v.regex(/^\d+$/, "must be a whole number"
 
 export const ListQuerySchema = v.strictObject({
   queue: v.optional(QueueNameSchema, DEFAULT_QUEUE),
-  state: JobStateSchema,
+  state: v.optional(JobStateSchema),
   type: v.optional(JobTypeSchema),
   priority: v.optional(v.pipe(wholeNumber, PrioritySchema)),
   limit: v.optional(

@@ -59,14 +59,15 @@ bench-full: deps build
 	npx tsx --conditions=development bench/src/archive/search-at-scale.ts
 	npx tsx --conditions=development bench/src/archive/archive-lag.ts
 
+## The worker and control-plane images (checks for a running Docker engine first).
 image:
-	docker build -f worker-image/Dockerfile -t rqueue-worker .
-	docker build -f control-plane/Dockerfile -t rqueue-control-plane .
+	bash infra/scripts/image.sh
 
 # Deploying needs only Node.js, the Pulumi CLI, AWS credentials and Docker (checked one by one by
 # the script), not the local toolchain `deps` installs through apt: it runs from macOS too.
+## Without a terminal it only previews unless ARGS=--yes (or RQ_DEPLOY_YES=1).
 deploy:
-	bash infra/scripts/deploy.sh
+	bash infra/scripts/deploy.sh $(ARGS)
 
 destroy:
 	bash infra/scripts/destroy.sh

@@ -86,11 +86,13 @@ require_aws_credentials() {
   Export AWS_PROFILE or AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY, or run 'aws configure'."
 }
 
+# $1: why Docker is needed (deploy: Pulumi builds the images before pushing them).
 require_docker() {
-  command -v docker >/dev/null 2>&1 || die "Docker is not installed: Pulumi builds the control-plane and worker
-  images locally (awsx.ecr.Image) before pushing them to ECR. Install Docker (Docker Desktop, Colima
-  or Podman with its docker CLI) and retry."
-  docker info >/dev/null 2>&1 || die "the Docker daemon is not reachable (docker info failed). Start Docker and retry."
+  local why="${1:-Pulumi builds the control-plane and worker images locally (awsx.ecr.Image) before pushing them to ECR}"
+  command -v docker >/dev/null 2>&1 || die "Docker is not installed: $why.
+  Install Docker (Docker Desktop, Colima or Podman with its docker CLI) and retry."
+  docker info >/dev/null 2>&1 || die "no Docker engine is running (docker info failed): $why.
+  Start it (open Docker Desktop, or: colima start, or: sudo systemctl start docker) and retry."
 }
 
 # The repo's npm dependencies (the Pulumi SDKs, tsx): npm ci from the lock file when missing or

@@ -30,6 +30,8 @@ interface Fakes {
   pulumi?: boolean;
   aws?: boolean;
   docker?: boolean;
+  /** `docker info` answers (a running engine)? */
+  dockerRunning?: boolean;
   loggedIn?: boolean;
   backend?: string;
   awsOk?: boolean;
@@ -62,16 +64,17 @@ afterEach(() => {
 });
 
 function run(
-  script: "deploy.sh" | "destroy.sh" | "roll-redis.sh",
+  script: "deploy.sh" | "destroy.sh" | "roll-redis.sh" | "image.sh",
   fakes: Fakes,
   env: Record<string, string> = {},
+  args: string[] = [],
 ) {
   const dir = mkdtempSync(path.join(tmpdir(), "rqueue-scripts-"));
   dirs.push(dir);
   const checkout = path.join(dir, "checkout");
   const infra = path.join(checkout, "infra");
   mkdirSync(path.join(infra, "scripts"), { recursive: true });
-  for (const file of ["lib.sh", "deploy.sh", "destroy.sh", "roll-redis.sh"]) {
+  for (const file of ["lib.sh", "deploy.sh", "destroy.sh", "roll-redis.sh", "image.sh"]) {
     copyFileSync(path.join(INFRA_DIR, "scripts", file), path.join(infra, "scripts", file));
   }
   writeFileSync(path.join(checkout, "package-lock.json"), "{}");
@@ -123,8 +126,10 @@ esac`,
         : 'case "$1" in ssm) echo ami-0aaaabbbbccccdddd ;; *) echo 123456789012 ;; esac',
     );
   }
-  if (fakes.docker !== false) fake("docker", "exit 0");
-  const result = spawnSync(BASH, [path.join(infra, "scripts", script)], {
+  if (fakes.docker !== false) {
+    fake("docker", fakes.dockerRunning === false ? '[ "$1" = info ] && exit 1; exit 0' : "exit 0");
+  }
+  const result = spawnSync(BASH, [path.join(infra, "scripts", script), ...args], {
     env: { PATH: bin, HOME: dir, ...env },
     input: "",
     encoding: "utf8",
@@ -147,9 +152,13 @@ describe("make deploy", () => {
   });
 });
 
+/** deploy.sh as a user who said yes (the preflight checks come before any preview or update). */
+const deploy = (fakes: Fakes, env: Record<string, string> = {}) =>
+  run("deploy.sh", fakes, { RQ_DEPLOY_YES: "1", ...env });
+
 describe("deploy.sh", () => {
   it("gets a machine with only Node, npm, Pulumi, AWS credentials and Docker as far as pulumi up", () => {
-    const r = run("deploy.sh", {}, { AWS_PROFILE: "rqueue" });
+    const r = deploy({}, { AWS_PROFILE: "rqueue" });
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expect(r.calls.find((c) => c.startsWith("pulumi up"))).toBe(
@@ -158,17 +167,17 @@ describe("deploy.sh", () => {
   });
 
   it("stops with install instructions when Node.js is missing or too old", () => {
-    const missing = run("deploy.sh", { node: false });
+    const missing = deploy({ node: false });
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain("Node.js is not installed");
-    const old = run("deploy.sh", { nodeMajor: 18 });
+    const old = deploy({ nodeMajor: 18 });
     expect(old.status).toBe(1);
     expect(old.stderr).toContain("Node.js 20 or newer is needed (found v18.11.0)");
     expect(old.calls).not.toContainEqual(expect.stringMatching(/^pulumi /));
   });
 
   it("installs the npm dependencies from the lock file when they are missing", () => {
-    const r = run("deploy.sh", { installed: false });
+    const r = deploy({ installed: false });
     expect(r.status).toBe(0);
     const npm = r.calls.indexOf("npm ci --no-audit --no-fund");
     expect(npm).toBeGreaterThanOrEqual(0);
@@ -176,67 +185,67 @@ describe("deploy.sh", () => {
   });
 
   it("stops with install instructions when the Pulumi CLI is missing", () => {
-    const r = run("deploy.sh", { pulumi: false });
+    const r = deploy({ pulumi: false });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("the Pulumi CLI is not installed");
     expect(r.stderr).toContain("brew install pulumi/tap/pulumi");
   });
 
   it("stops when Pulumi is not logged in", () => {
-    const r = run("deploy.sh", { loggedIn: false });
+    const r = deploy({ loggedIn: false });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("not logged in");
   });
 
   it("asks for the passphrase a self-managed backend needs, before any stack command", () => {
     for (const backend of ["file://~", "s3://rqueue-state"]) {
-      const r = run("deploy.sh", { backend });
+      const r = deploy({ backend });
       expect(r.status).toBe(1);
       expect(r.stderr).toContain(`the Pulumi backend ${backend} encrypts stack secrets with a passphrase`);
       expect(r.stderr).toContain("export PULUMI_CONFIG_PASSPHRASE=");
       expect(r.calls).not.toContainEqual(expect.stringMatching(/^pulumi stack/));
     }
-    expect(run("deploy.sh", { backend: "file://~" }, { PULUMI_CONFIG_PASSPHRASE: "x" }).status).toBe(0);
-    expect(run("deploy.sh", { backend: "s3://b" }, { PULUMI_CONFIG_PASSPHRASE_FILE: "/p" }).status).toBe(0);
+    expect(deploy({ backend: "file://~" }, { PULUMI_CONFIG_PASSPHRASE: "x" }).status).toBe(0);
+    expect(deploy({ backend: "s3://b" }, { PULUMI_CONFIG_PASSPHRASE_FILE: "/p" }).status).toBe(0);
     // A stack on a KMS key needs no passphrase.
-    const kms = run("deploy.sh", { backend: "s3://b", stackHeader: ["secretsprovider: awskms://alias/rq"] });
+    const kms = deploy({ backend: "s3://b", stackHeader: ["secretsprovider: awskms://alias/rq"] });
     expect(kms.status).toBe(0);
   });
 
   it("stops when the AWS credentials do not work", () => {
-    const r = run("deploy.sh", { awsOk: false });
+    const r = deploy({ awsOk: false });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("no usable AWS credentials");
     expect(r.calls).not.toContainEqual(expect.stringMatching(/^pulumi up/));
   });
 
   it("stops when there are no AWS credentials and no AWS CLI to check them", () => {
-    const r = run("deploy.sh", { aws: false });
+    const r = deploy({ aws: false });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("no AWS credentials found");
-    const withProfile = run("deploy.sh", { aws: false }, { AWS_PROFILE: "rqueue" });
+    const withProfile = deploy({ aws: false }, { AWS_PROFILE: "rqueue" });
     expect(withProfile.status).toBe(0);
   });
 
   it("stops when Docker is missing, since the images are built locally", () => {
-    const r = run("deploy.sh", { docker: false });
+    const r = deploy({ docker: false });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("Docker is not installed");
   });
 
   it("names the missing secrets without decrypting anything", () => {
-    const r = run("deploy.sh", { stackConfig: ["  aws:region: eu-west-1"] });
+    const r = deploy({ stackConfig: ["  aws:region: eu-west-1"] });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("missing secret settings: redisPassword apiKeys");
     expect(r.stderr).toContain("pulumi config set --secret rqueue:redisPassword");
     // Present secrets are found by key, so a wrong or missing passphrase never reads as "missing".
-    const present = run("deploy.sh", {});
+    const present = deploy({});
     expect(present.status).toBe(0);
     expect(present.calls).not.toContainEqual(expect.stringMatching(/^pulumi config get/));
   });
 
   it("pins today's Amazon Linux 2023 AMI on a stack that has none", () => {
-    const r = run("deploy.sh", { stackConfig: ["  aws:region: eu-west-1", ...SECRETS.slice(1)] });
+    const r = deploy({ stackConfig: ["  aws:region: eu-west-1", ...SECRETS.slice(1)] });
     expect(r.status).toBe(0);
     expect(r.calls).toContain(
       "aws ssm get-parameter --region eu-west-1 --name /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64 --query Parameter.Value --output text",
@@ -256,23 +265,79 @@ describe("deploy.sh", () => {
   });
 
   it("takes the region from the environment when the stack has none", () => {
-    const r = run("deploy.sh", { stackConfig: SECRETS }, { AWS_REGION: "us-east-2" });
+    const r = deploy({ stackConfig: SECRETS }, { AWS_REGION: "us-east-2" });
     expect(r.status).toBe(0);
     expect(r.calls).toContain(`pulumi config set aws:region us-east-2 --stack dev --cwd ${r.infra}`);
   });
 
   it("creates a missing stack, then runs pulumi up on it and prints the outputs", () => {
-    const r = run("deploy.sh", { stackExists: false }, { STACK: "prod" });
+    const r = deploy({ stackExists: false }, { STACK: "prod" });
     expect(r.status).toBe(0);
     const pulumiCalls = r.calls.filter((c) => c.startsWith("pulumi "));
     expect(pulumiCalls).toContain(`pulumi stack init prod --cwd ${r.infra} --non-interactive`);
-    // No TTY here, so no prompt to wait on.
+    // RQ_DEPLOY_YES=1 (deploy()) was the decision: no prompt to wait on.
     expect(pulumiCalls).toContain(`pulumi up --stack prod --cwd ${r.infra} --yes --skip-preview`);
     expect(pulumiCalls.at(-1)).toBe(`pulumi stack output --stack prod --cwd ${r.infra}`);
     // Every check ran before the update.
     const up = r.calls.findIndex((c) => c.startsWith("pulumi up"));
     expect(r.calls.findIndex((c) => c.startsWith("aws sts get-caller-identity"))).toBeLessThan(up);
     expect(r.calls.findIndex((c) => c.startsWith("docker info"))).toBeLessThan(up);
+  });
+});
+
+describe("deploy.sh without a terminal", () => {
+  it("previews, applies nothing and says how to apply, unless told --yes", () => {
+    const r = run("deploy.sh", {}, {}, ["--target", "urn:x"]);
+    expect(r.status).toBe(1);
+    expect(r.calls).toContain(`pulumi preview --stack dev --cwd ${r.infra} --target urn:x`);
+    expect(r.calls).not.toContainEqual(expect.stringMatching(/^pulumi up/));
+    expect(r.stderr).toContain("previewed only");
+    expect(r.stderr).toContain("make deploy ARGS=--yes");
+    expect(r.stderr).toContain("RQ_DEPLOY_YES=1");
+  });
+
+  it("applies with --yes, RQ_DEPLOY_YES=1 or YES=1, keeping the other arguments for pulumi up", () => {
+    const up = (r: ReturnType<typeof run>) => r.calls.filter((c) => /^pulumi (up|preview)/.test(c));
+    const flag = run("deploy.sh", {}, {}, ["--target", "urn:x", "--yes"]);
+    expect(flag.status).toBe(0);
+    expect(up(flag)).toEqual([
+      `pulumi up --stack dev --cwd ${flag.infra} --yes --skip-preview --target urn:x`,
+    ]);
+    for (const env of [{ RQ_DEPLOY_YES: "1" }, { YES: "1" }]) {
+      const r = run("deploy.sh", {}, env);
+      expect(r.status).toBe(0);
+      expect(up(r)).toEqual([`pulumi up --stack dev --cwd ${r.infra} --yes --skip-preview`]);
+    }
+  });
+});
+
+describe("make image", () => {
+  it("runs the image script, which checks for a Docker engine first", () => {
+    const plan = spawnSync("make", ["-n", "image", "deploy", "ARGS=--yes"], {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+    });
+    expect(plan.stdout).toContain("bash infra/scripts/image.sh");
+    expect(plan.stdout).toContain("bash infra/scripts/deploy.sh --yes");
+  });
+
+  it("says to start Docker when no engine answers, and builds nothing", () => {
+    const stopped = run("image.sh", { dockerRunning: false });
+    expect(stopped.status).toBe(1);
+    expect(stopped.stderr).toContain("no Docker engine is running");
+    expect(stopped.stderr).toContain("Start it (open Docker Desktop");
+    expect(stopped.calls).not.toContainEqual(expect.stringMatching(/^docker build/));
+    const missing = run("image.sh", { docker: false });
+    expect(missing.stderr).toContain("Docker is not installed: make image builds");
+  });
+
+  it("builds the worker and control-plane images when the engine answers", () => {
+    const r = run("image.sh", {});
+    expect(r.status).toBe(0);
+    expect(r.calls.filter((c) => c.startsWith("docker build"))).toEqual([
+      "docker build -f worker-image/Dockerfile -t rqueue-worker .",
+      "docker build -f control-plane/Dockerfile -t rqueue-control-plane .",
+    ]);
   });
 });
 

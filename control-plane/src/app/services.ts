@@ -1,7 +1,8 @@
 /**
  * What the routes need, built once per process (or per test): the Redis command
  * connection, the queue objects, the breaker, event readers for long polls, the
- * API keys, the ECS reader, the archive, and the draining flag set at shutdown.
+ * job-type checker, the API keys, the ECS reader, the archive, and the draining
+ * flag set at shutdown.
  */
 import type { RedisClient } from "@rqueue/shared";
 import type { BlobOffloadOptions } from "@rqueue/shared/blobs";
@@ -13,6 +14,7 @@ import type { Logger } from "../logging/logger.js";
 import { QueueRegistry } from "../queues/queue-registry.js";
 import { JobEvents } from "../redis/job-events.js";
 import { RedisBreaker } from "../redis/redis-breaker.js";
+import { TypeChecker } from "../types/type-checker.js";
 
 export interface AppServices {
   config: Config;
@@ -21,6 +23,8 @@ export interface AppServices {
   queues: QueueRegistry;
   breaker: RedisBreaker;
   events: JobEvents;
+  /** Refuses unregistered job types and payloads that fail their advertised schema. */
+  types: TypeChecker;
   apiKeys: ApiKeyStore;
   ecs: EcsReader | null;
   /** The archive of finished jobs (lookups after Redis trimmed them, search); null when not configured. */
@@ -46,6 +50,7 @@ export function createServices(
     queues: new QueueRegistry(redis),
     breaker: new RedisBreaker(redis),
     events: new JobEvents(redis, log),
+    types: new TypeChecker(redis, config.requireRegisteredTypes),
     apiKeys: new ApiKeyStore(config.apiKeys),
     ecs,
     archive,

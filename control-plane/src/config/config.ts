@@ -54,6 +54,8 @@ export interface Config {
   blobs: BlobConfig | null;
   /** Days a blob is kept: the archive's retention when there is one, else past Redis's longest (8). */
   blobRetentionDays: number;
+  /** Whether queues without their own setting refuse job types no worker ever registered. */
+  requireRegisteredTypes: boolean;
   /** Non-fatal findings to log once the logger exists. */
   warnings: string[];
 }
@@ -122,6 +124,10 @@ const EnvSchema = v.object({
   RQ_ARCHIVE_RETENTION_DAYS: int(30, 1, 3_650),
   RQ_ARCHIVER: v.optional(v.picklist(["0", "1", "false", "true"], "must be 1/true or 0/false"), "1"),
   RQ_ARCHIVE_CLAIM_IDLE_MS: int(30_000, 100, 3_600_000),
+  RQ_REQUIRE_REGISTERED_TYPES: v.optional(
+    v.picklist(["0", "1", "false", "true"], "must be 1/true or 0/false"),
+    "1",
+  ),
 });
 
 /** The archive URL with RQ_ARCHIVE_PASSWORD in it (a secret injected apart from the URL, as ECS does). */
@@ -208,6 +214,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         }
       : null,
     workers: workers.fleet,
+    requireRegisteredTypes: e.RQ_REQUIRE_REGISTERED_TYPES === "1" || e.RQ_REQUIRE_REGISTERED_TYPES === "true",
     warnings: keys.warnings,
   };
 }

@@ -62,6 +62,10 @@ function inRequestTerms(error: unknown, indexes: readonly number[]): unknown {
 export function registerSubmitBatch(router: Hono<AppEnv>, services: AppServices): void {
   router.post("/batch", requireRole("submit"), async (c) => {
     const body = (await readJsonObject(c)) as Record<string, unknown>;
+    // The payloads as sent, before large ones are moved to the blob store.
+    const payloads = Array.isArray(body.jobs)
+      ? body.jobs.map((entry) => (entry as { payload?: unknown })?.payload)
+      : [];
     if (Array.isArray(body.jobs) && body.jobs.length <= LIMITS.batchJobs) {
       await Promise.all(
         body.jobs.map((entry, index) => offloadSubmittedPayload(services.blobs, entry, `jobs.${index}`)),
@@ -91,6 +95,15 @@ export function registerSubmitBatch(router: Hono<AppEnv>, services: AppServices)
       }
     }
     if (planIssues.length > 0) throw unprocessable(planIssues);
+    const typeIssues: FieldIssue[] = [];
+    for (const group of groups) {
+      const jobs = group.inputs.map((input, i) => {
+        const index = group.indexes[i] as number;
+        return { type: input.type, payload: payloads[index] ?? {}, prefix: `jobs.${index}` };
+      });
+      typeIssues.push(...(await services.types.check(group.queue.name, jobs)));
+    }
+    if (typeIssues.length > 0) throw unprocessable(typeIssues);
     // Each queue's share is atomic on its own; across queues, check what only Redis can
     // tell (unknown parent ids) before the first write, so a bad batch writes nothing.
     if (groups.length > 1) {

@@ -35,6 +35,8 @@ export async function createTestApp(redisUrl: string, env: Record<string, string
     REDIS_URL: redisUrl,
     LOG_LEVEL: "silent",
     RQ_DASHBOARD_DIR: "/nonexistent-dashboard",
+    // Most suites submit types no worker runs; the type-registry suite turns this on.
+    RQ_REQUIRE_REGISTERED_TYPES: "0",
     ...env,
   });
   const redis = createRedis(redisUrl, { failFast: true });

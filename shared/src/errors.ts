@@ -22,22 +22,79 @@ export class RQueueError extends Error {
   }
 }
 
+/** Issues named one by one in an error; the rest are only counted (a hostile body can make thousands). */
+export const ISSUES_LISTED = 20;
+/** Characters of one path segment (a field name from the input) kept in an issue. */
+const PATH_SEGMENT_CHARS = 64;
+
+/** A field name from the input as an issue path shows it: cut short, it may be any length. */
+export const issuePathSegment = (key: unknown) => {
+  const text = String(key);
+  return text.length > PATH_SEGMENT_CHARS ? `${text.slice(0, PATH_SEGMENT_CHARS)}…` : text;
+};
+
+/**
+ * One valibot issue in API terms: a dotted path and a message that never quotes the
+ * input. Valibot's own defaults (`Invalid key: Expected never but received "x"`,
+ * `Invalid type: Expected string but received 12`) echo what was sent; schemas here
+ * give their own messages, and the defaults left are rewritten.
+ */
+export function toFieldIssue(issue: v.BaseIssue<unknown>, pathPrefix = ""): FieldIssue {
+  const path = [pathPrefix, ...(issue.path ?? []).map((item) => issuePathSegment(item.key))]
+    .filter(Boolean)
+    .join(".");
+  return { path, message: humanMessage(issue) };
+}
+
+function humanMessage(issue: v.BaseIssue<unknown>): string {
+  const objectLike = issue.type === "strict_object" || issue.type === "object";
+  if (objectLike && issue.received === "undefined") return "is required";
+  if (issue.type === "strict_object" && issue.expected === "never") return "unknown field";
+  if (issue.message.startsWith("Invalid ")) {
+    const expected = issue.expected ?? "another value";
+    if (issue.kind === "schema") return `must be ${expected.replace(/^Object$/, "an object")}`;
+    return `must be ${issue.type.replaceAll("_", " ")} ${expected}`;
+  }
+  return issue.message;
+}
+
+/** Collects issues keeping only the first ISSUES_LISTED, counting the rest. */
+export class IssueList {
+  readonly listed: FieldIssue[] = [];
+  total = 0;
+
+  add(issue: FieldIssue): void {
+    this.total++;
+    if (this.listed.length < ISSUES_LISTED) this.listed.push(issue);
+  }
+
+  toError(): ValidationError {
+    return new ValidationError(this.listed, this.total);
+  }
+}
+
+/** The message of a list of issues: the first ISSUES_LISTED, then how many more. */
+export function describeIssues(issues: readonly FieldIssue[], total = issues.length): string {
+  const listed = issues
+    .slice(0, ISSUES_LISTED)
+    .map((issue) => `${issue.path || "input"}: ${issue.message}`)
+    .join("; ");
+  const more = total - Math.min(issues.length, ISSUES_LISTED);
+  return more > 0 ? `${listed}; and ${more} more` : listed;
+}
+
 /** Bad input. Nothing was written. */
 export class ValidationError extends RQueueError {
-  constructor(readonly issues: FieldIssue[]) {
-    super(
-      "validation_failed",
-      issues.map((issue) => `${issue.path || "input"}: ${issue.message}`).join("; "),
-    );
+  /** `issues` may hold only the first ones found; `issuesTotal` counts them all. */
+  constructor(
+    readonly issues: FieldIssue[],
+    readonly issuesTotal = issues.length,
+  ) {
+    super("validation_failed", describeIssues(issues, issuesTotal));
   }
 
   static fromValibot(issues: readonly v.BaseIssue<unknown>[], pathPrefix = ""): ValidationError {
-    return new ValidationError(
-      issues.map((issue) => {
-        const path = (issue.path ?? []).map((item) => String(item.key)).join(".");
-        return { path: [pathPrefix, path].filter(Boolean).join("."), message: issue.message };
-      }),
-    );
+    return new ValidationError(issues.map((issue) => toFieldIssue(issue, pathPrefix)));
   }
 }
 

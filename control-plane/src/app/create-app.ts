@@ -6,7 +6,7 @@
  */
 import { Hono } from "hono";
 import { errorBody } from "../http/api-error.js";
-import { authenticate } from "../http/auth.js";
+import { authenticate, authorizeRoute } from "../http/auth.js";
 import { methodNotAllowed } from "../http/method-not-allowed.js";
 import { handleError } from "../http/on-error.js";
 import { bufferBody } from "../http/read-json.js";
@@ -57,8 +57,14 @@ export function createApp(services: AppServices): Hono<AppEnv> {
   );
 
   const breaker = redisGuard(services.breaker, config.redisTimeoutMs, isUnbounded);
-  // Authenticated before the body is read; the body is read before the Redis deadline starts.
-  app.use("/v1/*", authenticate(services.apiKeys), bufferBody(config.bodyLimitBytes), breaker);
+  // Authenticated and authorized before the body is read; the body is read before the Redis deadline starts.
+  app.use(
+    "/v1/*",
+    authenticate(services.apiKeys),
+    authorizeRoute(),
+    bufferBody(config.bodyLimitBytes, config.bodyTimeoutMs),
+    breaker,
+  );
   app.use("/metrics", authenticateScrape(services.apiKeys, config.metricsAllow), breaker);
 
   app.route("/v1/jobs", jobsRoutes(services));

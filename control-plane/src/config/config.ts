@@ -37,6 +37,8 @@ export interface Config {
   metricsAllow: string[];
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   bodyLimitBytes: number;
+  /** How long a request body may take to arrive before it is answered 408. */
+  bodyTimeoutMs: number;
   /** Deadline for a request's Redis work before it is answered 503. */
   redisTimeoutMs: number;
   /** How often queues' maintain() runs; 0 turns it off. */
@@ -104,6 +106,7 @@ const EnvSchema = v.object({
     "info",
   ),
   RQ_BODY_LIMIT_BYTES: int(1024 * 1024, 1024, 64 * 1024 * 1024),
+  RQ_BODY_TIMEOUT_MS: int(10_000, 100, 600_000),
   RQ_REDIS_TIMEOUT_MS: int(2_000, 50, 60_000),
   RQ_MAINTAIN_INTERVAL_MS: int(1_000, 0, 3_600_000),
   RQ_DASHBOARD_DIR: v.optional(v.string(), "dashboard/dist"),
@@ -185,6 +188,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       blobs.config && env.RQ_BODY_LIMIT_BYTES === undefined
         ? blobs.config.maxBytes + 64 * 1024
         : e.RQ_BODY_LIMIT_BYTES,
+    bodyTimeoutMs: e.RQ_BODY_TIMEOUT_MS,
     redisTimeoutMs: e.RQ_REDIS_TIMEOUT_MS,
     maintainIntervalMs: e.RQ_MAINTAIN_INTERVAL_MS,
     dashboardDir: e.RQ_DASHBOARD_DIR,

@@ -1,16 +1,21 @@
 /**
  * The one error shape clients see, and the exception that carries it through Hono:
- * `{"error": {"code", "message", "issues": [{"path", "message"}]}}`.
+ * `{"error": {"code", "message", "issues": [{"path", "message"}], "issuesTotal"?}}`.
+ * At most ISSUES_LISTED issues are listed; `issuesTotal` is there when more were found,
+ * so a hostile body cannot make the answer larger than a few kilobytes.
  */
-import type { FieldIssue } from "@rqueue/shared";
+import { describeIssues, type FieldIssue, ISSUES_LISTED } from "@rqueue/shared";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
 export interface ErrorBody {
-  error: { code: string; message: string; issues: FieldIssue[] };
+  error: { code: string; message: string; issues: FieldIssue[]; issuesTotal?: number };
 }
 
 export class ApiError extends HTTPException {
+  /** How many issues were found; `issues` may list only the first ones. */
+  issuesTotal: number;
+
   constructor(
     status: ContentfulStatusCode,
     readonly code: string,
@@ -19,17 +24,26 @@ export class ApiError extends HTTPException {
     readonly headers: Record<string, string> = {},
   ) {
     super(status, { message });
+    this.issuesTotal = issues.length;
   }
 }
 
-export const errorBody = (code: string, message: string, issues: FieldIssue[] = []): ErrorBody => ({
-  error: { code, message, issues },
+export const errorBody = (
+  code: string,
+  message: string,
+  issues: FieldIssue[] = [],
+  total = issues.length,
+): ErrorBody => ({
+  error: {
+    code,
+    message,
+    issues: issues.length > ISSUES_LISTED ? issues.slice(0, ISSUES_LISTED) : issues,
+    ...(total > Math.min(issues.length, ISSUES_LISTED) ? { issuesTotal: total } : {}),
+  },
 });
 
-export const unprocessable = (issues: FieldIssue[]) =>
-  new ApiError(
-    422,
-    "validation_failed",
-    issues.map((issue) => `${issue.path || "input"}: ${issue.message}`).join("; "),
-    issues,
-  );
+export function unprocessable(issues: FieldIssue[], total = issues.length): ApiError {
+  const error = new ApiError(422, "validation_failed", describeIssues(issues, total), issues);
+  error.issuesTotal = total;
+  return error;
+}

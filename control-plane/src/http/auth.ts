@@ -1,9 +1,12 @@
 /**
  * Authentication and authorization. `authenticate` resolves the bearer token to a
  * principal (401 without a valid one; everyone is admin in open mode, when no keys
- * are configured); `requireRole` guards each route with the least role it needs.
+ * are configured); `requireRole` guards each route with the least role it needs,
+ * and `authorizeRoute` applies those same guards before the body is read, so a key
+ * that may not call a route cannot make the server wait on its upload.
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { matchedRoutes } from "hono/route";
 import type { AppEnv } from "../app/app-env.js";
 import { type ApiKeyStore, type Role, roleAllows } from "../config/api-keys.js";
 import { ApiError } from "./api-error.js";
@@ -33,11 +36,43 @@ export function authenticate(keys: ApiKeyStore): MiddlewareHandler<AppEnv> {
   };
 }
 
+const REQUIRED_ROLE = Symbol("rqueue.requiredRole");
+type Guard = MiddlewareHandler<AppEnv> & { [REQUIRED_ROLE]?: Role };
+
+function assertRole(c: Context<AppEnv>, role: Role): void {
+  const principal = c.get("principal");
+  if (!principal || !roleAllows(principal.role, role)) {
+    throw new ApiError(403, "forbidden", `this action needs the ${role} role`);
+  }
+}
+
 export function requireRole(role: Role): MiddlewareHandler<AppEnv> {
+  const guard: Guard = async (c, next) => {
+    assertRole(c, role);
+    return next();
+  };
+  guard[REQUIRED_ROLE] = role;
+  return guard;
+}
+
+/** The role a handler demands, if it is a `requireRole` guard. */
+export const requiredRoleOf = (handler: unknown): Role | undefined =>
+  typeof handler === "function" ? (handler as Guard)[REQUIRED_ROLE] : undefined;
+
+/**
+ * Runs the role guards of the route that will answer (the first one registered for
+ * this method and path; later matches never run) now, ahead of the body read.
+ */
+export function authorizeRoute(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const principal = c.get("principal");
-    if (!principal || !roleAllows(principal.role, role)) {
-      throw new ApiError(403, "forbidden", `this action needs the ${role} role`);
+    const routes = matchedRoutes(c);
+    const answering = routes.find((route) => route.method !== "ALL");
+    if (answering) {
+      for (const route of routes) {
+        if (route.method !== answering.method || route.path !== answering.path) continue;
+        const role = requiredRoleOf(route.handler);
+        if (role) assertRole(c, role);
+      }
     }
     return next();
   };

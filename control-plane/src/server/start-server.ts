@@ -7,6 +7,7 @@
  * the shutdown timeout), stop the timers, release the leader lease, close Redis.
  */
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { serve } from "@hono/node-server";
 import { CLOUDWATCH_LEADER_KEY, createRedis, type RedisClient, warnOnEvictionPolicy } from "@rqueue/shared";
 import { openBlobStore } from "@rqueue/shared/blobs";
@@ -25,6 +26,7 @@ import type { Config } from "../config/config.js";
 import type { Logger } from "../logging/logger.js";
 import { MaintenanceLoop } from "../maintenance/maintenance-loop.js";
 import { StatsRollupLoop } from "../maintenance/stats-rollup-loop.js";
+import { answerClientError } from "./client-errors.js";
 
 const STARTUP_REDIS_WAIT_MS = 5_000;
 
@@ -89,6 +91,7 @@ export async function startControlPlane(config: Config, log: Logger): Promise<Ru
   const app = createApp(services);
 
   const server = serve({ hostname: config.host, port: config.port, fetch: app.fetch });
+  server.on("clientError", (error: Error, socket: Duplex) => answerClientError(error, socket, log));
   // Counted until each response is fully written, so shutdown never cuts one off mid-send.
   let inFlight = 0;
   let idle: (() => void) | undefined;

@@ -8,7 +8,7 @@ import { errorFromScriptCode, JobNotFoundError, SCRIPT_CODES, ValidationError } 
 import { decodeJob, type Job, pairsToRecord } from "../job.js";
 import { formatJobId } from "../job-id.js";
 import { createJobInputSchema, type JobInput, PRIORITY } from "../schemas/job-input.js";
-import { LIMITS } from "../schemas/limits.js";
+import { countParents, LIMITS } from "../schemas/limits.js";
 import { encodeBackoff } from "../settings.js";
 import { planDependencies } from "./plan-dependencies.js";
 import type { QueueContext } from "./queue-context.js";
@@ -78,6 +78,12 @@ type Reply = (string | number | string[])[] | number;
 async function runAddJobs(ctx: QueueContext, inputs: readonly JobInput[], returnJobs: boolean) {
   if (inputs.length > LIMITS.batchJobs) {
     throw new ValidationError([{ path: "jobs", message: `at most ${LIMITS.batchJobs} jobs per batch` }]);
+  }
+  const parents = countParents(inputs);
+  if (parents > LIMITS.batchParents) {
+    throw new ValidationError([
+      { path: "jobs", message: `name at most ${LIMITS.batchParents} parents in all (got ${parents})` },
+    ]);
   }
   const single = inputs.length === 1;
   const jobs = inputs.map((input, index) => parseJob(ctx, input, single ? "" : `jobs.${index}`));

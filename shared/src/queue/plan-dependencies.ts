@@ -5,7 +5,7 @@
  * Redis Cluster), then orders the batch so parents precede their children.
  * Nothing here touches Redis; the script checks that named parents exist.
  */
-import { type FieldIssue, ValidationError } from "../errors.js";
+import { IssueList, ValidationError } from "../errors.js";
 import { parseJobId } from "../job-id.js";
 import { JOB_REF_PATTERN } from "../schemas/job-input.js";
 
@@ -27,12 +27,12 @@ export function planDependencies(
   single: boolean,
 ): PlannedDependencies {
   const path = (index: number, field: string) => (single ? field : `jobs.${index}.${field}`);
-  const issues: FieldIssue[] = [];
+  const issues = new IssueList();
   const refIndex = new Map<string, number>();
   inputs.forEach((input, index) => {
     if (input.ref === undefined) return;
     if (refIndex.has(input.ref))
-      issues.push({ path: path(index, "ref"), message: `duplicate ref "${input.ref}"` });
+      issues.add({ path: path(index, "ref"), message: `duplicate ref "${input.ref}"` });
     else refIndex.set(input.ref, index);
   });
 
@@ -44,13 +44,13 @@ export function planDependencies(
       if (JOB_REF_PATTERN.test(entry)) {
         const parent = refIndex.get(entry);
         if (parent === undefined)
-          issues.push({ path: path(index, "dependsOn"), message: `unknown ref "${entry}"` });
+          issues.add({ path: path(index, "dependsOn"), message: `unknown ref "${entry}"` });
         else batchParents[index]?.push(parent);
         continue;
       }
       const parsed = parseJobId(entry);
       if (parsed.queue !== queue) {
-        issues.push({
+        issues.add({
           path: path(index, "dependsOn"),
           message: `job ${entry} is in queue "${parsed.queue}": dependencies must stay within queue "${queue}", because one queue lives in one Redis Cluster slot and its steps must be atomic`,
         });
@@ -59,7 +59,7 @@ export function planDependencies(
       }
     }
   });
-  if (issues.length > 0) throw new ValidationError(issues);
+  if (issues.total > 0) throw issues.toError();
 
   const order = topologicalOrder(inputs, batchParents, single ? "dependsOn" : "jobs");
   const position = new Map(order.map((index, at) => [index, at]));

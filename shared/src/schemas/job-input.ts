@@ -84,18 +84,21 @@ const RunAtSchema = v.pipe(
 export const JOB_REF_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 export const MAX_PARENTS = 1_000;
 
+const isParentEntry = (entry: unknown) =>
+  typeof entry === "string" &&
+  (JOB_REF_PATTERN.test(entry) || /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}:\d{1,16}$/.test(entry));
+
+// The length is checked before any element, and only the first bad entry is named:
+// 100,000 bad entries must cost one issue, not 100,000.
 export const DependsOnSchema = v.pipe(
-  v.array(
-    v.pipe(
-      v.string("must be a string"),
-      v.check(
-        (entry) => JOB_REF_PATTERN.test(entry) || /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}:\d{1,16}$/.test(entry),
-        "must be a job id (<queue>:<number>) or a ref of this batch",
-      ),
-    ),
-    "must be an array of job ids or refs",
-  ),
+  v.custom<string[]>((input) => Array.isArray(input), "must be an array of job ids or refs"),
   v.maxLength(MAX_PARENTS, `must name at most ${MAX_PARENTS} parents`),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed || dataset.issues) return;
+    const bad = dataset.value.findIndex((entry) => !isParentEntry(entry));
+    if (bad >= 0)
+      addIssue({ message: `entry ${bad} must be a job id (<queue>:<number>) or a ref of this batch` });
+  }),
   v.check((entries) => new Set(entries).size === entries.length, "must not name a parent twice"),
 );
 

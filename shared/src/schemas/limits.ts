@@ -24,6 +24,11 @@ export const LIMITS = {
   errorBytes: 8_192,
   /** Jobs in one bulk add. */
   batchJobs: 1_000,
+  /**
+   * Parents named by all the jobs of one bulk add together: each costs a lookup in the
+   * script, so 1,000 jobs × 1,000 parents would hold Redis for seconds.
+   */
+  batchParents: 20_000,
   /** Distinct job types per queue: each type has its own indexes, so they must stay few. */
   typesPerQueue: 1_000,
   idempotencyKeyChars: 256,
@@ -37,3 +42,13 @@ export const LIMITS = {
   logLineChars: 2_000,
   listPageMax: 200,
 } as const;
+
+/** Parents named across a batch, counted before any entry is validated (sizes first). */
+export function countParents(inputs: readonly unknown[]): number {
+  let count = 0;
+  for (const input of inputs) {
+    const dependsOn = (input as { dependsOn?: unknown } | null)?.dependsOn;
+    if (Array.isArray(dependsOn)) count += dependsOn.length;
+  }
+  return count;
+}

@@ -3,28 +3,31 @@
  * every bad field in API terms: each unknown field (valibot stops at the first),
  * missing ones as "is required", paths dotted (`backoff.delayMs`, `jobs.3.priority`).
  */
-import { createJobInputSchema, type FieldIssue, type JobInput } from "@rqueue/shared";
+import {
+  createJobInputSchema,
+  type FieldIssue,
+  issuePathSegment,
+  type JobInput,
+  toFieldIssue,
+} from "@rqueue/shared";
 import * as v from "valibot";
 import { unprocessable } from "../../http/api-error.js";
 
 const JobInputSchema = createJobInputSchema();
 const KNOWN_FIELDS = new Set(Object.keys(JobInputSchema.pipe[0].entries));
 
-/** Valibot issues as API issues: dotted paths, "is required" for missing fields. */
+/** Valibot issues as API issues: dotted paths, "is required" for missing fields, no input quoted. */
 export function toFieldIssues(issues: readonly v.BaseIssue<unknown>[], prefix = ""): FieldIssue[] {
-  return issues.map((issue) => {
-    const keys = (issue.path ?? []).map((item) => String(item.key));
-    const path = [prefix, ...keys].filter(Boolean).join(".");
-    const missing =
-      (issue.type === "strict_object" || issue.type === "object") && issue.received === "undefined";
-    return { path, message: missing ? "is required" : issue.message };
-  });
+  return issues.map((issue) => toFieldIssue(issue, prefix));
 }
 
 function unknownFieldIssues(body: object, prefix: string): FieldIssue[] {
   return Object.keys(body)
     .filter((key) => !KNOWN_FIELDS.has(key))
-    .map((key) => ({ path: [prefix, key].filter(Boolean).join("."), message: "is not a known field" }));
+    .map((key) => ({
+      path: [prefix, issuePathSegment(key)].filter(Boolean).join("."),
+      message: "unknown field",
+    }));
 }
 
 /** The strict object's own unknown-key issue: reported by unknownFieldIssues instead, for every key. */

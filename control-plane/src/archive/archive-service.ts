@@ -5,7 +5,7 @@
  * partition created ahead, expired days dropped), and answers lookups, searches
  * and the lag for metrics.
  */
-import type { RedisClient } from "@rqueue/shared";
+import type { ArchiveHoldLimits, RedisClient } from "@rqueue/shared";
 import type { Logger } from "../logging/logger.js";
 import { type ArchiveLag, readArchiveLag } from "./archive-lag.js";
 import type { ArchivedJob } from "./archived-job.js";
@@ -25,6 +25,8 @@ export interface ArchiveConfig {
   /** Run the archiver in this process (lookups and search work either way). */
   runArchiver: boolean;
   claimIdleMs: number;
+  /** What Redis keeps for the archiver (see Archiver); its defaults when left out. */
+  hold?: ArchiveHoldLimits;
 }
 
 const UPKEEP_INTERVAL_MS = 3_600_000;
@@ -42,7 +44,7 @@ export class ArchiveService {
     hooks?: ArchiverHooks,
   ) {
     this.archiver = config.runArchiver
-      ? new Archiver({ redis, db, log, queues, claimIdleMs: config.claimIdleMs, hooks })
+      ? new Archiver({ redis, db, log, queues, claimIdleMs: config.claimIdleMs, hold: config.hold, hooks })
       : null;
   }
 

@@ -14,9 +14,24 @@
  * stream names jobs, it does not carry them), so what is archived is the job's
  * current, whole state; a job that is no longer final (retried since) is skipped
  * and archived at its next final event.
+ *
+ * Nothing is trimmed before it is archived: after every batch it acknowledges, the
+ * archiver records its position in Redis (recordArchiveProgress), and retention and
+ * the events stream's trimming keep whatever it has not acknowledged, so an archiver
+ * (or database) outage costs Redis memory, not jobs — up to the hold's limits, past
+ * which Redis trims as usual and the loss is counted.
  */
 import { randomUUID } from "node:crypto";
-import { decodeJob, type Job, queueKeys, type RedisClient } from "@rqueue/shared";
+import {
+  type ArchiveHoldLimits,
+  DEFAULT_ARCHIVE_HOLD,
+  decodeJob,
+  type Job,
+  type QueueSettingsInput,
+  queueKeys,
+  type RedisClient,
+  recordArchiveProgress,
+} from "@rqueue/shared";
 import type { Logger } from "../logging/logger.js";
 import { type ArchiveRow, toArchiveRow } from "./archived-job.js";
 import { deleteJobs } from "./delete-jobs.js";
@@ -47,8 +62,15 @@ export interface ArchiverOptions {
   /** Pause between rounds when no queue had anything new. */
   idleMs?: number;
   queuesRefreshMs?: number;
+  /** What Redis keeps for the archiver at most, and how long after it stops. */
+  hold?: ArchiveHoldLimits;
+  /** The queues' settings, as their producers and workers use them (defaults when left out). */
+  settings?: QueueSettingsInput;
   hooks?: ArchiverHooks;
 }
+
+/** An idle queue's position is refreshed this often (a busy one's after every batch). */
+const IDLE_PROGRESS_MS = 1_000;
 
 export interface ArchiverCounters {
   /** Jobs written (inserted or updated) to the archive. */
@@ -108,6 +130,7 @@ export class Archiver {
   private readonly knownDays = new Set<number>();
   private readonly groupsReady = new Set<string>();
   private readonly claimCursor = new Map<string, string>();
+  private readonly progressAt = new Map<string, number>();
   private queueNames: string[] = [];
   private queuesReadAt = 0;
   private stopped = true;
@@ -196,6 +219,8 @@ export class Archiver {
       if (!(error instanceof Error && error.message.includes("BUSYGROUP"))) throw error;
     }
     this.groupsReady.add(queue);
+    // Hold what is not archived from the first moment, not from the first batch.
+    await this.recordProgress(queue);
   }
 
   /** Claims abandoned entries, else reads new ones; processes one batch. True when it found any. */
@@ -205,17 +230,35 @@ export class Archiver {
       const claimed = await this.claimAbandoned(queue);
       if (claimed.length > 0) {
         await this.process(queue, claimed);
+        await this.recordProgress(queue);
         return true;
       }
       const fresh = await this.readNew(queue);
-      if (fresh.length === 0) return false;
+      if (fresh.length === 0) {
+        if (Date.now() - (this.progressAt.get(queue) ?? 0) >= IDLE_PROGRESS_MS)
+          await this.recordProgress(queue);
+        return false;
+      }
       await this.process(queue, fresh);
+      await this.recordProgress(queue);
       return true;
     } catch (error) {
       // Redis lost the group (restarted without persistence, or the stream was deleted): recreate it.
       if (isNoGroup(error)) this.groupsReady.delete(queue);
       throw error;
     }
+  }
+
+  private async recordProgress(queue: string): Promise<void> {
+    const progress = await recordArchiveProgress(
+      this.options.redis,
+      queue,
+      ARCHIVER_GROUP,
+      this.options.hold ?? DEFAULT_ARCHIVE_HOLD,
+      this.options.settings,
+    );
+    if (!progress) this.groupsReady.delete(queue);
+    this.progressAt.set(queue, Date.now());
   }
 
   private async claimAbandoned(queue: string): Promise<StreamEntry[]> {

@@ -4,6 +4,7 @@
  * problem (main prints them and exits 1). Nothing else reads process.env.
  */
 
+import { DEFAULT_ARCHIVE_HOLD } from "@rqueue/shared";
 import { type BlobConfig, parseBlobConfig } from "@rqueue/shared/blobs";
 import * as v from "valibot";
 import type { ArchiveConfig } from "../archive/archive-service.js";
@@ -141,6 +142,11 @@ function withPassword(url: string, password: string | undefined): string {
   return parsed.toString();
 }
 
+  RQ_EVENT_STREAMS_PER_KEY: int(10, 1, 1_000),
+  RQ_EVENT_HEARTBEAT_MS: int(15_000, 100, 300_000),
+  RQ_ARCHIVE_HOLD_MAX_JOBS: int(DEFAULT_ARCHIVE_HOLD.holdMaxJobs, 1, 100_000_000),
+  RQ_ARCHIVE_STREAM_MAX_LEN: int(DEFAULT_ARCHIVE_HOLD.streamMaxLen, 10_000, 100_000_000),
+  RQ_ARCHIVE_HOLD_HOURS: int(DEFAULT_ARCHIVE_HOLD.holdTtlMs / 3_600_000, 1, 24 * 90),
 /** Reads and checks the configuration; throws ConfigError listing every problem. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = v.safeParse(EnvSchema, env);
@@ -222,3 +228,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     warnings: keys.warnings,
   };
 }
+          hold: {
+            holdMaxJobs: e.RQ_ARCHIVE_HOLD_MAX_JOBS,
+            streamMaxLen: e.RQ_ARCHIVE_STREAM_MAX_LEN,
+            holdTtlMs: e.RQ_ARCHIVE_HOLD_HOURS * 3_600_000,
+          },

@@ -32,6 +32,7 @@ export const SCRIPT_NAMES = [
   "link-replay",
   "rollup-stats",
   "read-dead-letters",
+  "archive-progress",
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 

@@ -68,9 +68,18 @@ for state, names in pairs(RETENTION) do
   local cutoff = NOW - SETTINGS[names[2]]
   for _, jtype in ipairs(types) do
     if trim_budget <= 0 then break end
-    local deleted, examined = trim_oldest(index_key(state, jtype), cutoff, trim_budget)
+    local key = index_key(state, jtype)
+    local deleted, examined = trim_oldest(key, retention_bound(key, cutoff), trim_budget)
     trimmed = trimmed + deleted
     trim_budget = trim_budget - examined
+  end
+end
+
+-- Jobs retention held for the archiver are over the count once it caught up, even in
+-- a queue where nothing finishes any more: every final index is a candidate.
+if read_archive_hold() then
+  for state in pairs(RETENTION) do
+    for _, jtype in ipairs(types) do trim_candidates[index_key(state, jtype)] = { state, jtype } end
   end
 end
 

@@ -14,6 +14,7 @@
 ]]
 --!include includes/keys.lua
 --!include includes/settings.lua
+--!include includes/now.lua
 --!include includes/events.lua
 --!include includes/lease.lua
 

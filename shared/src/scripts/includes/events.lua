@@ -1,13 +1,23 @@
 --[[
   State changes go to one capped stream per queue. Approximate trimming (~) keeps
-  XADD O(1) amortized.
+  XADD O(1) amortized. While an archiver serves the queue, its position decides
+  what may go (includes/archive-hold.lua).
 
   Entry fields: e <event> j <seqs> [more fields]. `j` is a comma-separated list:
   events without per-job details are batched, one entry per event per script call
   (queue_event + flush_events), so a batch of 50 jobs costs one XADD, not 50.
 ]]
+--!include includes/archive-hold.lua
+
+-- An archived queue's entries carry their script's time `t`, which the archiver's
+-- position turns into the retention hold's w (archive-progress.lua).
 local function emit(event, seq, ...)
-  redis.call('XADD', EVENTS_KEY, 'MAXLEN', '~', SETTINGS.events_max_len, '*', 'e', event, 'j', seq, ...)
+  local hold = read_archive_hold()
+  if hold then
+    redis.call('XADD', EVENTS_KEY, 'MAXLEN', '~', hold.cap, '*', 'e', event, 'j', seq, 't', NOW, ...)
+  else
+    redis.call('XADD', EVENTS_KEY, 'MAXLEN', '~', SETTINGS.events_max_len, '*', 'e', event, 'j', seq, ...)
+  end
 end
 
 local QUEUED_EVENTS = {}

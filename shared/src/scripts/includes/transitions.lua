@@ -195,8 +195,9 @@ local function trim_by_count()
   for _, candidate in pairs(trim_candidates) do
     local key = index_key(candidate[1], candidate[2])
     local keep = SETTINGS[RETENTION[candidate[1]][1]]
-    local excess = redis.call('ZCARD', key) - keep
-    if excess > 0 then trim_oldest(key, '+inf', math.min(excess, 1000)) end
+    local size = redis.call('ZCARD', key)
+    local excess = size - keep
+    if excess > 0 then trim_oldest(key, retention_bound(key, '+inf', size), math.min(excess, 1000)) end
   end
 end
 

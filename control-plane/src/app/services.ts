@@ -1,7 +1,7 @@
 /**
  * What the routes need, built once per process (or per test): the Redis command
- * connection, the queue objects, the breaker, event readers for long polls, the
- * job-type checker, the API keys, the ECS reader, the archive, and the draining
+ * connection, the queue objects, the breaker, event readers for long polls and
+ * event streams, the job-type checker, the API keys, the ECS reader, the archive, and the draining
  * flag set at shutdown.
  */
 import type { RedisClient } from "@rqueue/shared";
@@ -13,6 +13,7 @@ import type { Config } from "../config/config.js";
 import type { Logger } from "../logging/logger.js";
 import { QueueRegistry } from "../queues/queue-registry.js";
 import { JobEvents } from "../redis/job-events.js";
+import { EventHub } from "../events/event-hub.js";
 import { RedisBreaker } from "../redis/redis-breaker.js";
 import { TypeChecker } from "../types/type-checker.js";
 
@@ -23,6 +24,8 @@ export interface AppServices {
   queues: QueueRegistry;
   breaker: RedisBreaker;
   events: JobEvents;
+  /** The shared tails of the queues' event streams behind GET /v1/events. */
+  eventHub: EventHub;
   /** Refuses unregistered job types and payloads that fail their advertised schema. */
   types: TypeChecker;
   apiKeys: ApiKeyStore;
@@ -50,6 +53,7 @@ export function createServices(
     queues: new QueueRegistry(redis),
     breaker: new RedisBreaker(redis),
     events: new JobEvents(redis, log),
+    eventHub: new EventHub(redis, log),
     types: new TypeChecker(redis, config.requireRegisteredTypes),
     apiKeys: new ApiKeyStore(config.apiKeys),
     ecs,

@@ -59,6 +59,10 @@ export interface Config {
   blobRetentionDays: number;
   /** Whether queues without their own setting refuse job types no worker ever registered. */
   requireRegisteredTypes: boolean;
+  /** Server-Sent Event streams (GET /v1/events) one API key may hold open at once. */
+  eventStreamsPerKey: number;
+  /** How often an event stream sends a heartbeat comment. */
+  eventHeartbeatMs: number;
   /** Non-fatal findings to log once the logger exists. */
   warnings: string[];
 }
@@ -132,6 +136,11 @@ const EnvSchema = v.object({
     v.picklist(["0", "1", "false", "true"], "must be 1/true or 0/false"),
     "1",
   ),
+  RQ_EVENT_STREAMS_PER_KEY: int(10, 1, 1_000),
+  RQ_EVENT_HEARTBEAT_MS: int(15_000, 100, 300_000),
+  RQ_ARCHIVE_HOLD_MAX_JOBS: int(DEFAULT_ARCHIVE_HOLD.holdMaxJobs, 1, 100_000_000),
+  RQ_ARCHIVE_STREAM_MAX_LEN: int(DEFAULT_ARCHIVE_HOLD.streamMaxLen, 10_000, 100_000_000),
+  RQ_ARCHIVE_HOLD_HOURS: int(DEFAULT_ARCHIVE_HOLD.holdTtlMs / 3_600_000, 1, 24 * 90),
 });
 
 /** The archive URL with RQ_ARCHIVE_PASSWORD in it (a secret injected apart from the URL, as ECS does). */
@@ -142,11 +151,6 @@ function withPassword(url: string, password: string | undefined): string {
   return parsed.toString();
 }
 
-  RQ_EVENT_STREAMS_PER_KEY: int(10, 1, 1_000),
-  RQ_EVENT_HEARTBEAT_MS: int(15_000, 100, 300_000),
-  RQ_ARCHIVE_HOLD_MAX_JOBS: int(DEFAULT_ARCHIVE_HOLD.holdMaxJobs, 1, 100_000_000),
-  RQ_ARCHIVE_STREAM_MAX_LEN: int(DEFAULT_ARCHIVE_HOLD.streamMaxLen, 10_000, 100_000_000),
-  RQ_ARCHIVE_HOLD_HOURS: int(DEFAULT_ARCHIVE_HOLD.holdTtlMs / 3_600_000, 1, 24 * 90),
 /** Reads and checks the configuration; throws ConfigError listing every problem. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = v.safeParse(EnvSchema, env);
@@ -221,15 +225,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
           retentionDays: e.RQ_ARCHIVE_RETENTION_DAYS,
           runArchiver: e.RQ_ARCHIVER === "1" || e.RQ_ARCHIVER === "true",
           claimIdleMs: e.RQ_ARCHIVE_CLAIM_IDLE_MS,
-        }
-      : null,
-    workers: workers.fleet,
-    requireRegisteredTypes: e.RQ_REQUIRE_REGISTERED_TYPES === "1" || e.RQ_REQUIRE_REGISTERED_TYPES === "true",
-    warnings: keys.warnings,
-  };
-}
           hold: {
             holdMaxJobs: e.RQ_ARCHIVE_HOLD_MAX_JOBS,
             streamMaxLen: e.RQ_ARCHIVE_STREAM_MAX_LEN,
             holdTtlMs: e.RQ_ARCHIVE_HOLD_HOURS * 3_600_000,
           },
+        }
+      : null,
+    workers: workers.fleet,
+    requireRegisteredTypes: e.RQ_REQUIRE_REGISTERED_TYPES === "1" || e.RQ_REQUIRE_REGISTERED_TYPES === "true",
+    eventStreamsPerKey: e.RQ_EVENT_STREAMS_PER_KEY,
+    eventHeartbeatMs: e.RQ_EVENT_HEARTBEAT_MS,
+    warnings: keys.warnings,
+  };
+}

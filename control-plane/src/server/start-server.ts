@@ -155,6 +155,7 @@ export async function startControlPlane(config: Config, log: Logger): Promise<Ru
       services.lifecycle.draining = true;
       server.close();
       services.events.close();
+      services.eventHub.close();
       if ("closeIdleConnections" in server) server.closeIdleConnections();
       if (inFlight > 0) {
         let timer: NodeJS.Timeout | undefined;

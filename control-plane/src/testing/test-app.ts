@@ -64,6 +64,7 @@ export async function createTestApp(redisUrl: string, env: Record<string, string
     },
     async close() {
       services.events.close();
+      services.eventHub.close();
       redis.disconnect();
     },
   };

@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import { errorBody } from "../http/api-error.js";
 import { authenticate, authorizeRoute } from "../http/auth.js";
 import { methodNotAllowed } from "../http/method-not-allowed.js";
+import { hideStacks } from "../http/hide-stacks.js";
 import { handleError } from "../http/on-error.js";
 import { bufferBody } from "../http/read-json.js";
 import { redisGuard } from "../http/redis-guard.js";
@@ -63,6 +64,7 @@ export function createApp(services: AppServices): Hono<AppEnv> {
     "/v1/*",
     authenticate(services.apiKeys),
     authorizeRoute(),
+    hideStacks(config.stacksRole),
     bufferBody(config.bodyLimitBytes, config.bodyTimeoutMs),
     breaker,
   );

@@ -10,7 +10,7 @@ import * as v from "valibot";
 import type { ArchiveConfig } from "../archive/archive-service.js";
 import type { WorkerFleet } from "../cloud/scaling-signal.js";
 import { parseAllowlist } from "../http/scrape-auth.js";
-import { type ApiKey, parseApiKeys } from "./api-keys.js";
+import { type ApiKey, parseApiKeys, type Role } from "./api-keys.js";
 import { loadWorkerFleet } from "./worker-fleet.js";
 
 export interface CloudWatchConfig {
@@ -40,6 +40,8 @@ export interface Config {
   bodyLimitBytes: number;
   /** How long a request body may take to arrive before it is answered 408. */
   bodyTimeoutMs: number;
+  /** The least role that sees worker stack traces in job errors; "none" hides them from everyone. */
+  stacksRole: Role | "none";
   /** Deadline for a request's Redis work before it is answered 503. */
   redisTimeoutMs: number;
   /** How often queues' maintain() runs; 0 turns it off. */
@@ -112,6 +114,10 @@ const EnvSchema = v.object({
   ),
   RQ_BODY_LIMIT_BYTES: int(1024 * 1024, 1024, 64 * 1024 * 1024),
   RQ_BODY_TIMEOUT_MS: int(10_000, 100, 600_000),
+  RQ_STACKS_ROLE: v.optional(
+    v.picklist(["read", "submit", "admin", "none"], "must be read, submit, admin or none"),
+    "admin",
+  ),
   RQ_REDIS_TIMEOUT_MS: int(2_000, 50, 60_000),
   RQ_MAINTAIN_INTERVAL_MS: int(1_000, 0, 3_600_000),
   RQ_DASHBOARD_DIR: v.optional(v.string(), "dashboard/dist"),
@@ -199,6 +205,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         ? blobs.config.maxBytes + 64 * 1024
         : e.RQ_BODY_LIMIT_BYTES,
     bodyTimeoutMs: e.RQ_BODY_TIMEOUT_MS,
+    stacksRole: e.RQ_STACKS_ROLE,
     redisTimeoutMs: e.RQ_REDIS_TIMEOUT_MS,
     maintainIntervalMs: e.RQ_MAINTAIN_INTERVAL_MS,
     dashboardDir: e.RQ_DASHBOARD_DIR,

@@ -54,8 +54,9 @@ export class Queue {
 
   /** Adds up to 1,000 jobs atomically in one round trip: all are written or none. */
   async addBulk(inputs: readonly JobInput[]): Promise<AddedJob[]> {
+    const added = await addJobs(this.context, inputs);
     await this.register();
-    return addJobs(this.context, inputs);
+    return added;
   }
 
   /** Adds one job and returns it as stored, in one round trip (what an API answers with). */
@@ -66,8 +67,9 @@ export class Queue {
 
   /** Adds up to 1,000 jobs atomically and returns them as stored, in one round trip. */
   async submitBulk(inputs: readonly JobInput[]): Promise<SubmittedJob[]> {
+    const submitted = await submitJobs(this.context, inputs);
     await this.register();
-    return submitJobs(this.context, inputs);
+    return submitted;
   }
 
   /** The job, or null when no such job exists (or it was trimmed by retention). */
@@ -184,10 +186,20 @@ export class Queue {
     return seq;
   }
 
-  /** Records the queue's name once, so the control plane lists queues without a key scan. */
+  /**
+   * Records the queue's name once, so the control plane lists queues without a key
+   * scan. Only after a write succeeded: an add that was refused or failed (a 503)
+   * registers nothing. It cannot be part of the add script, since the set has no
+   * hash tag and lives in another Cluster slot than the queue. Should it fail, the
+   * jobs are still written and the add succeeds; the next add registers the queue.
+   */
   private async register(): Promise<void> {
     if (this.registered) return;
-    await this.context.redis.sadd(QUEUES_KEY, this.name);
-    this.registered = true;
+    try {
+      await this.context.redis.sadd(QUEUES_KEY, this.name);
+      this.registered = true;
+    } catch {
+      // Failing the add here would make a client retry jobs that were written.
+    }
   }
 }

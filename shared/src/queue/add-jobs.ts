@@ -10,6 +10,7 @@ import { formatJobId } from "../job-id.js";
 import { createJobInputSchema, type JobInput, PRIORITY } from "../schemas/job-input.js";
 import { countParents, LIMITS } from "../schemas/limits.js";
 import { encodeBackoff } from "../settings.js";
+import { IDEMPOTENCY_CONFLICT, IdempotencyConflictError, jobFingerprint } from "./idempotency.js";
 import { planDependencies } from "./plan-dependencies.js";
 import type { QueueContext } from "./queue-context.js";
 import { readJob } from "./read-job.js";
@@ -63,10 +64,34 @@ function encodeJob(ctx: QueueContext, job: ParsedJob, parents: string[]): (strin
     job.maxAttempts ?? ctx.settings.defaultMaxAttempts,
     job.backoff ? encodeBackoff(job.backoff) : "",
     job.timeoutMs ?? "",
-    job.idempotencyKey ?? "",
+    job.idempotencyKey === undefined ? "" : `${jobFingerprint(job)}|${job.idempotencyKey}`,
     parents.join(","),
     job.onParentFailure === "ignore" ? "i" : "",
   ];
+}
+
+/** The script's { -8, i, seq | '@k', fingerprint } as an error: 409 for an earlier job, 422 within the batch. */
+function idempotencyConflict(
+  ctx: QueueContext,
+  jobs: ParsedJob[],
+  order: readonly number[],
+  reply: Reply & unknown[],
+): Error {
+  const [, at, existing, existingFingerprint] = reply as [number, number, string, string];
+  const index = order[at] as number;
+  const job = jobs[index] as ParsedJob;
+  if (existing.startsWith("@")) {
+    const other = order[Number(existing.slice(1))];
+    return new ValidationError([
+      { path: `jobs.${index}.idempotencyKey`, message: `is also used by jobs.${other} with a different body` },
+    ]);
+  }
+  return new IdempotencyConflictError(
+    job.idempotencyKey as string,
+    formatJobId(ctx.name, existing),
+    existingFingerprint,
+    jobFingerprint(job),
+  );
 }
 
 /**
@@ -102,6 +127,7 @@ async function runAddJobs(ctx: QueueContext, inputs: readonly JobInput[], return
       "add",
     );
   }
+  if (reply[0] === IDEMPOTENCY_CONFLICT) throw idempotencyConflict(ctx, jobs, plan.order, reply);
   return { reply, plan, order: plan.order, width: returnJobs ? 3 : 2 };
 }
 

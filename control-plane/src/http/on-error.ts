@@ -5,7 +5,6 @@
  */
 import {
   CircuitBreakerNotFoundError,
-  IdempotencyConflictError,
   IllegalTransitionError,
   isRedisUnavailable,
   JobNotFoundError,
@@ -34,7 +33,8 @@ const STATUS_CODES: Record<number, string> = {
   503: "service_unavailable",
 };
 
-function toApiError(error: unknown): ApiError | null {
+/** The API error an error answers as; null for unexpected ones (a 500). */
+export function toApiError(error: unknown): ApiError | null {
   if (error instanceof ApiError) return error;
   if (error instanceof ValidationError) return unprocessable(error.issues, error.issuesTotal);
   if (error instanceof JobNotFoundError || error instanceof CircuitBreakerNotFoundError)
@@ -59,15 +59,6 @@ function toApiError(error: unknown): ApiError | null {
 export function handleError(error: Error, c: Context<AppEnv>, baseLog: Logger): Response {
   const requestId = c.get("requestId") ?? "unknown";
   const log = baseLog.child({ requestId });
-  if (error instanceof IdempotencyConflictError) {
-    // Both fingerprints, so the caller can see that the bodies differ (Stripe's answer).
-    const { idempotencyKey, existingJobId, existingFingerprint, fingerprint } = error;
-    const body = errorBody(error.code, error.message).error;
-    return c.json(
-      { error: { ...body, idempotencyKey, existingJobId, existingFingerprint, fingerprint } },
-      409,
-    );
-  }
   const apiError = toApiError(error);
   if (apiError) {
     if (apiError.status === 503) log.warn({ err: error.message }, "redis unavailable");

@@ -1,12 +1,12 @@
 /**
- * Puts the Redis circuit breaker in front of every Redis-backed route: refuses at
- * once (503) while the breaker is open, gives the request's Redis work a deadline
- * (a hung server must not hang clients), and reports the outcome to the breaker.
+ * Puts the Redis circuit breakers in front of every Redis-backed route: refuses at
+ * once (503) while the connection is down or the node of a queue the route uses is
+ * failing, gives the request's Redis work a deadline (a hung server must not hang
+ * clients), and reports the outcome to the breaker of the node it touched.
  * Long polls and bulk actions are exempt from the deadline (see createApp); the
  * connection's per-command timeout still bounds each of their Redis calls.
  */
-
-import { isRedisUnavailable, RedisUnavailableError } from "@rqueue/shared";
+import { isRedisUnavailable, RedisUnavailableError, withRedisDeadline } from "@rqueue/shared";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app/app-env.js";
 import type { RedisBreaker } from "../redis/redis-breaker.js";
@@ -19,8 +19,14 @@ export function redisGuard(
   return async (c, next) => {
     breaker.assertAvailable();
     let timer: NodeJS.Timeout | undefined;
-    const run = next();
-    if (!isUnbounded(c.req.path)) {
+    const bounded = !isUnbounded(c.req.path);
+    // Scripts refuse once the API has given up on them (shared/src/redis/request-deadline.ts),
+    // a margin before the 503 so that a reply already on its way is not answered "failed".
+    const scriptsBy = Date.now() + deadlineMs - Math.min(500, deadlineMs / 4);
+    const { result: run, nodes } = breaker.track(() =>
+      bounded ? withRedisDeadline(scriptsBy, () => next()) : next(),
+    );
+    if (bounded) {
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(
           () => reject(new RedisUnavailableError(`Redis did not answer within ${deadlineMs} ms`)),
@@ -30,7 +36,7 @@ export function redisGuard(
       try {
         await Promise.race([run, deadline]);
       } catch (error) {
-        breaker.recordFailure();
+        breaker.settle(nodes, isRedisUnavailable(error));
         throw error;
       } finally {
         clearTimeout(timer);
@@ -38,7 +44,6 @@ export function redisGuard(
     } else {
       await run;
     }
-    if (c.error && isRedisUnavailable(c.error)) breaker.recordFailure();
-    else breaker.recordSuccess();
+    breaker.settle(nodes, c.error !== undefined && isRedisUnavailable(c.error));
   };
 }

@@ -1,22 +1,38 @@
 /**
- * A circuit breaker in front of Redis, so that while Redis is down or hung the API
- * answers 503 at once instead of letting requests pile up:
- *   - open while the connection is not ready (killed server, failover, network);
- *   - open for `openMs` after `threshold` consecutive failures or deadline misses;
- *   - closed again by the first request that succeeds once the window has passed.
+ * Circuit breakers in front of Redis, one per node, so that while a node is down or
+ * hung the API answers 503 at once for the queues it serves instead of letting
+ * requests pile up — and queues on healthy nodes go on answering (on Redis Cluster a
+ * queue lives in one slot, served by one master; standalone Redis is one node):
+ *   - every node is blocked while the connection as a whole is not ready;
+ *   - a node opens for `openMs` after `threshold` consecutive failures or deadline
+ *     misses of requests that touched only that node's queues;
+ *   - it closes again on the first such request that succeeds once the window passed.
+ * A request learns which nodes it touches through `enter(queue)`, which the queue
+ * registry calls for every queue a route uses (see QueueRegistry.get).
  */
-import { type RedisClient, RedisUnavailableError } from "@rqueue/shared";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { nodeServing, queueKeys, type RedisClient, RedisUnavailableError } from "@rqueue/shared";
 
 export interface RedisBreakerOptions {
-  /** Consecutive failures that open the breaker. */
+  /** Consecutive failures that open a node's breaker. */
   threshold?: number;
   openMs?: number;
   now?: () => number;
 }
 
+/** The node name standalone Redis is judged under. */
+export const STANDALONE_NODE = "redis";
+
+interface NodeHealth {
+  failures: number;
+  openUntil: number;
+}
+
+/** The nodes one request touched. */
+const requestNodes = new AsyncLocalStorage<{ breaker: RedisBreaker; nodes: Set<string> }>();
+
 export class RedisBreaker {
-  private failures = 0;
-  private openUntil = 0;
+  private readonly health = new Map<string, NodeHealth>();
   private readonly threshold: number;
   private readonly openMs: number;
   private readonly now: () => number;
@@ -30,29 +46,74 @@ export class RedisBreaker {
     this.now = options.now ?? Date.now;
   }
 
-  /** Why Redis should not be tried now, or null when it may. */
-  blockedReason(): string | null {
+  /** The node serving a queue now: `host:port` of its slot's master on Cluster. */
+  nodeOf(queue: string): string {
+    return nodeServing(this.redis, queueKeys(queue).events) ?? STANDALONE_NODE;
+  }
+
+  /**
+   * Why Redis should not be tried now: the connection is not ready, or (given a
+   * node) that node's breaker is open; null when it may.
+   */
+  blockedReason(node?: string): string | null {
     if (this.redis.status !== "ready") return `Redis connection is ${this.redis.status}`;
-    if (this.now() < this.openUntil) return "Redis is failing; circuit breaker open";
+    if (node !== undefined && this.now() < (this.health.get(node)?.openUntil ?? 0)) {
+      return node === STANDALONE_NODE
+        ? "Redis is failing; circuit breaker open"
+        : `Redis node ${node} is failing; circuit breaker open`;
+    }
     return null;
   }
 
-  /** Throws RedisUnavailableError when Redis should not be tried now. */
-  assertAvailable(): void {
-    const reason = this.blockedReason();
-    if (reason) throw new RedisUnavailableError(reason, this.retryAfterSeconds());
+  /** Throws RedisUnavailableError when Redis (or that node) should not be tried now. */
+  assertAvailable(node?: string): void {
+    const reason = this.blockedReason(node);
+    if (reason) throw new RedisUnavailableError(reason, this.retryAfterSeconds(node));
   }
 
-  recordSuccess(): void {
-    this.failures = 0;
+  /**
+   * Runs one request's Redis work; `settle` gets the nodes it touched. Inside,
+   * `enter()` refuses queues whose node is open.
+   */
+  track<T>(work: () => Promise<T>): { result: Promise<T>; nodes: Set<string> } {
+    const nodes = new Set<string>();
+    return { result: requestNodes.run({ breaker: this, nodes }, work), nodes };
   }
 
-  recordFailure(): void {
-    this.failures++;
-    if (this.failures >= this.threshold) this.openUntil = this.now() + this.openMs;
+  /** Records a request's outcome against the node it touched (several: not attributable). */
+  settle(nodes: ReadonlySet<string>, failed: boolean): void {
+    if (nodes.size !== 1) return;
+    const [node] = nodes as Set<string>;
+    if (failed) this.recordFailure(node as string);
+    else this.recordSuccess(node as string);
   }
 
-  retryAfterSeconds(): number {
-    return Math.max(1, Math.ceil((this.openUntil - this.now()) / 1000));
+  recordSuccess(node: string = STANDALONE_NODE): void {
+    this.health.delete(node);
   }
+
+  recordFailure(node: string = STANDALONE_NODE): void {
+    const health = this.health.get(node) ?? { failures: 0, openUntil: 0 };
+    health.failures++;
+    if (health.failures >= this.threshold) health.openUntil = this.now() + this.openMs;
+    this.health.set(node, health);
+  }
+
+  retryAfterSeconds(node: string = STANDALONE_NODE): number {
+    const openUntil = this.health.get(node)?.openUntil ?? 0;
+    return Math.max(1, Math.ceil((openUntil - this.now()) / 1000));
+  }
+}
+
+/**
+ * Called for each queue a request uses: refuses it (503) while its node's breaker
+ * is open, and remembers the node for the request's outcome. Outside a request
+ * (maintenance loops) it does nothing.
+ */
+export function enterQueue(queue: string): void {
+  const scope = requestNodes.getStore();
+  if (!scope) return;
+  const node = scope.breaker.nodeOf(queue);
+  scope.breaker.assertAvailable(node);
+  scope.nodes.add(node);
 }

@@ -4,6 +4,7 @@
  * typed client and the dashboard read them, so neither side can drift.
  */
 import type { CircuitBreakerStatus } from "../circuit-breaker/circuit-breaker.js";
+import type { Job } from "../job.js";
 import type { JobLogEntry } from "../queue/job-logs.js";
 import type { StateCounts } from "../queue/list-jobs.js";
 import type { QueueGauges } from "../queue/read-gauges.js";
@@ -231,4 +232,21 @@ export interface BenchmarkRun {
 
 export interface ApiErrorBody {
   error: { code: string; message: string; issues: { path: string; message: string }[] };
+}
+
+/** One queue's share of a batch: written (201, `created` jobs), or not, with the error it got. */
+export interface BatchQueueResult {
+  queue: string;
+  status: number;
+  created: number;
+  error?: ApiErrorBody["error"];
+}
+
+/**
+ * POST /v1/jobs/batch, 201 (every queue written) or 207 (some were): the jobs in
+ * request order, null where the job's queue was not written; and each queue's result.
+ */
+export interface SubmitBatchResponse {
+  jobs: (Job | null)[];
+  queues: BatchQueueResult[];
 }

@@ -23,6 +23,7 @@ import type {
   StatsHistory,
   StatsWindow,
   TypesResponse,
+  SubmitBatchResponse,
   WorkersResponse,
 } from "../api/api-types.js";
 import type { CircuitBreakerStatus } from "../circuit-breaker/circuit-breaker.js";
@@ -48,10 +49,6 @@ export interface ListJobsQuery {
   priority?: number;
   limit?: number;
   cursor?: string;
-}
-
-export interface SubmitBatchResponse {
-  jobs: Job[];
 }
 
 /** A non-2xx answer. `status` 0 means the server could not be reached at all. */

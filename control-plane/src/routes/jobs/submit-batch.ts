@@ -5,9 +5,13 @@
  * written; 422 names each bad entry's fields by its position in the request
  * (`jobs.3.priority`). Each queue's share is then written in one atomic engine
  * call; for a batch spanning queues, unknown parent ids are checked in every queue
- * before the first write. Answers 201 {jobs} in request order.
+ * before the first write. Atomicity is per queue: the queues are written side by
+ * side, and when some are written and others fail (a Cluster node down) the answer
+ * is 207 with each queue's status, never an error that hides what was written.
+ * Answers 201 {jobs, queues} in request order (207: jobs of failed queues are null).
  */
 import {
+  type BatchQueueResult,
   countParents,
   DEFAULT_QUEUE,
   type FieldIssue,
@@ -16,14 +20,16 @@ import {
   type JobInput,
   LIMITS,
   planDependencies,
+  RedisUnavailableError,
   ValidationError,
 } from "@rqueue/shared";
 import type { Hono } from "hono";
 import type { AppEnv } from "../../app/app-env.js";
 import type { AppServices } from "../../app/services.js";
 import { offloadSubmittedPayload } from "../../blobs/offload-request.js";
-import { unprocessable } from "../../http/api-error.js";
+import { errorBody, unprocessable } from "../../http/api-error.js";
 import { requireRole } from "../../http/auth.js";
+import { toApiError } from "../../http/on-error.js";
 import { readJsonObject } from "../../http/read-json.js";
 import { checkJobInput } from "./job-input.js";
 
@@ -152,15 +158,56 @@ export function registerSubmitBatch(router: Hono<AppEnv>, services: AppServices)
       if (missingIssues.length > 0) throw unprocessable(missingIssues);
     }
 
-    const jobs: Job[] = new Array(inputs.length);
-    for (const group of groups) {
-      const submitted = await group.queue.submitBulk(group.inputs).catch((error: unknown) => {
-        throw inRequestTerms(error, group.indexes);
-      });
-      submitted.forEach(({ job }, i) => {
-        jobs[group.indexes[i] as number] = job;
-      });
-    }
-    return c.json({ jobs }, 201);
+    // Queues are written side by side, each all or nothing; one failing (its node down,
+    // say) does not undo or hold back the others, so the answer says which were written.
+    const jobs: (Job | null)[] = new Array(inputs.length).fill(null);
+    // Each share has the request deadline on its own (the route is exempt from the
+    // whole-request one, see createApp), so a hung shard answers 503 for its queue only.
+    const deadlineMs = services.config.redisTimeoutMs;
+    const outcomes = await Promise.allSettled(
+      groups.map(async (group) => {
+        const write = group.queue.submitBulk(group.inputs);
+        const submitted = await within(write, deadlineMs).catch((error: unknown) => {
+          throw inRequestTerms(error, group.indexes);
+        });
+        submitted.forEach(({ job }, i) => {
+          jobs[group.indexes[i] as number] = job;
+        });
+        return submitted.length;
+      }),
+    );
+    const written = outcomes.filter((outcome) => outcome.status === "fulfilled").length;
+    // Nothing written: the first failure is the answer, as for a single-queue batch.
+    const firstFailure = outcomes.find((outcome) => outcome.status === "rejected");
+    if (written === 0 && firstFailure) throw firstFailure.reason;
+    const queues: BatchQueueResult[] = outcomes.map((outcome, i) => {
+      const queue = (groups[i] as (typeof groups)[number]).queue.name;
+      if (outcome.status === "fulfilled") return { queue, status: 201, created: outcome.value };
+      return { queue, created: 0, ...failureOf(outcome.reason, services) };
+    });
+    return c.json({ jobs, queues }, written === groups.length ? 201 : 207);
   });
+}
+
+async function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RedisUnavailableError(`Redis did not answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** How one queue's share failed, in the API's error terms (logged when unexpected). */
+function failureOf(error: unknown, services: AppServices): Omit<BatchQueueResult, "queue" | "created"> {
+  const apiError = toApiError(error);
+  if (apiError) {
+    const { error: body } = errorBody(apiError.code, apiError.message, apiError.issues, apiError.issuesTotal);
+    return { status: apiError.status, error: body };
+  }
+  services.log.error({ err: error }, "batch share failed");
+  return { status: 500, error: errorBody("internal_error", "internal error").error };
 }

@@ -18,6 +18,7 @@ export type { AddedJob, SubmittedJob } from "./queue/add-jobs.js";
 export * from "./queue/archive-progress.js";
 export * from "./queue/benchmark-run.js";
 export * from "./queue/bulk-operation.js";
+export * from "./queue/idempotency.js";
 export * from "./queue/job-logs.js";
 export * from "./queue/list-jobs.js";
 export * from "./queue/maintain-queue.js";

@@ -13,6 +13,7 @@ import { handleError } from "../http/on-error.js";
 import { bufferBody } from "../http/read-json.js";
 import { redisGuard } from "../http/redis-guard.js";
 import { requestContext } from "../http/request-context.js";
+import { securityHeaders } from "../http/security-headers.js";
 import { authenticateScrape } from "../http/scrape-auth.js";
 import { benchmarksRoutes } from "../routes/benchmarks/benchmarks-routes.js";
 import { dashboardRoutes } from "../routes/dashboard/dashboard-static.js";
@@ -54,7 +55,7 @@ export function createApp(services: AppServices): Hono<AppEnv> {
     (c) =>
       wrongMethod(c) ?? c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404),
   );
-  app.use("*", requestContext(log));
+  app.use("*", requestContext(log), securityHeaders());
 
   app.route("/", healthRoutes(services));
   app.route(

@@ -5,6 +5,7 @@
  */
 import {
   CircuitBreakerNotFoundError,
+  IdempotencyConflictError,
   IllegalTransitionError,
   isRedisUnavailable,
   JobNotFoundError,
@@ -59,6 +60,15 @@ export function toApiError(error: unknown): ApiError | null {
 export function handleError(error: Error, c: Context<AppEnv>, baseLog: Logger): Response {
   const requestId = c.get("requestId") ?? "unknown";
   const log = baseLog.child({ requestId });
+  if (error instanceof IdempotencyConflictError) {
+    // Both fingerprints, so the caller can see that the bodies differ (Stripe's answer).
+    const { idempotencyKey, existingJobId, existingFingerprint, fingerprint } = error;
+    const body = errorBody(error.code, error.message).error;
+    return c.json(
+      { error: { ...body, idempotencyKey, existingJobId, existingFingerprint, fingerprint } },
+      409,
+    );
+  }
   const apiError = toApiError(error);
   if (apiError) {
     if (apiError.status === 503) log.warn({ err: error.message }, "redis unavailable");

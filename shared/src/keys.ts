@@ -84,6 +84,11 @@ export const WORKERS_KEY = "rq:{workers}:all";
 export const workerKey = (workerId: string) => `rq:{workers}:w:${workerId}`;
 /** Set of known queue names, so the control plane lists queues without scanning keys. */
 export const QUEUES_KEY = "rq:queues";
+/**
+ * Submit rate-limit bucket of one API key (by its name), shared by every control
+ * plane. Its own hash tag: buckets spread over the Cluster, one slot each.
+ */
+export const submitRateKey = (keyName: string) => `rq:rate:{key:${keyName}}:submit`;
 /** Lease held by the one control-plane replica that publishes CloudWatch metrics. */
 export const CLOUDWATCH_LEADER_KEY = "rq:control-plane:cloudwatch-leader";
 /** Bulk operations by filter (one hash tag): recent ids by creation time, and one hash per operation. */

@@ -14,6 +14,7 @@ import { bufferBody } from "../http/read-json.js";
 import { redisGuard } from "../http/redis-guard.js";
 import { requestContext } from "../http/request-context.js";
 import { securityHeaders } from "../http/security-headers.js";
+import { submitRateLimit } from "../http/submit-rate-limit.js";
 import { authenticateScrape } from "../http/scrape-auth.js";
 import { benchmarksRoutes } from "../routes/benchmarks/benchmarks-routes.js";
 import { dashboardRoutes } from "../routes/dashboard/dashboard-static.js";
@@ -73,6 +74,9 @@ export function createApp(services: AppServices): Hono<AppEnv> {
     bufferBody(config.bodyLimitBytes, config.bodyTimeoutMs),
     breaker,
   );
+  const submitLimit = submitRateLimit(services.redis, config.submitRate);
+  app.use("/v1/jobs", submitLimit);
+  app.use("/v1/jobs/batch", submitLimit);
   app.use("/metrics", authenticateScrape(services.apiKeys, config.metricsAllow), breaker);
 
   app.route("/v1/jobs", jobsRoutes(services));

@@ -4,12 +4,13 @@
  * problem (main prints them and exits 1). Nothing else reads process.env.
  */
 
-import { DEFAULT_ARCHIVE_HOLD } from "@rqueue/shared";
+import { DEFAULT_ARCHIVE_HOLD, LIMITS } from "@rqueue/shared";
 import { type BlobConfig, parseBlobConfig } from "@rqueue/shared/blobs";
 import * as v from "valibot";
 import type { ArchiveConfig } from "../archive/archive-service.js";
 import type { WorkerFleet } from "../cloud/scaling-signal.js";
 import { parseAllowlist } from "../http/scrape-auth.js";
+import type { SubmitRate } from "../http/submit-rate-limit.js";
 import { type ApiKey, parseApiKeys, type Role } from "./api-keys.js";
 import { loadWorkerFleet } from "./worker-fleet.js";
 
@@ -42,6 +43,8 @@ export interface Config {
   bodyTimeoutMs: number;
   /** The least role that sees worker stack traces in job errors; "none" hides them from everyone. */
   stacksRole: Role | "none";
+  /** Jobs per second each API key may submit (0: no limit), and its burst. */
+  submitRate: SubmitRate;
   /** Deadline for a request's Redis work before it is answered 503. */
   redisTimeoutMs: number;
   /** How often queues' maintain() runs; 0 turns it off. */
@@ -114,6 +117,8 @@ const EnvSchema = v.object({
   ),
   RQ_BODY_LIMIT_BYTES: int(1024 * 1024, 1024, 64 * 1024 * 1024),
   RQ_BODY_TIMEOUT_MS: int(10_000, 100, 600_000),
+  RQ_SUBMIT_RATE: int(0, 0, 1_000_000),
+  RQ_SUBMIT_BURST: v.optional(v.pipe(v.string(), v.trim(), v.regex(/^\d+$/, "must be a whole number"))),
   RQ_STACKS_ROLE: v.optional(
     v.picklist(["read", "submit", "admin", "none"], "must be read, submit, admin or none"),
     "admin",
@@ -206,6 +211,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         : e.RQ_BODY_LIMIT_BYTES,
     bodyTimeoutMs: e.RQ_BODY_TIMEOUT_MS,
     stacksRole: e.RQ_STACKS_ROLE,
+    // The default burst holds a full batch, so any batch can go through after a quiet spell.
+    submitRate: {
+      perSecond: e.RQ_SUBMIT_RATE,
+      burst: e.RQ_SUBMIT_BURST
+        ? Math.max(1, Number(e.RQ_SUBMIT_BURST))
+        : Math.max(e.RQ_SUBMIT_RATE, LIMITS.batchJobs),
+    },
     redisTimeoutMs: e.RQ_REDIS_TIMEOUT_MS,
     maintainIntervalMs: e.RQ_MAINTAIN_INTERVAL_MS,
     dashboardDir: e.RQ_DASHBOARD_DIR,

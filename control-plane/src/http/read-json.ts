@@ -101,11 +101,16 @@ function jsonErrorPosition(error: unknown): string {
   return position ? ` (at character ${position})` : "";
 }
 
+/** Bodies parsed once per request, for middleware (the submit rate limit) that reads one before its route. */
+const parsedBodies = new WeakMap<Request, Record<string, unknown>>();
+
 /** The parsed body: a plain object, or undefined when `optional` and the request has no body. */
 export async function readJsonObject(
   c: Context<AppEnv>,
   options: { optional?: boolean } = {},
 ): Promise<Record<string, unknown> | undefined> {
+  const parsed = parsedBodies.get(c.req.raw);
+  if (parsed) return parsed;
   const text = c.get("bodyText");
   if ((text === null || text === undefined || text.trim() === "") && options.optional) return undefined;
   const contentType = c.req.header("content-type");
@@ -125,5 +130,6 @@ export async function readJsonObject(
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw unprocessable([{ path: "", message: "must be a JSON object" }]);
   }
+  parsedBodies.set(c.req.raw, value as Record<string, unknown>);
   return value as Record<string, unknown>;
 }

@@ -37,6 +37,7 @@ export interface Job {
   /** Attempts started so far. */
   attempts: number;
   maxAttempts: number;
+  /** The backoff that applies: the job's own, else the queue's default (null where that is unknown: an archived job). */
   backoff: BackoffOptions | null;
   timeoutMs: number | null;
   idempotencyKey: string | null;
@@ -95,6 +96,8 @@ export function decodeJob(
   seq: string,
   h: Record<string, string>,
   dependents: { seqs: string[]; count: number } = { seqs: [], count: 0 },
+  /** The queue's default backoff, shown for a job without its own (it is what applies). */
+  defaultBackoff: BackoffOptions | null = null,
 ): Job {
   const history = parseJson<StoredError[]>(h.e, []);
   const errors = (Array.isArray(history) ? history : []).map((entry) => ({
@@ -116,7 +119,7 @@ export function decodeJob(
     result: parseJson<JsonValue>(h.r, null),
     attempts: Number(h.a ?? 0),
     maxAttempts: Number(h.ma ?? 1),
-    backoff: h.bo ? decodeBackoff(h.bo) : null,
+    backoff: h.bo ? decodeBackoff(h.bo) : defaultBackoff,
     timeoutMs: h.to ? Number(h.to) : null,
     idempotencyKey: h.ik ?? null,
     lastError: errors.at(-1) ?? null,

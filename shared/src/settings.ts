@@ -109,7 +109,12 @@ export function resolveSettings(raw: QueueSettingsInput = {}): QueueSettings {
     ...DEFAULT_SETTINGS,
     ...input,
     retention: { ...DEFAULT_SETTINGS.retention, ...input.retention },
-    defaultBackoff: { ...DEFAULT_SETTINGS.defaultBackoff, ...input.defaultBackoff },
+    defaultBackoff: {
+      ...DEFAULT_SETTINGS.defaultBackoff,
+      // Fixed means fixed: a fixed default is jittered only when asked to be.
+      ...(input.defaultBackoff?.strategy === "fixed" ? { jitter: false } : {}),
+      ...input.defaultBackoff,
+    },
   };
 }
 
@@ -133,14 +138,18 @@ export function encodeSettings(settings: QueueSettings): string {
   ].join(",");
 }
 
-/** A job's own backoff as stored in its hash: `<e|f>,<delayMs>,<maxDelayMs>,<jitter 0|1>`. */
+/**
+ * A job's own backoff as stored in its hash: `<e|f>,<delayMs>,<maxDelayMs>,<jitter 0|1>`.
+ * Jitter is on by default for exponential backoff (it spreads retry storms) and off
+ * for fixed backoff, whose point is an exact gap.
+ */
 export function encodeBackoff(backoff: {
   strategy: "exponential" | "fixed";
   delayMs: number;
   maxDelayMs?: number | undefined;
   jitter?: boolean | undefined;
 }): string {
-  return `${backoff.strategy === "fixed" ? "f" : "e"},${backoff.delayMs},${backoff.maxDelayMs ?? ""},${backoff.jitter === false ? 0 : 1}`;
+  return `${backoff.strategy === "fixed" ? "f" : "e"},${backoff.delayMs},${backoff.maxDelayMs ?? ""},${(backoff.jitter ?? backoff.strategy === "exponential") ? 1 : 0}`;
 }
 
 export function decodeBackoff(text: string) {

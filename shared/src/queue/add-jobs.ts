@@ -176,10 +176,13 @@ export async function submitJobs(ctx: QueueContext, inputs: readonly JobInput[])
       const dependents = dependentsAt.get(at) ?? [];
       // A replayed job may have gained dependents since: read it whole.
       const job = created
-        ? decodeJob(ctx.name, seq, pairsToRecord(reply[at * width + 2] as string[]), {
-            seqs: dependents,
-            count: dependents.length,
-          })
+        ? decodeJob(
+            ctx.name,
+            seq,
+            pairsToRecord(reply[at * width + 2] as string[]),
+            { seqs: dependents, count: dependents.length },
+            ctx.settings.defaultBackoff,
+          )
         : await readJob(ctx, seq);
       if (!job) throw new JobNotFoundError(formatJobId(ctx.name, seq));
       submitted[index] = { job, created };

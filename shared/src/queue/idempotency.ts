@@ -46,9 +46,12 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
-/** 32 hex digits over every submitted field but the key itself. */
+/**
+ * 32 hex digits over every submitted field but the key itself and `ref`, which only
+ * names the job within one request.
+ */
 export function jobFingerprint(job: Record<string, unknown>): string {
-  const { idempotencyKey: _key, ...fields } = job;
+  const { idempotencyKey: _key, ref: _ref, ...fields } = job;
   return createHash("sha256")
     .update(JSON.stringify(canonical(fields)))
     .digest("hex")

@@ -79,7 +79,9 @@ export async function listJobs(ctx: QueueContext, options: ListJobsOptions): Pro
     priority ?? "",
   ])) as [string[][], string | null];
   return {
-    items: rows.map((row) => decodeJob(ctx.name, row[0] as string, pairsToRecord(row, 1))),
+    items: rows.map((row) =>
+      decodeJob(ctx.name, row[0] as string, pairsToRecord(row, 1), undefined, ctx.settings.defaultBackoff),
+    ),
     nextCursor: next ? Buffer.from(next, "utf8").toString("base64url") : null,
   };
 }

@@ -24,10 +24,13 @@ export async function readJob(ctx: QueueContext, seq: string): Promise<Job | nul
     .exec();
   const fields = unwrap<Record<string, string>>(replies, 0);
   if (!fields.s) return null;
-  return decodeJob(ctx.name, seq, fields, {
-    seqs: unwrap<string[]>(replies, 1),
-    count: unwrap<number>(replies, 2),
-  });
+  return decodeJob(
+    ctx.name,
+    seq,
+    fields,
+    { seqs: unwrap<string[]>(replies, 1), count: unwrap<number>(replies, 2) },
+    ctx.settings.defaultBackoff,
+  );
 }
 
 export interface GraphNode {

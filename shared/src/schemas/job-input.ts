@@ -38,7 +38,10 @@ export const BackoffSchema = v.strictObject({
   strategy: v.picklist(["exponential", "fixed"], "must be 'exponential' or 'fixed'"),
   delayMs: integerIn(0, LIMITS.maxBackoffMs),
   maxDelayMs: v.optional(integerIn(0, LIMITS.maxBackoffMs)),
-  /** Full jitter (a random delay between 0 and the computed one) spreads retry storms; on by default. */
+  /**
+   * Full jitter (a random delay between 0 and the computed one) spreads retry storms:
+   * on by default for exponential backoff, off for fixed (fixed means fixed).
+   */
   jitter: v.optional(v.boolean("must be a boolean")),
 });
 export type BackoffOptions = v.InferOutput<typeof BackoffSchema>;

@@ -114,6 +114,10 @@ export interface QueueSettingsResponse {
 export interface JobLogsResponse {
   id: string;
   lines: JobLogEntry[];
+  /** Lines kept now (the latest 200 at most). */
+  total: number;
+  /** Offset of the next page; null after the last line. */
+  nextOffset: number | null;
 }
 
 export interface DeadLetterRetryResponse {

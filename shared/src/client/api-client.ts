@@ -22,8 +22,8 @@ import type {
   SessionInfo,
   StatsHistory,
   StatsWindow,
-  TypesResponse,
   SubmitBatchResponse,
+  TypesResponse,
   WorkersResponse,
 } from "../api/api-types.js";
 import type { CircuitBreakerStatus } from "../circuit-breaker/circuit-breaker.js";
@@ -183,8 +183,8 @@ export class ApiClient {
     return this.json("GET", `/v1/jobs/${path(id)}/graph`);
   }
 
-  getJobLogs(id: string): Promise<JobLogsResponse> {
-    return this.json("GET", `/v1/jobs/${path(id)}/logs`);
+  getJobLogs(id: string, page: { offset?: number; limit?: number } = {}): Promise<JobLogsResponse> {
+    return this.json("GET", `/v1/jobs/${path(id)}/logs${queryString(page)}`);
   }
 
   async submitJob(input: JobInput, options: { idempotencyKey?: string } = {}): Promise<Job> {

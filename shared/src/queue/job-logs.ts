@@ -50,10 +50,39 @@ const LINE = /^(\d+) (\d+) ([\s\S]*)$/;
 
 /** The job's log lines, oldest first; empty when it has none or does not exist. */
 export async function getJobLogs(redis: RedisClient, jobId: string): Promise<JobLogEntry[]> {
+  return (await getJobLogPage(redis, jobId)).lines;
+}
+
+export interface JobLogPage {
+  lines: JobLogEntry[];
+  /** Lines kept now (the window of the latest LIMITS.logLines). */
+  total: number;
+  /** Where the next page starts; null after the last line. */
+  nextOffset: number | null;
+}
+
+/**
+ * A page of the job's log lines, oldest first, from `offset` in the kept window;
+ * empty when it has none or does not exist. One round trip (LRANGE and LLEN on the
+ * job's slot). The window drops its oldest lines as new ones come beyond the cap,
+ * so an offset is a position in the window as it is now.
+ */
+export async function getJobLogPage(
+  redis: RedisClient,
+  jobId: string,
+  page: { offset?: number; limit?: number } = {},
+): Promise<JobLogPage> {
   const { queue, seq } = parseJobId(jobId);
-  const lines = await redis.lrange(queueKeys(queue).jobLog(seq), 0, -1);
-  return lines.map((line) => {
-    const [, at = "0", attempt = "0", message = line] = LINE.exec(line) ?? [];
-    return { at: new Date(Number(at)).toISOString(), attempt: Number(attempt), message };
-  });
+  const offset = page.offset ?? 0;
+  const limit = page.limit ?? LIMITS.logLines;
+  const key = queueKeys(queue).jobLog(seq);
+  const [lines, total] = await Promise.all([redis.lrange(key, offset, offset + limit - 1), redis.llen(key)]);
+  return {
+    lines: lines.map((line) => {
+      const [, at = "0", attempt = "0", message = line] = LINE.exec(line) ?? [];
+      return { at: new Date(Number(at)).toISOString(), attempt: Number(attempt), message };
+    }),
+    total,
+    nextOffset: offset + lines.length < total ? offset + lines.length : null,
+  };
 }

@@ -36,6 +36,31 @@ describe("GET /v1/jobs/:id/logs", () => {
     await consumer.close();
   });
 
+  it("pages through the lines with offset and limit", async () => {
+    const queue = uniqueQueue("logs");
+    const job = (await (
+      await t.request("/v1/jobs", { method: "POST", json: { type: "a", queue } })
+    ).json()) as Job;
+    const consumer = new Consumer({ redis: t.redis, queue, workerId: "w" });
+    const [lease] = await consumer.take(1);
+    if (!lease) throw new Error("no job taken");
+    await new JobLogWriter(t.redis, queue).append(lease, ["l0", "l1", "l2", "l3", "l4"]);
+    const page = async (query: string) =>
+      (await (await t.request(`/v1/jobs/${job.id}/logs${query}`)).json()) as JobLogsResponse;
+    const first = await page("?limit=2");
+    expect([first.lines.map((line) => line.message), first.total, first.nextOffset]).toEqual([
+      ["l0", "l1"],
+      5,
+      2,
+    ]);
+    const last = await page("?offset=4&limit=2");
+    expect([last.lines.map((line) => line.message), last.nextOffset]).toEqual([["l4"], null]);
+    expect((await page("")).lines).toHaveLength(5);
+    expect((await t.request(`/v1/jobs/${job.id}/logs?limit=0`)).status).toBe(422);
+    expect((await t.request(`/v1/jobs/${job.id}/logs?offset=x`)).status).toBe(422);
+    await consumer.close();
+  });
+
   it("answers 404 for an unknown job and 422 for a malformed id", async () => {
     const missing = await t.request(`/v1/jobs/${uniqueQueue()}:999/logs`);
     expect(missing.status).toBe(404);

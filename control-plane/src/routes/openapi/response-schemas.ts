@@ -102,4 +102,6 @@ export const JobGraphSchema = v.object({
 export const JobLogsSchema = v.object({
   id: v.string(),
   lines: v.array(v.object({ at: isoTime, attempt: v.number(), message: v.string() })),
+  total: v.number(),
+  nextOffset: v.nullable(v.number()),
 });

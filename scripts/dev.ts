@@ -1,8 +1,8 @@
 /**
  * `make dev`: the whole stack on one machine with one command.
  *   - Redis: reuses the one at REDIS_URL when it answers; otherwise, for a local
- *     URL, starts redis-server with its data under .data/redis (AOF everysec,
- *     noeviction), or says how to install it.
+ *     URL, starts redis-server with its data and its log under .data/redis (AOF
+ *     everysec, noeviction), or says how to install it.
  *   - the control plane (PORT, default 8080; serves dashboard/dist at / once built)
  *   - the worker supervisor (1–10 workers, autoscaled) when worker-image has one
  * Honours REDIS_URL, PORT and RQ_API_KEYS. Ctrl-C stops everything, Redis last.
@@ -12,6 +12,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import net from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { embeddedRedisArgs } from "./dev-redis.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
@@ -94,25 +95,7 @@ async function ensureRedis(url: string, explicit: boolean): Promise<void> {
   }
   const dir = join(ROOT, ".data", "redis");
   mkdirSync(dir, { recursive: true });
-  const args = [
-    "--port",
-    String(port),
-    "--bind",
-    "127.0.0.1",
-    "--dir",
-    dir,
-    "--appendonly",
-    "yes",
-    "--appendfsync",
-    "everysec",
-    "--save",
-    "",
-    "--maxmemory-policy",
-    "noeviction",
-    "--loglevel",
-    "warning",
-  ];
-  const child = start("redis", "redis-server", args, process.env);
+  const child = start("redis", "redis-server", embeddedRedisArgs(port, dir), process.env);
   const missing = await new Promise<boolean>((resolve) => {
     child.once("error", (error: NodeJS.ErrnoException) => resolve(error.code === "ENOENT"));
     child.once("spawn", () => resolve(false));
@@ -133,7 +116,7 @@ async function ensureRedis(url: string, explicit: boolean): Promise<void> {
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  say(`started redis-server on 127.0.0.1:${port}, data in .data/redis (AOF, noeviction)`);
+  say(`started redis-server on 127.0.0.1:${port}, data and its log in .data/redis (AOF, noeviction)`);
 }
 
 async function waitForHttp(url: string, timeoutMs: number): Promise<boolean> {

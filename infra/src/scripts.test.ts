@@ -303,7 +303,8 @@ describe("deploy.sh without a terminal", () => {
     expect(up(flag)).toEqual([
       `pulumi up --stack dev --cwd ${flag.infra} --yes --skip-preview --target urn:x`,
     ]);
-    for (const env of [{ RQ_DEPLOY_YES: "1" }, { YES: "1" }]) {
+    const yes: Record<string, string>[] = [{ RQ_DEPLOY_YES: "1" }, { YES: "1" }];
+    for (const env of yes) {
       const r = run("deploy.sh", {}, env);
       expect(r.status).toBe(0);
       expect(up(r)).toEqual([`pulumi up --stack dev --cwd ${r.infra} --yes --skip-preview`]);

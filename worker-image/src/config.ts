@@ -16,6 +16,7 @@ import {
 } from "@rqueue/shared";
 import { type BlobConfig, parseBlobConfig } from "@rqueue/shared/blobs";
 import * as v from "valibot";
+import { LOG_LEVELS, type LogLevel } from "./logger.js";
 
 export type { QueueWeight };
 
@@ -29,6 +30,7 @@ export interface AutoscaleConfig {
 }
 
 export interface WorkerConfig {
+  logLevel: LogLevel;
   redisUrl: string;
   redisPassword: string | undefined;
   queues: QueueWeight[];
@@ -86,6 +88,7 @@ const isHttpUrl = (text: string) => {
 const httpUrl = v.optional(v.pipe(v.string(), v.trim(), v.check(isHttpUrl, "must be an http(s) URL")));
 
 const EnvSchema = v.object({
+  LOG_LEVEL: v.optional(v.picklist(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(", ")}`), "info"),
   REDIS_URL: v.pipe(
     v.optional(v.string(), "redis://127.0.0.1:6379"),
     v.trim(),
@@ -163,6 +166,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
   return {
     ok: true,
     config: {
+      logLevel: vars.LOG_LEVEL,
       redisUrl: vars.REDIS_URL,
       redisPassword: vars.REDIS_PASSWORD,
       queues: vars.RQ_QUEUES,

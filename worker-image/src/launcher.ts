@@ -26,6 +26,7 @@ import type { WorkerConfig } from "./config.js";
 import type { HandlerDefinition } from "./handler-definition.js";
 import { HANDLERS_DIR, type HandlerRegistry, loadHandlers, registryOf } from "./handler-registry.js";
 import { Heartbeat } from "./heartbeat.js";
+import { logJobEnd } from "./job-log-lines.js";
 import { createLogger, describeError, type Logger } from "./logger.js";
 import { Manager } from "./manager.js";
 import { createProcessor } from "./processor.js";
@@ -117,7 +118,8 @@ async function storeCircuitBreakers(
 }
 
 export async function startWorker(config: WorkerConfig, options: StartOptions = {}): Promise<WorkerRuntime> {
-  const logger = options.logger ?? createLogger({ role: "worker", pid: process.pid });
+  const logger =
+    options.logger ?? createLogger({ role: "worker", pid: process.pid }, { level: config.logLevel });
   const workerId = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
   const registry =
     options.registry ??
@@ -175,10 +177,11 @@ export async function startWorker(config: WorkerConfig, options: StartOptions = 
     ),
     onError,
     onJobStart: () => protection?.update(manager.activeCount),
-    onJobEnd: (_job, outcome) => {
+    onJobEnd: (job, outcome, durationMs, error) => {
       if (outcome === "completed" || outcome === "failed") counters.processed++;
       if (outcome === "failed") counters.failed++;
       protection?.update(manager.activeCount);
+      logJobEnd(logger, job, outcome, durationMs, error);
     },
   });
   const heartbeat = new Heartbeat({
@@ -242,7 +245,7 @@ export async function startWorker(config: WorkerConfig, options: StartOptions = 
 
 /** Runs a worker until a signal, then stops it gracefully and exits the process. */
 export async function runWorker(config: WorkerConfig, handlers: HandlerSource = {}): Promise<void> {
-  const logger = createLogger({ role: "worker", pid: process.pid });
+  const logger = createLogger({ role: "worker", pid: process.pid }, { level: config.logLevel });
   const shutdown = new AbortController();
   const graceful = (signal: string) => {
     logger.info("stopping: draining running jobs", { signal, drainTimeoutMs: config.drainTimeoutMs });

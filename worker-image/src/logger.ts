@@ -1,13 +1,20 @@
 /**
- * Structured log lines (one JSON object per line) for the worker and the
- * supervisor: what CloudWatch and `make dev` show. Info goes to stdout, warnings
- * and errors to stderr. Errors are reduced to their message and code, so a log
- * line never carries a payload by accident.
+ * The worker's and supervisor's log: pino, the control plane's format too. JSON
+ * lines (`level` as a name, ISO `time`, `msg`, fields) for CloudWatch and any
+ * pipe; pretty-printed by pino-pretty when stdout is a terminal (`make dev`).
+ * Writes are synchronous, so the line before a process.exit is never lost.
+ * Errors are reduced to their message and code, so a log line never carries a
+ * payload by accident.
  */
-export type LogLevel = "info" | "warn" | "error";
+import { type DestinationStream, pino } from "pino";
+import pretty from "pino-pretty";
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 export type LogFields = Record<string, unknown>;
 
 export interface Logger {
+  debug(message: string, fields?: LogFields): void;
   info(message: string, fields?: LogFields): void;
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
@@ -21,14 +28,42 @@ export function describeError(error: unknown): { error: string; code?: string } 
   return { error: String(error) };
 }
 
-export function createLogger(base: LogFields): Logger {
-  const write = (level: LogLevel, message: string, fields: LogFields = {}) => {
-    const line = JSON.stringify({ t: new Date().toISOString(), level, msg: message, ...base, ...fields });
-    (level === "info" ? process.stdout : process.stderr).write(`${line}\n`);
-  };
+/** Pretty lines for a terminal, JSON lines otherwise; synchronous, to stdout unless `dest` (fd or path) says. */
+export function logDestination(
+  terminal = process.stdout.isTTY === true,
+  dest: number | string = 1,
+): DestinationStream {
+  if (terminal) {
+    return pretty({
+      colorize: dest === 1,
+      sync: true,
+      destination: dest,
+      translateTime: "SYS:HH:MM:ss.l",
+      ignore: "pid,hostname",
+    });
+  }
+  return pino.destination({ dest, sync: true });
+}
+
+export interface LoggerOptions {
+  level?: LogLevel;
+  destination?: DestinationStream;
+}
+
+export function createLogger(base: LogFields, options: LoggerOptions = {}): Logger {
+  const log = pino(
+    {
+      level: options.level ?? "info",
+      base,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    options.destination ?? logDestination(),
+  );
   return {
-    info: (message, fields) => write("info", message, fields),
-    warn: (message, fields) => write("warn", message, fields),
-    error: (message, fields) => write("error", message, fields),
+    debug: (message, fields) => log.debug(fields ?? {}, message),
+    info: (message, fields) => log.info(fields ?? {}, message),
+    warn: (message, fields) => log.warn(fields ?? {}, message),
+    error: (message, fields) => log.error(fields ?? {}, message),
   };
 }

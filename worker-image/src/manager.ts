@@ -32,7 +32,7 @@ export interface ManagerOptions {
   maintainEveryMs?: number;
   onError(error: unknown, during: string, queue: string): void;
   onJobStart?(job: LeasedJob): void;
-  onJobEnd?(job: LeasedJob, outcome: JobEnd, durationMs: number): void;
+  onJobEnd?(job: LeasedJob, outcome: JobEnd, durationMs: number, error?: unknown): void;
 }
 
 /**

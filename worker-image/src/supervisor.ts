@@ -76,7 +76,9 @@ export class Supervisor {
 
   constructor(private readonly options: SupervisorOptions) {
     const { config } = options;
-    this.logger = options.logger ?? createLogger({ role: "supervisor", pid: process.pid });
+    this.logger =
+      options.logger ??
+      createLogger({ role: "supervisor", pid: process.pid }, { level: options.config.logLevel });
     this.spawnWorker = options.spawnWorker ?? spawnThisProgram;
     // Fail fast: a tick that cannot measure is skipped, never queued behind an outage.
     this.redis = createRedis(config.redisUrl, { password: config.redisPassword, failFast: true });
@@ -236,7 +238,7 @@ export class Supervisor {
 
 /** Runs the supervisor until a signal, then stops the children gracefully and exits. */
 export async function runSupervisor(config: WorkerConfig): Promise<void> {
-  const logger = createLogger({ role: "supervisor", pid: process.pid });
+  const logger = createLogger({ role: "supervisor", pid: process.pid }, { level: config.logLevel });
   const supervisor = new Supervisor({ config, logger });
   onStopSignals(
     (signal) => {

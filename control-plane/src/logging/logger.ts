@@ -1,22 +1,45 @@
 /**
- * The process logger: pino JSON lines. Request logs carry ids, routes, statuses and
- * key names only; payloads, tokens and passwords never reach a log line, and the
- * redaction paths are a safety net should a caller pass them by mistake.
+ * The process logger: pino, in the worker's format (`level` as a name, ISO
+ * `time`, `msg`, fields). JSON lines off a terminal (CloudWatch, pipes, tests);
+ * pretty-printed by pino-pretty when stdout is a terminal (`make dev`). Request
+ * logs carry ids, routes, statuses and key names only; payloads, tokens and
+ * passwords never reach a log line, and the redaction paths are a safety net
+ * should a caller pass them by mistake.
  */
-import { type Logger, pino } from "pino";
+import { type DestinationStream, type Logger, pino } from "pino";
+import pretty from "pino-pretty";
 
 export type { Logger };
 
-export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+/** Pretty lines for a terminal, JSON lines otherwise; synchronous, to stdout unless `dest` (fd or path) says. */
+export function logDestination(
+  terminal = process.stdout.isTTY === true,
+  dest: number | string = 1,
+): DestinationStream {
+  if (terminal) {
+    return pretty({
+      colorize: dest === 1,
+      sync: true,
+      destination: dest,
+      translateTime: "SYS:HH:MM:ss.l",
+      ignore: "pid,hostname",
+    });
+  }
+  return pino.destination({ dest, sync: true });
+}
+
+export function createLogger(level: string, destination?: NodeJS.WritableStream | DestinationStream): Logger {
   return pino(
     {
       level,
       base: { service: "control-plane" },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
       redact: {
         paths: ["authorization", "*.authorization", "password", "*.password", "payload", "*.payload"],
         censor: "[redacted]",
       },
     },
-    destination ?? process.stdout,
+    destination ?? logDestination(),
   );
 }

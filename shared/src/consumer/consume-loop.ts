@@ -67,7 +67,13 @@ export interface ConsumeLoopOptions {
   maintainEveryMs?: number;
   onError?: (error: unknown, during: string) => void;
   onJobStart?: (job: LeasedJob) => void;
-  onJobEnd?: (job: LeasedJob, outcome: Outcome["kind"] | AbortReason, durationMs: number) => void;
+  /** `error` is the failed attempt's error, for logging it. */
+  onJobEnd?: (
+    job: LeasedJob,
+    outcome: Outcome["kind"] | AbortReason,
+    durationMs: number,
+    error?: unknown,
+  ) => void;
 }
 
 interface Running {
@@ -381,7 +387,8 @@ export class ConsumeLoop {
     const cap = this.options.typeMaxAttempts?.[running.job.type];
     const lastAllowed = outcome.kind === "failed" && cap !== undefined && running.job.attempt >= cap;
     this.outcomes.push(lastAllowed ? { ...outcome, unrecoverable: true } : outcome);
-    this.options.onJobEnd?.(running.job, outcome.kind, Date.now() - running.startedAt);
+    const error = outcome.kind === "failed" ? outcome.error : undefined;
+    this.options.onJobEnd?.(running.job, outcome.kind, Date.now() - running.startedAt, error);
     this.wake();
   }
 

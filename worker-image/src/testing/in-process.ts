@@ -22,7 +22,7 @@ export function memoryLogger(): Logger & { lines: { level: string; msg: string; 
     (level: string) =>
     (msg: string, fields: object = {}) =>
       void lines.push({ level, msg, fields });
-  return { lines, info: keep("info"), warn: keep("warn"), error: keep("error") };
+  return { lines, debug: keep("debug"), info: keep("info"), warn: keep("warn"), error: keep("error") };
 }
 
 export async function startTestWorker(

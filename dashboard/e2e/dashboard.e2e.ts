@@ -85,7 +85,7 @@ describe("dashboard end to end", () => {
     await page.goto(`${stack.url}/`);
     await page.getByTestId("state-cards").waitFor();
 
-    await simulate(page, { count: "30", sleepMs: "300" }, { type: "sleep", priority: "spread" });
+    await simulate(page, { count: "30", "payload.ms": "300" }, { type: "sleep", priority: "spread" });
     await page.goto(`${stack.url}/jobs?type=sleep&state=pending`);
     // They move: some are still pending or already running, and all of them complete.
     await page.getByTestId("jobs-table").or(page.getByTestId("jobs-empty")).first().waitFor();
@@ -157,7 +157,11 @@ describe("dashboard end to end", () => {
     const watched = await openPage(browser, { viewport: "desktop", apiKey: ADMIN_KEY });
     const { page } = watched;
     await page.goto(`${stack.url}/dead-letters`);
-    await simulate(page, { count: "6", failMessage: "card declined", maxAttempts: "1" }, { type: "fail" });
+    await simulate(
+      page,
+      { count: "6", "payload.message": "card declined", maxAttempts: "1" },
+      { type: "fail" },
+    );
     await eventually(async () => (await typeCount("fail", "failed")) === 6, "6 dead-lettered fail jobs");
 
     const group = page.locator('[data-testid="dead-letter-groups"] tr', { hasText: "card declined" });
@@ -190,7 +194,11 @@ describe("dashboard end to end", () => {
     await queueRow.getByRole("button", { name: "Resume" }).click();
     await expect.poll(() => queueRow.locator("[data-paused]").textContent()).toBe("running");
 
-    await simulate(page, { count: "4", sleepMs: "0", failureRate: "1", maxAttempts: "1" }, { type: "flaky" });
+    await simulate(
+      page,
+      { count: "4", "payload.ms": "0", "payload.failureRate": "1", maxAttempts: "1" },
+      { type: "flaky" },
+    );
     await eventually(
       async () => (await defaultQueue())?.breakers.find((b) => b.type === "flaky")?.state === "open",
       "the flaky breaker to open",

@@ -1,23 +1,33 @@
 /**
- * Simulate: submits jobs of the built-in types so an operator can watch
- * priorities, retries, the dead-letter queue, the circuit breaker and autoscaling.
+ * Simulate: submits jobs of the types workers registered on a queue (GET
+ * /v1/types), the payload's inputs built from each type's advertised JSON Schema,
+ * so an operator can watch priorities, retries, the dead-letter queue, the
+ * circuit breaker and autoscaling with any handler, built-in or their own.
  */
-import { DEFAULT_QUEUE } from "@rqueue/shared/contract";
-import { createSignal, For, Show } from "solid-js";
+import { DEFAULT_QUEUE, type JsonValue } from "@rqueue/shared/contract";
+import { createMemo, createResource, createSignal, For, Show } from "solid-js";
 import { Modal } from "../../components/modal.js";
 import { notify } from "../../components/notices.js";
 import { api, describeError } from "../../lib/api.js";
 import { formatCount } from "../../lib/format.js";
-import {
-  buildBatch,
-  MAX_SIMULATED_JOBS,
-  SIMULATED_TYPES,
-  type SimulatedType,
-  type SimulatePlan,
-} from "./simulate-plan.js";
+import { payloadFields, payloadFromFields } from "./schema-fields.js";
+import { buildBatch, MAX_SIMULATED_JOBS, type SimulatePlan } from "./simulate-plan.js";
 
 export default function SimulateDialog(props: { onClose: () => void }) {
-  const [type, setType] = createSignal<SimulatedType>("sleep");
+  const [queue, setQueue] = createSignal(DEFAULT_QUEUE);
+  const [types] = createResource(queue, async (name) => (await api.types(name)).types);
+  const [chosen, setChosen] = createSignal("");
+  // The chosen type while it is registered, else the first one (sleep when there is one).
+  const type = createMemo(() => {
+    const list = types() ?? [];
+    return (
+      list.find((entry) => entry.type === chosen()) ??
+      list.find((entry) => entry.type === "sleep") ??
+      list[0] ??
+      null
+    );
+  });
+  const fields = createMemo(() => payloadFields(type()?.schema ?? null));
   const [sent, setSent] = createSignal<number | null>(null);
   const [problem, setProblem] = createSignal("");
 
@@ -58,17 +68,32 @@ export default function SimulateDialog(props: { onClose: () => void }) {
             setProblem(`count: must be 1 to ${formatCount(MAX_SIMULATED_JOBS)}`);
             return;
           }
+          const chosenType = type();
+          if (!chosenType) {
+            setProblem(`type: no worker has registered a job type on queue ${queue()}`);
+            return;
+          }
+          const simple = fields();
+          let payload: JsonValue;
+          if (simple) {
+            payload = payloadFromFields(simple, (name) => {
+              const input = form.elements.namedItem(`payload.${name}`) as HTMLInputElement | null;
+              return input?.type === "checkbox" ? String(input.checked) : (input?.value ?? "");
+            });
+          } else {
+            try {
+              payload = JSON.parse(text("payload") || "{}") as JsonValue;
+            } catch {
+              setProblem("payload: must be JSON");
+              return;
+            }
+          }
           void submit({
-            queue: text("queue") || DEFAULT_QUEUE,
-            type: type(),
+            queue: queue(),
+            type: chosenType.type,
             count,
             priority: text("priority") === "spread" ? "spread" : number("priority", 5),
-            sleepMs: number("sleepMs", 500),
-            cpuRounds: number("cpuRounds", 20_000),
-            failureRate: number("failureRate", 0.3),
-            failMessage: text("failMessage"),
-            unrecoverable:
-              (form.elements.namedItem("unrecoverable") as HTMLInputElement | null)?.checked ?? false,
+            payload,
             delayMs: number("delayMs", 0),
             maxAttempts: number("maxAttempts", 3),
             chain: (form.elements.namedItem("chain") as HTMLInputElement).checked,
@@ -78,16 +103,27 @@ export default function SimulateDialog(props: { onClose: () => void }) {
         <div class="form-row">
           <label>
             Queue
-            <input name="queue" value={DEFAULT_QUEUE} />
+            <input
+              name="queue"
+              value={queue()}
+              onChange={(event) => setQueue(event.currentTarget.value.trim() || DEFAULT_QUEUE)}
+            />
           </label>
           <label>
             Type
             <select
               name="type"
-              value={type()}
-              onChange={(event) => setType(event.currentTarget.value as SimulatedType)}
+              value={type()?.type ?? ""}
+              onChange={(event) => setChosen(event.currentTarget.value)}
             >
-              <For each={SIMULATED_TYPES}>{(name) => <option value={name}>{name}</option>}</For>
+              <For each={types() ?? []}>
+                {(entry) => (
+                  <option value={entry.type}>
+                    {entry.type}
+                    {entry.workers.length === 0 ? " (no live worker)" : ""}
+                  </option>
+                )}
+              </For>
             </select>
           </label>
           <label>
@@ -105,32 +141,56 @@ export default function SimulateDialog(props: { onClose: () => void }) {
           </label>
         </div>
         <div class="form-row">
-          <Show when={type() === "sleep" || type() === "flaky"}>
-            <label>
-              Duration (ms)
-              <input name="sleepMs" type="number" min="0" value="500" />
-            </label>
-          </Show>
-          <Show when={type() === "cpu"}>
-            <label>
-              Rounds (SHA-256)
-              <input name="cpuRounds" type="number" min="1" value="20000" />
-            </label>
-          </Show>
-          <Show when={type() === "flaky"}>
-            <label>
-              Failure rate (0–1)
-              <input name="failureRate" type="number" min="0" max="1" step="0.05" value="0.3" />
-            </label>
-          </Show>
-          <Show when={type() === "fail"}>
-            <label>
-              Message
-              <input name="failMessage" value="simulated failure" />
-            </label>
-            <label class="check">
-              <input name="unrecoverable" type="checkbox" /> unrecoverable (no retry)
-            </label>
+          <Show
+            when={fields()}
+            fallback={
+              <label>
+                Payload (JSON)
+                <textarea name="payload" rows="3">
+                  {"{}"}
+                </textarea>
+              </label>
+            }
+          >
+            {(simple) => (
+              <For each={simple()}>
+                {(field) =>
+                  field.kind === "boolean" ? (
+                    <label class="check">
+                      <input
+                        name={`payload.${field.name}`}
+                        type="checkbox"
+                        checked={field.initial === "true"}
+                      />{" "}
+                      {field.name}
+                    </label>
+                  ) : field.kind === "enum" ? (
+                    <label>
+                      {field.name}
+                      <select name={`payload.${field.name}`} value={field.initial}>
+                        <For each={field.options ?? []}>
+                          {(option) => <option value={option}>{option}</option>}
+                        </For>
+                      </select>
+                    </label>
+                  ) : (
+                    <label>
+                      {field.name}
+                      {field.required ? "" : " (optional)"}
+                      <input
+                        name={`payload.${field.name}`}
+                        type={field.kind === "string" ? "text" : "number"}
+                        step={field.kind === "number" ? "any" : "1"}
+                        min={field.minimum}
+                        max={field.maximum}
+                        value={field.initial}
+                        required={field.required}
+                      />
+                    </label>
+                  )
+                }
+              </For>
+            )}
           </Show>
           <label>
             Delay (ms)

@@ -6,11 +6,7 @@ const plan = (overrides: Partial<SimulatePlan> = {}): SimulatePlan => ({
   type: "sleep",
   count: 2_500,
   priority: 5,
-  sleepMs: 100,
-  cpuRounds: 10,
-  failureRate: 0.3,
-  failMessage: "",
-  unrecoverable: false,
+  payload: { ms: 100 },
   delayMs: 0,
   maxAttempts: 3,
   chain: false,
@@ -18,7 +14,7 @@ const plan = (overrides: Partial<SimulatePlan> = {}): SimulatePlan => ({
 });
 
 describe("simulate plan", () => {
-  it("cuts the jobs into batches of at most 1,000 with the type's payload", () => {
+  it("cuts the jobs into batches of at most 1,000 with the payload", () => {
     const first = buildBatch(plan(), 0, null);
     const last = buildBatch(plan(), 2_000, null);
     expect(first).toHaveLength(1_000);
@@ -30,14 +26,7 @@ describe("simulate plan", () => {
       priority: 5,
       maxAttempts: 3,
     });
-    expect(buildBatch(plan({ type: "flaky", count: 1 }), 0, null)[0]?.payload).toEqual({
-      failureRate: 0.3,
-      ms: 100,
-    });
-    expect(buildBatch(plan({ type: "fail", count: 1, unrecoverable: true }), 0, null)[0]?.payload).toEqual({
-      message: "simulated failure",
-      unrecoverable: true,
-    });
+    expect(last[499]?.payload).toEqual({ ms: 100 });
   });
 
   it("spreads priorities over 10 to 1 and adds the delay", () => {

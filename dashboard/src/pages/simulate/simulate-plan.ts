@@ -1,46 +1,24 @@
 /**
  * Turns the Simulate form into batches of job inputs for POST /v1/jobs/batch:
- * the built-in types with their payloads, a fixed priority or one spread over
- * 1–10, an optional delay, and optionally a chain (each job depends on the one
- * before, across batches by id).
+ * a registered type with the payload its form built (see schema-fields.ts), a
+ * fixed priority or one spread over 1–10, an optional delay, and optionally a
+ * chain (each job depends on the one before, across batches by id).
  */
 import { type JobInput, LIMITS, PRIORITY } from "@rqueue/shared/contract";
 
-export const SIMULATED_TYPES = ["noop", "echo", "sleep", "cpu", "flaky", "fail"] as const;
-export type SimulatedType = (typeof SIMULATED_TYPES)[number];
 export const MAX_SIMULATED_JOBS = 20_000;
 
 export interface SimulatePlan {
   queue: string;
-  type: SimulatedType;
+  type: string;
   count: number;
   /** A priority 1–10, or "spread" to cycle through all of them. */
   priority: number | "spread";
-  sleepMs: number;
-  cpuRounds: number;
-  failureRate: number;
-  failMessage: string;
-  unrecoverable: boolean;
+  /** The payload of every job. */
+  payload: JobInput["payload"];
   delayMs: number;
   maxAttempts: number;
   chain: boolean;
-}
-
-export function payloadFor(plan: SimulatePlan, index: number): JobInput["payload"] {
-  switch (plan.type) {
-    case "noop":
-      return {};
-    case "echo":
-      return { index, at: new Date().toISOString() };
-    case "sleep":
-      return { ms: plan.sleepMs };
-    case "cpu":
-      return { rounds: plan.cpuRounds };
-    case "flaky":
-      return { failureRate: plan.failureRate, ms: plan.sleepMs };
-    case "fail":
-      return { message: plan.failMessage || "simulated failure", unrecoverable: plan.unrecoverable };
-  }
 }
 
 const priorityAt = (plan: SimulatePlan, index: number) =>
@@ -58,7 +36,7 @@ export function buildBatch(plan: SimulatePlan, start: number, previousId: string
     const job: JobInput = {
       type: plan.type,
       queue: plan.queue,
-      payload: payloadFor(plan, index),
+      payload: plan.payload,
       priority: priorityAt(plan, index),
       maxAttempts: plan.maxAttempts,
     };

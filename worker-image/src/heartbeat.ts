@@ -135,9 +135,10 @@ export class Heartbeat {
     const snapshot = this.snapshot();
     this.lag.reset();
     const { redis, workerId, queues, heartbeatMs, types = [] } = this.options;
-    this.beating = Promise.all([
-      recordHeartbeat(redis, snapshot).catch((error: unknown) => this.options.onError(error, "heartbeat")),
-      ...queues.map((queue) =>
+    // Types first: a worker listed in the registry has its types registered too, so
+    // whoever waits for a worker before submitting is not refused its types.
+    this.beating = Promise.all(
+      queues.map((queue) =>
         advertiseTypes(redis, queue, workerId, heartbeatMs, types).then(
           (refused) => {
             if (refused > 0) {
@@ -150,6 +151,8 @@ export class Heartbeat {
           (error: unknown) => this.options.onError(error, "advertising types"),
         ),
       ),
-    ]).then(() => undefined);
+    )
+      .then(() => recordHeartbeat(redis, snapshot))
+      .catch((error: unknown) => this.options.onError(error, "heartbeat"));
   }
 }

@@ -56,6 +56,8 @@ export async function httpSubmit(redisUrl: string, options: HttpSubmitOptions) {
       PORT: String(options.port),
       HOST: "127.0.0.1",
       LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+      // No worker runs here: the submitted type is registered by none.
+      RQ_REQUIRE_REGISTERED_TYPES: "0",
     },
     stdio: ["ignore", "ignore", "inherit"],
   });

@@ -59,8 +59,22 @@ export function isClusterUrl(url: string): boolean {
 }
 
 export function createRedis(url: string, options: ConnectionOptions = {}): RedisClient {
-  const client = isClusterUrl(url) ? createCluster(url, options) : new Redis(url, baseOptions(options));
+  const client = isClusterUrl(url)
+    ? createCluster(url, options)
+    : new Redis(withPassword(url, options.password), baseOptions(options));
   return observeErrors(client, options);
+}
+
+/**
+ * The URL with the password put in it. ioredis lets what the URL says win over the
+ * options, and `rediss://user@host` says the password is empty: a separate
+ * password (a secret injected apart from the URL, for an ACL user) would be ignored.
+ */
+function withPassword(url: string, password: string | undefined): string {
+  if (!password) return url;
+  const parsed = new URL(url);
+  parsed.password = encodeURIComponent(password);
+  return parsed.toString();
 }
 
 // Without a listener ioredis prints every reconnect failure as "Unhandled error event".

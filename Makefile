@@ -1,6 +1,6 @@
 # R-queue: the two commands a newcomer needs are `make dev` and `make test`.
 # Both install what is missing first (npm dependencies, redis-server via apt).
-.PHONY: deps build dashboard test-dashboard test-e2e dev test test-unit typecheck lint format fuzz bench bench-full image deploy destroy roll-redis clean
+.PHONY: audit deps build dashboard test-dashboard test-e2e dev test test-unit typecheck lint format fuzz bench bench-full image deploy destroy roll-redis clean
 
 deps:
 	@bash scripts/ensure-deps.sh
@@ -19,7 +19,7 @@ dev: deps build dashboard
 	npx tsx --conditions=development scripts/dev.ts
 
 ## Typecheck, lint and run every test against real Redis servers the harness starts.
-test: deps typecheck lint test-unit test-dashboard test-e2e
+test: deps typecheck lint audit test-unit test-dashboard test-e2e
 
 test-unit: deps
 	npx vitest run
@@ -35,6 +35,11 @@ test-e2e: deps dashboard
 ## The engine's model-based randomized test, long (CI runs a short version); FUZZ_SEED=<n> replays a failure.
 fuzz: deps
 	FUZZ_RUNS=$${FUZZ_RUNS:-500} FUZZ_STEPS=$${FUZZ_STEPS:-80} npx vitest run shared/src/queue/engine-model.test.ts
+
+## npm audit of production dependencies: fails on high/critical; skipped (passes) when the advisory
+## endpoint cannot be reached, unless RQ_AUDIT_REQUIRED=1.
+audit: deps
+	node scripts/npm-audit.mjs
 
 typecheck: deps
 	npx tsc -p tsconfig.json

@@ -8,7 +8,7 @@ deps:
 ## Compiled JavaScript of the engine, control plane and worker (incremental: a rebuild
 ## re-emits only what changed), which make dev runs.
 build: deps
-	npm run build -w shared -w control-plane -w worker-image
+	npm run build -w shared -w control-plane -w worker-image -w cli
 
 ## The SolidJS dashboard's production build (dashboard/dist), which the control plane serves at /.
 dashboard: deps
@@ -21,7 +21,8 @@ dev: deps build dashboard
 ## Typecheck, lint and run every test against real Redis servers the harness starts.
 test: deps typecheck lint audit test-unit test-dashboard test-e2e
 
-test-unit: deps
+## Builds first: the package, CLI and own-handlers tests run the compiled packages, as users get them.
+test-unit: deps build
 	npx vitest run
 
 ## The dashboard's component tests (happy-dom).

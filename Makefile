@@ -1,6 +1,6 @@
 # R-queue: the two commands a newcomer needs are `make dev` and `make test`.
 # Both install what is missing first (npm dependencies, redis-server via apt).
-.PHONY: audit deps build dashboard test-dashboard test-e2e dev test test-unit typecheck lint format fuzz bench bench-full image deploy destroy roll-redis clean
+.PHONY: audit deps build dashboard test-dashboard test-e2e dev dev-stack test test-unit typecheck lint format fuzz bench bench-full image deploy destroy roll-redis clean
 
 deps:
 	@bash scripts/ensure-deps.sh
@@ -15,8 +15,15 @@ dashboard: deps
 	npm run build -w dashboard
 
 ## Start the whole stack locally: Redis (embedded if none reachable), control plane, autoscaled workers.
+## tsx is run directly, not through npx: npx's shell swallowed a SIGTERM sent to make, and the stack
+## kept running (make relays SIGTERM to its child; tsx relays it to scripts/dev.ts).
+DEV_STACK = node_modules/.bin/tsx --conditions=development scripts/dev.ts
 dev: deps build dashboard
-	npx tsx --conditions=development scripts/dev.ts
+	$(DEV_STACK)
+
+## make dev without installing and building first (the SIGTERM test runs it with RQ_DEV_FROM_SOURCE=1).
+dev-stack:
+	$(DEV_STACK)
 
 ## Typecheck, lint and run every test against real Redis servers the harness starts.
 test: deps typecheck lint audit test-unit test-dashboard test-e2e

@@ -5,7 +5,9 @@
  *     everysec, noeviction), or says how to install it.
  *   - the control plane (PORT, default 8080; serves dashboard/dist at / once built)
  *   - the worker supervisor (1–10 workers, autoscaled) when worker-image has one
- * Honours REDIS_URL, PORT and RQ_API_KEYS. Ctrl-C stops everything, Redis last.
+ * Honours REDIS_URL, PORT and RQ_API_KEYS; RQ_DEV_FROM_SOURCE=1 runs the TypeScript
+ * sources through tsx instead of the compiled JavaScript (no build step, slower
+ * starts). Ctrl-C, or SIGTERM to `make`, stops everything, Redis last.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
@@ -169,19 +171,24 @@ async function main(): Promise<void> {
   // Compiled JavaScript (`make build`, incremental): each of the up to ten worker
   // processes the supervisor starts loads in milliseconds, where transpiling
   // TypeScript at start-up took the cores a burst of jobs needed.
-  start("control plane", process.execPath, [join(ROOT, "control-plane", "dist", "main.js")], {
+  const fromSource = process.env.RQ_DEV_FROM_SOURCE === "1";
+  const entry = (workspace: string) =>
+    fromSource
+      ? ["--import", "tsx", "--conditions=development", join(ROOT, workspace, "src", "main.ts")]
+      : [join(ROOT, workspace, "dist", "main.js")];
+  start("control plane", process.execPath, entry("control-plane"), {
     ...env,
     RQ_DASHBOARD_DIR: join(ROOT, "dashboard", "dist"),
   });
   const api = `http://localhost:${port}`;
-  if (!(await waitForHttp(`${api}/healthz`, 20_000))) {
+  // Transpiling the sources at start-up takes much longer on a busy machine.
+  if (!(await waitForHttp(`${api}/healthz`, fromSource ? 120_000 : 20_000))) {
     say(`the control plane did not come up on port ${port}`);
     await stopAll(1);
   }
 
-  const workerMain = join(ROOT, "worker-image", "dist", "main.js");
-  const workers = existsSync(workerMain);
-  if (workers) start("workers", process.execPath, [workerMain, "--autoscale"], env);
+  const workers = fromSource || existsSync(join(ROOT, "worker-image", "dist", "main.js"));
+  if (workers) start("workers", process.execPath, [...entry("worker-image"), "--autoscale"], env);
 
   say("");
   say(`API        ${api}   (docs: ${api}/docs, OpenAPI: ${api}/openapi.json)`);

@@ -130,7 +130,8 @@ export function registerSubmitBatch(router: Hono<AppEnv>, services: AppServices)
     for (const group of groups) {
       const jobs = group.inputs.map((input, i) => {
         const index = group.indexes[i] as number;
-        return { type: input.type, payload: payloads[index] ?? {}, prefix: `jobs.${index}` };
+        const payload = payloads[index];
+        return { type: input.type, payload: payload === undefined ? {} : payload, prefix: `jobs.${index}` };
       });
       typeIssues.push(...(await services.types.check(group.queue.name, jobs)));
     }

@@ -69,7 +69,7 @@ export function registerSubmitJob(router: Hono<AppEnv>, services: AppServices): 
       const input = parseJobInput(body);
       const queue = services.queues.get(input.queue ?? DEFAULT_QUEUE);
       await services.types.assertAccepted(queue.name, [
-        { type: input.type, payload: payload ?? {}, prefix: "" },
+        { type: input.type, payload: payload === undefined ? {} : payload, prefix: "" },
       ]);
       const { job, created } = await queue.submit(input);
       c.header("Location", `/v1/jobs/${job.id}`);

@@ -44,6 +44,10 @@ describe.each(targets)("job types (%s)", (_name, url) => {
     expect(await issues(wrong)).toEqual([{ path: "payload.ms", message: "must be integer" }]);
     const missing = await submit({ type: "sleep", queue, payload: {} });
     expect(await issues(missing)).toEqual([{ path: "payload.ms", message: "is required" }]);
+    // null is a payload of its own, not a missing one.
+    expect(await issues(await submit({ type: "sleep", queue, payload: null }))).toEqual([
+      { path: "payload", message: "must be object" },
+    ]);
     expect((await submit({ type: "sleep", queue, payload: { ms: 5 } })).status).toBe(201);
     // Unknown payload keys pass, as they do the handler's valibot object.
     expect((await submit({ type: "noop", queue, payload: { extra: 1 } })).status).toBe(201);

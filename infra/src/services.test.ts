@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { scratchDirs } from "../../shared/test/scratch-dirs.js";
 import type { ContainerDefinition } from "./ecs-task.js";
 import type { PolicyDocument } from "./iam.js";
 import {
@@ -14,6 +14,8 @@ import {
   settle,
   value,
 } from "./pulumi-mocks.js";
+
+const scratch = scratchDirs();
 
 const mocks = installPulumiMocks();
 const { ControlPlaneService } = await import("./control-plane-service.js");
@@ -355,7 +357,7 @@ describe("ECS services", () => {
 
     it("polls the nodes of the URL until one reports cluster_state:ok (run with a stand-in redis-cli)", () => {
       const [, gate] = containersOf("worker-task");
-      const dir = mkdtempSync(join(tmpdir(), "rq-gate-"));
+      const dir = scratch("rq-gate-");
       const counter = join(dir, "calls");
       // Answers "fail" twice, then "ok", for 10.0.2.10 only; logs every host asked.
       writeFileSync(

@@ -430,18 +430,24 @@ function sleep(ms: number): Promise<void> {
  * and on SIGTERM, which is how vitest stops its worker processes (no "exit" event then).
  * Ctrl-C needs nothing: SIGINT reaches redis-server directly through the process group.
  */
+/** Removes the data folders of this process's servers; for when all of them are stopped for good. */
+export function removeTempDirs(): void {
+  for (const dir of tempDirs) {
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+      tempDirs.delete(dir);
+    } catch {
+      // Best effort: a leftover temp dir must not turn a passing run into a crash at exit.
+    }
+  }
+}
+
 function installCleanup(): void {
   if (cleanupInstalled) return;
   cleanupInstalled = true;
   const cleanup = (): void => {
     for (const child of liveChildren) child.kill("SIGKILL");
-    for (const dir of tempDirs) {
-      try {
-        rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
-      } catch {
-        // Best effort: a leftover temp dir must not turn a passing run into a crash at exit.
-      }
-    }
+    removeTempDirs();
   };
   process.once("exit", cleanup);
   process.once("SIGTERM", () => {

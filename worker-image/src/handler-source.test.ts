@@ -3,18 +3,20 @@
  * one's own (`startWorker(config, { handlers })`), or a folder named by
  * RQ_HANDLERS_DIR that replaces the built-in ones. Both run real jobs on Redis.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Queue } from "@rqueue/shared";
 import * as v from "valibot";
 import { describe, expect, inject, it } from "vitest";
 import { uniqueQueue, useRedis } from "../../shared/test/engine-fixture.js";
+import { scratchDirs } from "../../shared/test/scratch-dirs.js";
 import { parseConfig } from "./config.js";
 import { loadHandlers, registryOf } from "./handler-registry.js";
 import { defineHandler } from "./index.js";
 import { startTestWorker, testConfig } from "./testing/in-process.js";
 import { waitFor } from "./testing/wait.js";
+
+const scratch = scratchDirs();
 
 const redisUrl = inject("redisUrl");
 
@@ -55,7 +57,7 @@ describe("RQ_HANDLERS_DIR", () => {
   const redis = useRedis(redisUrl);
 
   it("names a folder whose handlers replace the built-in ones", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "rq-own-handlers-"));
+    const dir = scratch("rq-own-handlers-");
     writeFileSync(
       join(dir, "shout.mjs"),
       `export default {

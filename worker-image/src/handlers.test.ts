@@ -2,14 +2,16 @@
  * The built-in handlers and the registry that finds them: one file per type,
  * checked at load, each handler's behaviour on its own.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UnrecoverableError } from "@rqueue/shared";
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
+import { scratchDirs } from "../../shared/test/scratch-dirs.js";
 import type { HandlerContext, HandlerJob } from "./handler-definition.js";
 import { type HandlerRegistry, loadHandlers, perType } from "./handler-registry.js";
+
+const scratch = scratchDirs();
 
 const registry: HandlerRegistry = await loadHandlers();
 
@@ -41,7 +43,7 @@ async function run(type: string, payload: unknown, signal = new AbortController(
 }
 
 function handlerDir(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "rq-handlers-"));
+  const dir = scratch("rq-handlers-");
   for (const [name, source] of Object.entries(files)) writeFileSync(join(dir, name), source);
   return dir;
 }

@@ -3,15 +3,17 @@
  * stand-in for the task metadata endpoint), the health file the container
  * HEALTHCHECK reads, staleness, and deregistration on stop.
  */
-import { existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { listWorkers } from "@rqueue/shared";
 import { describe, expect, inject, it } from "vitest";
 import { eventually, sleep, useRedis } from "../../shared/test/engine-fixture.js";
+import { scratchDirs } from "../../shared/test/scratch-dirs.js";
 import { Heartbeat, isHealthy } from "./heartbeat.js";
 import { startHttpRecorder } from "./testing/http-recorder.js";
 import { waitFor } from "./testing/wait.js";
+
+const scratch = scratchDirs();
 
 const TASK_ARN = "arn:aws:ecs:eu-west-1:123456789012:task/rqueue/0123456789abcdef";
 
@@ -19,7 +21,7 @@ describe("heartbeat", () => {
   const redis = useRedis(inject("redisUrl"));
   const setup = (overrides: { ecsMetadataUri?: string } = {}) => {
     const errors: string[] = [];
-    const healthFile = join(mkdtempSync(join(tmpdir(), "rq-hb-")), "health");
+    const healthFile = join(scratch("rq-hb-"), "health");
     const workerId = `hb-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     const heartbeat = new Heartbeat({
       redis: redis(),

@@ -5,16 +5,18 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { sleep } from "../../shared/test/engine-fixture.js";
+import { scratchDirs } from "../../shared/test/scratch-dirs.js";
 import { isHealthy } from "./heartbeat.js";
 import { Supervisor } from "./supervisor.js";
 import { memoryLogger, testConfig } from "./testing/in-process.js";
 
 /** Stands in for a worker process: the supervisor only needs its pid, kill() and exit. */
+const scratch = scratchDirs();
+
 function standInChild(): ChildProcess {
   const child = new EventEmitter() as ChildProcess;
   Object.assign(child, { pid: 4242, kill: () => child.emit("exit", 0, null) });
@@ -23,7 +25,7 @@ function standInChild(): ChildProcess {
 
 describe("supervisor health", () => {
   it("stays healthy while every child beats, and turns unhealthy when one stops", async () => {
-    const healthFile = join(mkdtempSync(join(tmpdir(), "rq-health-")), "worker.health");
+    const healthFile = join(scratch("rq-health-"), "worker.health");
     const config = testConfig(inject("redisUrl"), {
       RQ_HEALTH_FILE: healthFile,
       RQ_HEARTBEAT_MS: "50",

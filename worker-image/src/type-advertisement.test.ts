@@ -3,16 +3,17 @@
  * valibot schemas (never stricter than them), and the heartbeat writing them to
  * the type registry of every queue it serves, then withdrawing on stop.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { listRegisteredTypes } from "@rqueue/shared";
 import { describe, expect, inject, it } from "vitest";
 import { uniqueQueue, useRedis } from "../../shared/test/engine-fixture.js";
+import { scratchDirs } from "../../shared/test/scratch-dirs.js";
 import { loadHandlers } from "./handler-registry.js";
 import { Heartbeat } from "./heartbeat.js";
 import { waitFor } from "./testing/wait.js";
 import { advertisements } from "./type-advertisement.js";
+
+const scratch = scratchDirs();
 
 describe("type advertisements", () => {
   const redis = useRedis(inject("redisUrl"));
@@ -44,7 +45,7 @@ describe("type advertisements", () => {
       queues,
       concurrency: 1,
       heartbeatMs: 100,
-      healthFile: join(mkdtempSync(join(tmpdir(), "rq-ads-")), "health"),
+      healthFile: join(scratch("rq-ads-"), "health"),
       counters: () => ({ activeJobs: 0, processed: 0, failed: 0 }),
       types: advertisements(await loadHandlers()),
       onError: (error) => {

@@ -4,11 +4,10 @@
  * outlives the test file that started it.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, onTestFailed } from "vitest";
+import { scratchDirs } from "../../../shared/test/scratch-dirs.js";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -32,6 +31,8 @@ export interface WorkerProcess {
 }
 
 const running = new Set<ChildProcess>();
+// Imported at the top of the test files that use it, so the folders go when each file ends.
+const scratch = scratchDirs();
 let cleanupRegistered = false;
 
 /** Environment for a test worker: short leases and heartbeats, a private health file. */
@@ -41,7 +42,7 @@ export function testEnv(redisUrl: string, extra: Record<string, string> = {}): R
     RQ_LEASE_MS: "500",
     RQ_HEARTBEAT_MS: "200",
     RQ_DRAIN_TIMEOUT_MS: "2000",
-    RQ_HEALTH_FILE: join(mkdtempSync(join(tmpdir(), "rq-worker-")), "health"),
+    RQ_HEALTH_FILE: join(scratch("rq-worker-"), "health"),
     ...extra,
   };
 }

@@ -1,13 +1,14 @@
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { scratchDirs } from "../../../../shared/test/scratch-dirs.js";
 import { createTestApp, type TestApp } from "../../testing/test-app.js";
 import { dashboardRoutes } from "./dashboard-static.js";
 
+const scratch = scratchDirs();
 let t: TestApp;
 beforeAll(async () => {
-  const dir = await mkdtemp(join(tmpdir(), "rq-dashboard-"));
+  const dir = scratch("rq-dashboard-");
   await mkdir(join(dir, "assets"));
   await writeFile(join(dir, "index.html"), "<html>dashboard</html>");
   await writeFile(join(dir, "assets", "app.js"), "console.log(1)");

@@ -87,7 +87,7 @@ const isHttpUrl = (text: string) => {
 };
 const httpUrl = v.optional(v.pipe(v.string(), v.trim(), v.check(isHttpUrl, "must be an http(s) URL")));
 
-const EnvSchema = v.object({
+export const EnvSchema = v.object({
   LOG_LEVEL: v.optional(v.picklist(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(", ")}`), "info"),
   REDIS_URL: v.pipe(
     v.optional(v.string(), "redis://127.0.0.1:6379"),

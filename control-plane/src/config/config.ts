@@ -94,7 +94,7 @@ const int = (fallback: number, min: number, max: number) =>
 const flag = v.optional(v.picklist(["", "0", "1", "false", "true"], "must be 1/true or 0/false"), "0");
 const text = v.optional(v.pipe(v.string(), v.trim()));
 
-const EnvSchema = v.object({
+export const EnvSchema = v.object({
   NODE_ENV: v.optional(v.string(), "development"),
   HOST: v.optional(v.pipe(v.string(), v.nonEmpty("must not be empty")), "0.0.0.0"),
   PORT: int(8080, 0, 65_535),

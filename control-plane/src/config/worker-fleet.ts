@@ -25,7 +25,7 @@ const whole = (fallback: number, min: number, max: number) =>
     String(fallback),
   );
 
-const FleetEnvSchema = v.object({
+export const FleetEnvSchema = v.object({
   RQ_QUEUES: v.optional(v.string(), "default"),
   RQ_WORKER_CONCURRENCY: whole(WORKER_DEFAULT_CONCURRENCY, 1, 1_000),
   RQ_AUTOSCALE_MIN: whole(DEFAULT_SCALING_POLICY.min, 1, 10),

@@ -6,6 +6,7 @@
  * Returns every problem at once, like the rest of the configuration.
  */
 import { S3Client } from "@aws-sdk/client-s3";
+import * as v from "valibot";
 import type { BlobOffloadOptions } from "./blob-refs.js";
 import { DEFAULT_BLOB_MAX_BYTES, DEFAULT_BLOB_THRESHOLD_BYTES } from "./blob-refs.js";
 import { LocalBlobStore } from "./local-blob-store.js";
@@ -20,42 +21,50 @@ export interface BlobConfig {
 
 export type BlobConfigResult = { ok: true; config: BlobConfig | null } | { ok: false; problems: string[] };
 
-const whole = (
-  env: Record<string, string | undefined>,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-  problems: string[],
-) => {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!(value >= min && value <= max)) problems.push(`${name}: must be a whole number from ${min} to ${max}`);
-  return value;
+const wholeNumber = (fallback: number, min: number, max: number) => {
+  const message = `must be a whole number from ${min} to ${max}`;
+  return v.pipe(
+    v.optional(v.string(), String(fallback)),
+    v.trim(),
+    v.regex(/^\d+$/, message),
+    v.transform(Number),
+    v.minValue(min, message),
+    v.maxValue(max, message),
+  );
 };
+const text = v.optional(v.pipe(v.string(), v.trim()));
+
+/** The variables the blob store reads (also what docs/configuration.md lists). */
+export const BlobEnvSchema = v.object({
+  RQ_BLOB_DIR: text,
+  RQ_BLOB_S3_BUCKET: text,
+  RQ_BLOB_S3_PREFIX: v.optional(v.pipe(v.string(), v.trim()), ""),
+  RQ_BLOB_THRESHOLD_BYTES: wholeNumber(DEFAULT_BLOB_THRESHOLD_BYTES, 1_024, 64 * 1024 * 1024),
+  RQ_BLOB_MAX_BYTES: wholeNumber(DEFAULT_BLOB_MAX_BYTES, 1_024, 1024 * 1024 * 1024),
+  AWS_REGION: text,
+  AWS_DEFAULT_REGION: text,
+  RQ_AWS_ENDPOINT: text,
+});
 
 export function parseBlobConfig(env: Record<string, string | undefined>): BlobConfigResult {
+  // A blank variable counts as unset, as everywhere else in the configuration.
+  const present = Object.fromEntries(
+    Object.keys(BlobEnvSchema.entries).flatMap((name) => (env[name]?.trim() ? [[name, env[name]]] : [])),
+  );
+  const parsed = v.safeParse(BlobEnvSchema, present);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      problems: parsed.issues.map((issue) => `${v.getDotPath(issue) ?? "environment"}: ${issue.message}`),
+    };
+  }
   const problems: string[] = [];
-  const bucket = env.RQ_BLOB_S3_BUCKET?.trim();
-  const dir = env.RQ_BLOB_DIR?.trim();
-  const region = (env.AWS_REGION || env.AWS_DEFAULT_REGION || "").trim();
-  const thresholdBytes = whole(
-    env,
-    "RQ_BLOB_THRESHOLD_BYTES",
-    DEFAULT_BLOB_THRESHOLD_BYTES,
-    1_024,
-    64 * 1024 * 1024,
-    problems,
-  );
-  const maxBytes = whole(
-    env,
-    "RQ_BLOB_MAX_BYTES",
-    DEFAULT_BLOB_MAX_BYTES,
-    1_024,
-    1024 * 1024 * 1024,
-    problems,
-  );
+  const e = parsed.output;
+  const bucket = e.RQ_BLOB_S3_BUCKET;
+  const dir = e.RQ_BLOB_DIR;
+  const region = e.AWS_REGION || e.AWS_DEFAULT_REGION || "";
+  const thresholdBytes = e.RQ_BLOB_THRESHOLD_BYTES;
+  const maxBytes = e.RQ_BLOB_MAX_BYTES;
   if (bucket && !region) problems.push("AWS_REGION: required when RQ_BLOB_S3_BUCKET is set");
   if (maxBytes < thresholdBytes) problems.push("RQ_BLOB_MAX_BYTES: must be at least RQ_BLOB_THRESHOLD_BYTES");
   if (problems.length > 0) return { ok: false, problems };
@@ -66,9 +75,9 @@ export function parseBlobConfig(env: Record<string, string | undefined>): BlobCo
       s3: bucket
         ? {
             bucket,
-            prefix: env.RQ_BLOB_S3_PREFIX?.trim() ?? "",
+            prefix: e.RQ_BLOB_S3_PREFIX,
             region,
-            endpoint: env.RQ_AWS_ENDPOINT?.trim() || undefined,
+            endpoint: e.RQ_AWS_ENDPOINT || undefined,
           }
         : null,
       dir: bucket ? null : (dir as string),

@@ -36,6 +36,7 @@ export * from "./queue-list.js";
 export * from "./redis/connection.js";
 export * from "./redis/key-slot.js";
 export * from "./redis/redis-errors.js";
+export * from "./redis/request-deadline.js";
 export * from "./scaling/read-queue-load.js";
 export * from "./scaling/scaling-policy.js";
 export * from "./schemas/job-input.js";

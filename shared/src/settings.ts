@@ -118,7 +118,7 @@ export function resolveSettings(raw: QueueSettingsInput = {}): QueueSettings {
   };
 }
 
-/** Field order must match scripts/includes/settings.lua. */
+/** Field order must match scripts/includes/settings.lua (the call's deadline follows, see queue-context.ts). */
 export function encodeSettings(settings: QueueSettings): string {
   const { retention: r, defaultBackoff: b } = settings;
   return [

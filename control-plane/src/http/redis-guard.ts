@@ -6,7 +6,7 @@
  * Long polls and bulk actions are exempt from the deadline (see createApp); the
  * connection's per-command timeout still bounds each of their Redis calls.
  */
-import { isRedisUnavailable, RedisUnavailableError, withRedisDeadline } from "@rqueue/shared";
+import { deadlineMargin, isRedisUnavailable, RedisUnavailableError, withRedisDeadline } from "@rqueue/shared";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app/app-env.js";
 import type { RedisBreaker } from "../redis/redis-breaker.js";
@@ -22,7 +22,7 @@ export function redisGuard(
     const bounded = !isUnbounded(c.req.path);
     // Scripts refuse once the API has given up on them (shared/src/redis/request-deadline.ts),
     // a margin before the 503 so that a reply already on its way is not answered "failed".
-    const scriptsBy = Date.now() + deadlineMs - Math.min(500, deadlineMs / 4);
+    const scriptsBy = Date.now() + deadlineMs - deadlineMargin(deadlineMs);
     const { result: run, nodes } = breaker.track(() =>
       bounded ? withRedisDeadline(scriptsBy, () => next()) : next(),
     );

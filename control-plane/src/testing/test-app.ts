@@ -39,7 +39,8 @@ export async function createTestApp(redisUrl: string, env: Record<string, string
     RQ_REQUIRE_REGISTERED_TYPES: "0",
     ...env,
   });
-  const redis = createRedis(redisUrl, { failFast: true });
+  // As the server connects (start-server.ts): fail fast, and a per-command timeout.
+  const redis = createRedis(redisUrl, { failFast: true, commandTimeoutMs: config.redisTimeoutMs });
   redis.on("error", () => {});
   await waitUntilReady(redis);
   const blobs = config.blobs ? openBlobStore(config.blobs) : null;

@@ -5,6 +5,7 @@
  */
 import { type QueueKeys, queueKeys } from "../keys.js";
 import type { RedisClient } from "../redis/connection.js";
+import { currentRedisDeadline, scriptDeadline } from "../redis/request-deadline.js";
 import { type ScriptName, scriptRunner } from "../scripts/load-scripts.js";
 import { encodeSettings, type QueueSettings } from "../settings.js";
 
@@ -19,13 +20,27 @@ export interface QueueContext {
 export function createQueueContext(redis: RedisClient, name: string, settings: QueueSettings): QueueContext {
   const keys = queueKeys(name);
   const encodedSettings = encodeSettings(settings);
+  // Settings end with the call's deadline (0: none), see redis/request-deadline.ts.
+  const withoutDeadline = `${encodedSettings},0`;
   const runScript = scriptRunner(redis);
   return {
     name,
     redis,
     keys,
     settings,
-    run: (script, args) =>
-      runScript(script, keys.scriptKeys, [keys.prefix, encodedSettings, Math.random(), ...args]),
+    run: (script, args) => {
+      const deadline = currentRedisDeadline(redis);
+      if (deadline === undefined) {
+        return runScript(script, keys.scriptKeys, [keys.prefix, withoutDeadline, Math.random(), ...args]);
+      }
+      return scriptDeadline(redis, deadline).then((redisDeadline) =>
+        runScript(script, keys.scriptKeys, [
+          keys.prefix,
+          `${encodedSettings},${redisDeadline}`,
+          Math.random(),
+          ...args,
+        ]),
+      );
+    },
   };
 }

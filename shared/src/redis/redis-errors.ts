@@ -42,6 +42,8 @@ export function isRedisUnavailable(error: unknown): boolean {
   if (error instanceof RedisUnavailableError) return true;
   if (!(error instanceof Error)) return false;
   if (UNAVAILABLE_NAMES.has(error.name)) return true;
+  // A script refused because the request's deadline passed before Redis ran it.
+  if (error.message.includes("rq-deadline-passed")) return true;
   return (
     CONNECTION_TROUBLE.test(error.message) ||
     TRANSIENT_REPLY.test(error.message) ||

@@ -1,7 +1,8 @@
 --[[
   Queue settings sent by the caller as one comma-separated string in ARGV[2], so
   defaults live only in TypeScript (shared/src/settings.ts) and every script reads
-  them the same way. Order must match `encodeSettings`. A malformed string is
+  them the same way. Order must match `encodeSettings`, followed by the call's
+  deadline (see queue-context.ts). A malformed string is
   refused here, before the including script writes anything.
 ]]
 local SETTINGS = {}
@@ -11,7 +12,7 @@ do
     'keep_completed', 'completed_age_ms', 'keep_failed', 'failed_age_ms',
     'keep_canceled', 'canceled_age_ms', 'events_max_len',
     'backoff_fixed', 'backoff_delay_ms', 'backoff_max_ms', 'backoff_jitter',
-    'max_types', 'max_backoff_ms',
+    'max_types', 'max_backoff_ms', 'deadline_ms',
   }
   local i = 1
   for value in string.gmatch(ARGV[2], '[^,]+') do
@@ -29,3 +30,13 @@ do
   end
 end
 if SETTINGS_INVALID then return redis.error_reply('ERR rq-invalid-argument settings: ' .. SETTINGS_INVALID) end
+
+-- A request's deadline in Redis's clock (0: none). ioredis still sends a command whose
+-- caller gave up on it (a frozen server, a reconnect's offline queue); the API has
+-- answered 503 by then, so the call must not write: refused here, before any write.
+if SETTINGS.deadline_ms > 0 then
+  local t = redis.call('TIME')
+  if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > SETTINGS.deadline_ms then
+    return redis.error_reply('ERR rq-deadline-passed the request gave up on this call before Redis ran it')
+  end
+end

@@ -180,7 +180,8 @@ async function main(): Promise<void> {
     ...env,
     RQ_DASHBOARD_DIR: join(ROOT, "dashboard", "dist"),
   });
-  const api = `http://localhost:${port}`;
+  // The API listens on loopback while it has no keys (HOST changes it): ask it there.
+  const api = `http://127.0.0.1:${port}`;
   // Transpiling the sources at start-up takes much longer on a busy machine.
   if (!(await waitForHttp(`${api}/healthz`, fromSource ? 120_000 : 20_000))) {
     say(`the control plane did not come up on port ${port}`);

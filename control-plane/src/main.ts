@@ -5,6 +5,7 @@
  */
 import { ConfigError, loadConfig } from "./config/config.js";
 import { createLogger } from "./logging/logger.js";
+import { ListenError, listeningLine } from "./server/listen-error.js";
 import { startControlPlane } from "./server/start-server.js";
 
 async function main(): Promise<void> {
@@ -23,15 +24,23 @@ async function main(): Promise<void> {
       "!!! RQ_API_KEYS is not set: the API is OPEN, every caller is admin. Fine on your laptop, never anywhere else. !!!",
     );
   }
-  const running = await startControlPlane(config, log);
+  let running: Awaited<ReturnType<typeof startControlPlane>>;
+  try {
+    running = await startControlPlane(config, log);
+  } catch (error) {
+    if (!(error instanceof ListenError)) throw error;
+    process.stderr.write(`R-queue control plane: ${error.message}\n`);
+    process.exit(1);
+  }
   log.info(
     {
+      host: config.host,
       port: running.port,
       url: running.url,
       cloudwatch: Boolean(config.cloudwatch),
       ecs: Boolean(config.ecs),
     },
-    `control plane listening on ${running.url}`,
+    listeningLine(running.url, config.host, config.apiKeys.length === 0),
   );
 
   let stopping = false;

@@ -94,9 +94,12 @@ const int = (fallback: number, min: number, max: number) =>
 const flag = v.optional(v.picklist(["", "0", "1", "false", "true"], "must be 1/true or 0/false"), "0");
 const text = v.optional(v.pipe(v.string(), v.trim()));
 
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
 export const EnvSchema = v.object({
   NODE_ENV: v.optional(v.string(), "development"),
-  HOST: v.optional(v.pipe(v.string(), v.nonEmpty("must not be empty")), "0.0.0.0"),
+  // Default: loopback while the API is open (no keys), every interface once it has keys.
+  HOST: v.optional(v.pipe(v.string(), v.nonEmpty("must not be empty"))),
   PORT: int(8080, 0, 65_535),
   REDIS_URL: v.optional(
     v.pipe(
@@ -111,10 +114,7 @@ export const EnvSchema = v.object({
   REDIS_PASSWORD: text,
   RQ_API_KEYS: text,
   RQ_METRICS_ALLOW: text,
-  LOG_LEVEL: v.optional(
-    v.picklist(["fatal", "error", "warn", "info", "debug", "trace", "silent"], "must be a pino level"),
-    "info",
-  ),
+  LOG_LEVEL: v.optional(v.picklist(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(", ")}`), "info"),
   RQ_BODY_LIMIT_BYTES: int(1024 * 1024, 1024, 64 * 1024 * 1024),
   RQ_BODY_TIMEOUT_MS: int(10_000, 100, 600_000),
   RQ_SUBMIT_RATE: int(0, 0, 1_000_000),
@@ -197,7 +197,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 
   return {
     production,
-    host: e.HOST,
+    host: e.HOST ?? (keys.keys.length === 0 ? "127.0.0.1" : "0.0.0.0"),
     port: e.PORT,
     redisUrl: e.REDIS_URL,
     redisPassword: e.REDIS_PASSWORD || undefined,

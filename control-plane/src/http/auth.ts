@@ -13,6 +13,20 @@ import { ApiError } from "./api-error.js";
 
 const OPEN_PRINCIPAL = { name: "anonymous", role: "admin" } as const;
 
+/** Says what is wrong with the header, the usual slip (a bare key, no `Bearer `) by name. */
+function unauthorizedMessage(header: string): string {
+  const usage = "send Authorization: Bearer <key>";
+  if (!header.trim()) return `an API key is needed: ${usage}`;
+  if (/^Bearer(\s|$)/i.test(header)) {
+    return /^Bearer\s+\S+\s*$/i.test(header)
+      ? "the API key is not valid"
+      : `the Bearer key is missing: ${usage}`;
+  }
+  if (/^\S+$/.test(header.trim()))
+    return `the Authorization header has no "Bearer " before the key: ${usage}`;
+  return `the Authorization scheme must be Bearer: ${usage}`;
+}
+
 export function authenticate(keys: ApiKeyStore): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (keys.open) {
@@ -23,13 +37,9 @@ export function authenticate(keys: ApiKeyStore): MiddlewareHandler<AppEnv> {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     const principal = match?.[1] ? keys.authenticate(match[1]) : null;
     if (!principal) {
-      throw new ApiError(
-        401,
-        "unauthorized",
-        header ? "the API key is not valid" : "send an API key as Authorization: Bearer <key>",
-        [],
-        { "WWW-Authenticate": 'Bearer realm="rqueue"' },
-      );
+      throw new ApiError(401, "unauthorized", unauthorizedMessage(header), [], {
+        "WWW-Authenticate": 'Bearer realm="rqueue"',
+      });
     }
     c.set("principal", principal);
     return next();

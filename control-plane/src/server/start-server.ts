@@ -27,6 +27,7 @@ import type { Logger } from "../logging/logger.js";
 import { MaintenanceLoop } from "../maintenance/maintenance-loop.js";
 import { StatsRollupLoop } from "../maintenance/stats-rollup-loop.js";
 import { answerClientError } from "./client-errors.js";
+import { listenError } from "./listen-error.js";
 
 const STARTUP_REDIS_WAIT_MS = 5_000;
 
@@ -105,7 +106,9 @@ export async function startControlPlane(config: Config, log: Logger): Promise<Ru
   await new Promise<void>((resolve, reject) => {
     if (server.listening) resolve();
     server.once("listening", resolve);
-    server.once("error", reject);
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      reject(listenError(error, config.host, config.port)),
+    );
   });
   const port = (server.address() as AddressInfo).port;
 

@@ -158,7 +158,8 @@ describe.each(targets)("job dependencies (%s)", (_name, url) => {
     expect(await state(a)).toBe("failed");
     const jobB = await queue.getJobOrThrow(b ?? "");
     expect(jobB).toMatchObject({ state: "failed", failureReason: "dependency-failed", failedParent: a });
-    expect(jobB.lastError?.message).toContain("failed or was canceled");
+    // The parent's full id, as GET /v1/jobs/:id takes it.
+    expect(jobB.lastError?.message).toBe(`dependency ${a} failed`);
     expect(await queue.getJobOrThrow(c ?? "")).toMatchObject({ state: "failed", failedParent: b });
     // A child submitted after its parent failed fails at once.
     const late = await queue.add({ type: "x", dependsOn: [a ?? ""] });

@@ -64,22 +64,22 @@ export function jsonValueSchema(maxBytes: number) {
 const epochOf = (runAt: string | number | Date) =>
   runAt instanceof Date ? runAt.getTime() : typeof runAt === "number" ? runAt : Date.parse(runAt);
 
-// The same horizon as delayMs: a run time centuries ahead is a mistake, not a plan.
+const RUN_AT_FORMS = 'an ISO 8601 timestamp such as "2026-12-01T09:00:00Z", epoch milliseconds or a Date';
+const isRunAt = (value: unknown): value is string | number | Date =>
+  value instanceof Date
+    ? !Number.isNaN(value.getTime())
+    : typeof value === "number"
+      ? Number.isInteger(value) && value >= 0
+      : typeof value === "string" && !Number.isNaN(Date.parse(value));
+
+// One message per mistake, with an example. The same horizon as delayMs: a run
+// time centuries ahead is a mistake, not a plan.
 const RunAtSchema = v.pipe(
-  v.union(
-    [
-      v.pipe(
-        v.string(),
-        v.check((text) => !Number.isNaN(Date.parse(text)), "must be an ISO 8601 timestamp"),
-      ),
-      v.pipe(v.number(), v.integer(), v.minValue(0)),
-      v.date(),
-    ],
-    "must be an ISO 8601 timestamp, epoch milliseconds or a Date",
-  ),
+  v.custom<string | number | Date>(isRunAt, `must be ${RUN_AT_FORMS}`),
+  v.description(`when to run: ${RUN_AT_FORMS}`),
   v.check(
     (runAt) => epochOf(runAt) <= Date.now() + LIMITS.maxDelayMs,
-    `must be at most ${LIMITS.maxDelayMs / 86_400_000} days ahead`,
+    `must be at most ${LIMITS.maxDelayMs / 86_400_000} days ahead, as ${RUN_AT_FORMS}`,
   ),
 );
 

@@ -113,7 +113,12 @@ end
 local function fail_for_parent(seq, jtype, parent_seq, now, was_blocked)
   local jk = job_key(seq)
   if was_blocked then stop_waiting(seq, redis.call('HGET', jk, 'dp')) end
-  local message = 'dependency ' .. parent_seq .. ' failed or was canceled'
+  -- The parent's full id (<queue>:<seq>, the queue from the key prefix rq:{queue}:), so
+  -- the message can be pasted into GET /v1/jobs/:id as it is.
+  local parent_state = redis.call('HGET', job_key(parent_seq), 's')
+  local outcome = parent_state == 'canceled' and 'was canceled'
+    or (parent_state == 'failed' and 'failed' or 'failed or was canceled')
+  local message = 'dependency ' .. (string.match(P, '{(.*)}:$') or '') .. ':' .. parent_seq .. ' ' .. outcome
   local job = redis.call('HMGET', jk, 'a', 'e')
   local errors = append_error(job[2] or nil, { message = message, reason = 'dependency-failed' },
     tonumber(job[1]) or 0, now)

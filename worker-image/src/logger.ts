@@ -6,8 +6,9 @@
  * Errors are reduced to their message and code, so a log line never carries a
  * payload by accident.
  */
+import { createRequire } from "node:module";
 import { type DestinationStream, pino } from "pino";
-import pretty from "pino-pretty";
+import type PinoPretty from "pino-pretty";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -34,6 +35,8 @@ export function logDestination(
   dest: number | string = 1,
 ): DestinationStream {
   if (terminal) {
+    // Loaded only for a terminal: it costs a process start a few hundred milliseconds.
+    const pretty = createRequire(import.meta.url)("pino-pretty") as typeof PinoPretty;
     return pretty({
       colorize: dest === 1,
       sync: true,

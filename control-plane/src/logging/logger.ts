@@ -6,8 +6,9 @@
  * passwords never reach a log line, and the redaction paths are a safety net
  * should a caller pass them by mistake.
  */
+import { createRequire } from "node:module";
 import { type DestinationStream, type Logger, pino } from "pino";
-import pretty from "pino-pretty";
+import type PinoPretty from "pino-pretty";
 
 export type { Logger };
 
@@ -17,6 +18,8 @@ export function logDestination(
   dest: number | string = 1,
 ): DestinationStream {
   if (terminal) {
+    // Loaded only for a terminal: it costs a process start a few hundred milliseconds.
+    const pretty = createRequire(import.meta.url)("pino-pretty") as typeof PinoPretty;
     return pretty({
       colorize: dest === 1,
       sync: true,

@@ -10,10 +10,10 @@ import type { ArchiveService } from "../archive/archive-service.js";
 import type { EcsReader } from "../cloud/ecs-reader.js";
 import { ApiKeyStore } from "../config/api-keys.js";
 import type { Config } from "../config/config.js";
+import { EventHub } from "../events/event-hub.js";
 import type { Logger } from "../logging/logger.js";
 import { QueueRegistry } from "../queues/queue-registry.js";
 import { JobEvents } from "../redis/job-events.js";
-import { EventHub } from "../events/event-hub.js";
 import { RedisBreaker } from "../redis/redis-breaker.js";
 import { TypeChecker } from "../types/type-checker.js";
 

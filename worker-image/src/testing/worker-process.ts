@@ -124,4 +124,6 @@ export function startWorkerProcess(env: Record<string, string>, args: string[] =
 }
 
 /** Resolves once the process logged that its worker started. */
-export const started = (worker: WorkerProcess) => worker.waitForLog((line) => line.msg === "worker started");
+// A cold start transpiles the sources with tsx: on a busy 2-core machine that alone can take 10-15 s.
+export const started = (worker: WorkerProcess) =>
+  worker.waitForLog((line) => line.msg === "worker started", 40_000);

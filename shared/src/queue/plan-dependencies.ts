@@ -16,15 +16,23 @@ export interface PlannedDependencies {
   parents: string[][];
 }
 
+const crossQueue = (what: string, other: string, queue: string) =>
+  `${what} is in queue "${other}": dependencies must stay within queue "${queue}", because one queue lives in one Redis Cluster slot and its steps must be atomic`;
+
 interface DependentInput {
   ref?: string | undefined;
   dependsOn?: readonly string[] | undefined;
 }
 
+/**
+ * `refsElsewhere`: refs of jobs of the same request that go to other queues (ref →
+ * queue), so a dependency on one is named as crossing queues, not as unknown.
+ */
 export function planDependencies(
   queue: string,
   inputs: readonly DependentInput[],
   single: boolean,
+  refsElsewhere: ReadonlyMap<string, string> = new Map(),
 ): PlannedDependencies {
   const path = (index: number, field: string) => (single ? field : `jobs.${index}.${field}`);
   const issues = new IssueList();
@@ -43,16 +51,22 @@ export function planDependencies(
     for (const entry of input.dependsOn ?? []) {
       if (JOB_REF_PATTERN.test(entry)) {
         const parent = refIndex.get(entry);
-        if (parent === undefined)
+        const elsewhere = refsElsewhere.get(entry);
+        if (parent === undefined && elsewhere !== undefined) {
+          issues.add({
+            path: path(index, "dependsOn"),
+            message: crossQueue(`ref "${entry}"`, elsewhere, queue),
+          });
+        } else if (parent === undefined) {
           issues.add({ path: path(index, "dependsOn"), message: `unknown ref "${entry}"` });
-        else batchParents[index]?.push(parent);
+        } else batchParents[index]?.push(parent);
         continue;
       }
       const parsed = parseJobId(entry);
       if (parsed.queue !== queue) {
         issues.add({
           path: path(index, "dependsOn"),
-          message: `job ${entry} is in queue "${parsed.queue}": dependencies must stay within queue "${queue}", because one queue lives in one Redis Cluster slot and its steps must be atomic`,
+          message: crossQueue(`job ${entry}`, parsed.queue, queue),
         });
       } else {
         existingParents[index]?.push(parsed.seq);

@@ -31,7 +31,29 @@ import { errorBody, unprocessable } from "../../http/api-error.js";
 import { requireRole } from "../../http/auth.js";
 import { toApiError } from "../../http/on-error.js";
 import { readJsonObject } from "../../http/read-json.js";
+import { describeRoute, errorResponse, ref } from "../openapi/describe-route.js";
 import { checkJobInput } from "./job-input.js";
+
+const BATCH_RESPONSE = {
+  type: "object",
+  properties: {
+    jobs: { type: "array", items: { oneOf: [ref("Job"), { type: "null" }] } },
+    queues: {
+      type: "array",
+      items: {
+        type: "object",
+        properties: {
+          queue: { type: "string" },
+          status: { type: "integer" },
+          created: { type: "integer" },
+          error: { $ref: "#/components/schemas/Error/properties/error" },
+        },
+        required: ["queue", "status", "created"],
+      },
+    },
+  },
+  required: ["jobs", "queues"],
+};
 
 /** Checking a batch of 1,000 jobs with 1,000 parents each takes a while: let other requests in meanwhile. */
 const YIELD_EVERY_MS = 10;
@@ -89,105 +111,142 @@ function inRequestTerms(error: unknown, indexes: readonly number[]): unknown {
 }
 
 export function registerSubmitBatch(router: Hono<AppEnv>, services: AppServices): void {
-  router.post("/batch", requireRole("submit"), async (c) => {
-    const body = (await readJsonObject(c)) as Record<string, unknown>;
-    // The payloads as sent, before large ones are moved to the blob store.
-    const payloads = Array.isArray(body.jobs)
-      ? body.jobs.map((entry) => (entry as { payload?: unknown })?.payload)
-      : [];
-    if (Array.isArray(body.jobs) && body.jobs.length <= LIMITS.batchJobs) {
-      await Promise.all(
-        body.jobs.map((entry, index) => offloadSubmittedPayload(services.blobs, entry, `jobs.${index}`)),
-      );
-    }
-    const inputs = await parseBatch(body);
-    const byQueue = new Map<string, number[]>();
-    inputs.forEach((input, index) => {
-      const name = input.queue ?? DEFAULT_QUEUE;
-      const indexes = byQueue.get(name) ?? [];
-      indexes.push(index);
-      byQueue.set(name, indexes);
-    });
-    const groups = [...byQueue].map(([name, indexes]) => ({
-      queue: services.queues.get(name),
-      indexes,
-      inputs: indexes.map((index) => inputs[index] as JobInput),
-    }));
-    const planIssues: FieldIssue[] = [];
-    let planIssuesTotal = 0;
-    for (const group of groups) {
-      try {
-        planDependencies(group.queue.name, group.inputs, group.inputs.length === 1);
-      } catch (error) {
-        const mapped = inRequestTerms(error, group.indexes);
-        if (!(mapped instanceof ValidationError)) throw mapped;
-        appendAll(planIssues, mapped.issues);
-        planIssuesTotal += mapped.issuesTotal;
-      }
-    }
-    if (planIssuesTotal > 0) throw unprocessable(planIssues, planIssuesTotal);
-    const typeIssues: FieldIssue[] = [];
-    for (const group of groups) {
-      const jobs = group.inputs.map((input, i) => {
-        const index = group.indexes[i] as number;
-        const payload = payloads[index];
-        return { type: input.type, payload: payload === undefined ? {} : payload, prefix: `jobs.${index}` };
-      });
-      typeIssues.push(...(await services.types.check(group.queue.name, jobs)));
-    }
-    if (typeIssues.length > 0) throw unprocessable(typeIssues);
-    // Each queue's share is atomic on its own; across queues, check what only Redis can
-    // tell (unknown parent ids) before the first write, so a bad batch writes nothing.
-    if (groups.length > 1) {
-      const missingIssues: FieldIssue[] = [];
-      for (const group of groups) {
-        const parents = group.inputs.flatMap((input, i) =>
-          (input.dependsOn ?? [])
-            .filter((entry) => entry.includes(":"))
-            .map((id) => ({ id, index: group.indexes[i] })),
+  router.post(
+    "/batch",
+    describeRoute({
+      operationId: "submitJobBatch",
+      summary: `Submit up to ${LIMITS.batchJobs} jobs, atomically per queue; jobs may name each other by ref in dependsOn`,
+      description:
+        "Every entry and each queue's dependency plan is checked before anything is written. Each queue's share " +
+        "is written in one atomic step; when some queues are written and others fail, the answer is 207.",
+      tag: "Jobs",
+      access: "submit",
+      body: {
+        required: true,
+        schema: {
+          type: "object",
+          properties: {
+            jobs: { type: "array", items: ref("JobInput"), minItems: 1, maxItems: LIMITS.batchJobs },
+          },
+          required: ["jobs"],
+          additionalProperties: false,
+        },
+      },
+      responses: {
+        "201": { description: "Every job written, in request order", schema: BATCH_RESPONSE },
+        "207": {
+          description: "Some queues written: jobs of the others are null; see queues",
+          schema: BATCH_RESPONSE,
+        },
+        "409": errorResponse(
+          "An idempotency key reused with a different body (both fingerprints in the error)",
+        ),
+      },
+    }),
+    requireRole("submit"),
+    async (c) => {
+      const body = (await readJsonObject(c)) as Record<string, unknown>;
+      // The payloads as sent, before large ones are moved to the blob store.
+      const payloads = Array.isArray(body.jobs)
+        ? body.jobs.map((entry) => (entry as { payload?: unknown })?.payload)
+        : [];
+      if (Array.isArray(body.jobs) && body.jobs.length <= LIMITS.batchJobs) {
+        await Promise.all(
+          body.jobs.map((entry, index) => offloadSubmittedPayload(services.blobs, entry, `jobs.${index}`)),
         );
-        const missing = new Set(await group.queue.missingJobs(parents.map((parent) => parent.id)));
-        for (const parent of parents) {
-          if (missing.has(parent.id)) {
-            missingIssues.push({
-              path: `jobs.${parent.index}.dependsOn`,
-              message: `unknown job ${parent.id}`,
-            });
-          }
+      }
+      const inputs = await parseBatch(body);
+      const byQueue = new Map<string, number[]>();
+      inputs.forEach((input, index) => {
+        const name = input.queue ?? DEFAULT_QUEUE;
+        const indexes = byQueue.get(name) ?? [];
+        indexes.push(index);
+        byQueue.set(name, indexes);
+      });
+      const groups = [...byQueue].map(([name, indexes]) => ({
+        queue: services.queues.get(name),
+        indexes,
+        inputs: indexes.map((index) => inputs[index] as JobInput),
+      }));
+      // Which queue each ref's job goes to: a ref to another queue's job is named as such.
+      const refQueues = new Map<string, string>();
+      for (const input of inputs) if (input.ref) refQueues.set(input.ref, input.queue ?? DEFAULT_QUEUE);
+      const planIssues: FieldIssue[] = [];
+      let planIssuesTotal = 0;
+      for (const group of groups) {
+        try {
+          planDependencies(group.queue.name, group.inputs, group.inputs.length === 1, refQueues);
+        } catch (error) {
+          const mapped = inRequestTerms(error, group.indexes);
+          if (!(mapped instanceof ValidationError)) throw mapped;
+          appendAll(planIssues, mapped.issues);
+          planIssuesTotal += mapped.issuesTotal;
         }
       }
-      if (missingIssues.length > 0) throw unprocessable(missingIssues);
-    }
+      if (planIssuesTotal > 0) throw unprocessable(planIssues, planIssuesTotal);
+      const typeIssues: FieldIssue[] = [];
+      for (const group of groups) {
+        const jobs = group.inputs.map((input, i) => {
+          const index = group.indexes[i] as number;
+          const payload = payloads[index];
+          return { type: input.type, payload: payload === undefined ? {} : payload, prefix: `jobs.${index}` };
+        });
+        typeIssues.push(...(await services.types.check(group.queue.name, jobs)));
+      }
+      if (typeIssues.length > 0) throw unprocessable(typeIssues);
+      // Each queue's share is atomic on its own; across queues, check what only Redis can
+      // tell (unknown parent ids) before the first write, so a bad batch writes nothing.
+      if (groups.length > 1) {
+        const missingIssues: FieldIssue[] = [];
+        for (const group of groups) {
+          const parents = group.inputs.flatMap((input, i) =>
+            (input.dependsOn ?? [])
+              .filter((entry) => entry.includes(":"))
+              .map((id) => ({ id, index: group.indexes[i] })),
+          );
+          const missing = new Set(await group.queue.missingJobs(parents.map((parent) => parent.id)));
+          for (const parent of parents) {
+            if (missing.has(parent.id)) {
+              missingIssues.push({
+                path: `jobs.${parent.index}.dependsOn`,
+                message: `unknown job ${parent.id}`,
+              });
+            }
+          }
+        }
+        if (missingIssues.length > 0) throw unprocessable(missingIssues);
+      }
 
-    // Queues are written side by side, each all or nothing; one failing (its node down,
-    // say) does not undo or hold back the others, so the answer says which were written.
-    const jobs: (Job | null)[] = new Array(inputs.length).fill(null);
-    // Each share has the request deadline on its own (the route is exempt from the
-    // whole-request one, see createApp), so a hung shard answers 503 for its queue only.
-    const deadlineMs = services.config.redisTimeoutMs;
-    const outcomes = await Promise.allSettled(
-      groups.map(async (group) => {
-        const write = group.queue.submitBulk(group.inputs);
-        const submitted = await within(write, deadlineMs).catch((error: unknown) => {
-          throw inRequestTerms(error, group.indexes);
-        });
-        submitted.forEach(({ job }, i) => {
-          jobs[group.indexes[i] as number] = job;
-        });
-        return submitted.length;
-      }),
-    );
-    const written = outcomes.filter((outcome) => outcome.status === "fulfilled").length;
-    // Nothing written: the first failure is the answer, as for a single-queue batch.
-    const firstFailure = outcomes.find((outcome) => outcome.status === "rejected");
-    if (written === 0 && firstFailure) throw firstFailure.reason;
-    const queues: BatchQueueResult[] = outcomes.map((outcome, i) => {
-      const queue = (groups[i] as (typeof groups)[number]).queue.name;
-      if (outcome.status === "fulfilled") return { queue, status: 201, created: outcome.value };
-      return { queue, created: 0, ...failureOf(outcome.reason, services) };
-    });
-    return c.json({ jobs, queues }, written === groups.length ? 201 : 207);
-  });
+      // Queues are written side by side, each all or nothing; one failing (its node down,
+      // say) does not undo or hold back the others, so the answer says which were written.
+      const jobs: (Job | null)[] = new Array(inputs.length).fill(null);
+      // Each share has the request deadline on its own (the route is exempt from the
+      // whole-request one, see createApp), so a hung shard answers 503 for its queue only.
+      const deadlineMs = services.config.redisTimeoutMs;
+      const outcomes = await Promise.allSettled(
+        groups.map(async (group) => {
+          const write = group.queue.submitBulk(group.inputs);
+          const submitted = await within(write, deadlineMs).catch((error: unknown) => {
+            throw inRequestTerms(error, group.indexes);
+          });
+          submitted.forEach(({ job }, i) => {
+            jobs[group.indexes[i] as number] = job;
+          });
+          return submitted.length;
+        }),
+      );
+      const written = outcomes.filter((outcome) => outcome.status === "fulfilled").length;
+      // Nothing written: the first failure is the answer, as for a single-queue batch.
+      const firstFailure = outcomes.find((outcome) => outcome.status === "rejected");
+      if (written === 0 && firstFailure) throw firstFailure.reason;
+      const queues: BatchQueueResult[] = outcomes.map((outcome, i) => {
+        const queue = (groups[i] as (typeof groups)[number]).queue.name;
+        if (outcome.status === "fulfilled") return { queue, status: 201, created: outcome.value };
+        return { queue, created: 0, ...failureOf(outcome.reason, services) };
+      });
+      return c.json({ jobs, queues }, written === groups.length ? 201 : 207);
+    },
+  );
 }
 
 async function within<T>(work: Promise<T>, ms: number): Promise<T> {

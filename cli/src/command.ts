@@ -9,7 +9,7 @@ import { type ExitCode, UsageError } from "./exit-codes.js";
 import type { Output } from "./output.js";
 
 export type OptionSpecs = NonNullable<ParseArgsConfig["options"]>;
-export type OptionValues = Record<string, string | boolean | undefined>;
+export type OptionValues = Record<string, string | boolean | string[] | undefined>;
 
 export interface CommandContext {
   client: ApiClient;

@@ -2,7 +2,8 @@
  * A reader of Server-Sent Events (the text/event-stream format of the HTML
  * standard) over a fetch body: `id:`, `event:`, `data:` (joined by newlines)
  * and `retry:` fields; a blank line ends an event; lines opening with `:` are
- * comments (the API's heartbeats) and are skipped.
+ * comments (the API's heartbeats) and are skipped; an event cut off by the end
+ * of the stream is not handed over.
  */
 export interface ServerEvent {
   /** The last `id:` seen, which a reconnect sends back as Last-Event-ID. */
@@ -47,6 +48,5 @@ export async function readEvents(body: ReadableStream<Uint8Array>, sink: EventSi
     buffer = lines.pop() ?? "";
     for (const text of lines) line(text);
   }
-  buffer += decoder.decode();
-  if (buffer) line(buffer);
+  // An event the stream ended in the middle of is dropped, as the standard says.
 }

@@ -66,8 +66,16 @@ export function requireBuiltCli(): void {
     throw new Error("cli/dist is missing: run `make build` (or `npm run build -w shared -w cli`)");
 }
 
-/** Runs `rq <args>` with RQ_URL/RQ_API_KEY from `env` only (nothing inherited but PATH). */
-export function rq(args: string[], env: Record<string, string> = {}, stdin?: string): Promise<CliResult> {
+/**
+ * Runs `rq <args>` with RQ_URL/RQ_API_KEY from `env` only (nothing inherited but PATH);
+ * `onStderr` sees stderr as it grows, to act once the command says something.
+ */
+export function rq(
+  args: string[],
+  env: Record<string, string> = {},
+  stdin?: string,
+  onStderr?: (stderr: string) => void,
+): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
@@ -78,6 +86,11 @@ export function rq(args: string[], env: Record<string, string> = {}, stdin?: str
         resolve({ code, stdout, stderr, json: <T>() => JSON.parse(stdout) as T });
       },
     );
+    let stderrSoFar = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      stderrSoFar += chunk.toString();
+      onStderr?.(stderrSoFar);
+    });
     if (stdin !== undefined) child.stdin?.end(stdin);
     else child.stdin?.end();
   });

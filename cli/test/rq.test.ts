@@ -129,6 +129,59 @@ describe("rq queue commands", () => {
   });
 });
 
+describe("rq tail", () => {
+  interface TailLine {
+    id: string;
+    event: string;
+    data: { jobId: string; queue: string };
+  }
+  const lines = (stdout: string) =>
+    stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as TailLine);
+
+  it("replays a job's events from the stream and resumes after a given id", async () => {
+    const id = (await rq(["submit", "echo", "{}", "--queue", queue], env)).stdout.trim();
+    expect((await rq(["wait", id], env)).code).toBe(0);
+    const all = await rq(
+      ["tail", "--queue", queue, "--job", id, "--last-event-id", "0-0", "--limit", "3", "--json"],
+      env,
+    );
+    expect(all.code).toBe(0);
+    const events = lines(all.stdout);
+    expect(events.map((event) => event.data.jobId)).toEqual([id, id, id]);
+    expect(events.at(-1)?.event).toBe("completed");
+
+    const first = events[0]?.id ?? "";
+    const resumed = await rq(
+      ["tail", "--queue", queue, "--job", id, "--last-event-id", first, "--limit", "2", "--json"],
+      env,
+    );
+    expect(lines(resumed.stdout)).toEqual(events.slice(1));
+  });
+
+  it("follows live events, telling a terminal once it is connected", async () => {
+    const live = rq(
+      ["tail", "--queue", queue, "--type", "echo", "--limit", "1"],
+      env,
+      undefined,
+      (stderr) => {
+        if (stderr.includes(`following ${queue}`)) void rq(["submit", "echo", "{}", "--queue", queue], env);
+      },
+    );
+    const { code, stdout } = await live;
+    expect(code).toBe(0);
+    expect(stdout).toMatch(new RegExp(`^\\S+  pending  \\{"queue":"${queue}","jobId":"${queue}:\\d+"`));
+  });
+
+  it("exits 2 with the API's message when the stream is refused", async () => {
+    const refused = await rq(["tail", "--queue", queue, "--last-event-id", "nonsense"], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/lastEventId: must be an id this stream sent/);
+  });
+});
+
 describe("rq exit codes", () => {
   it("1 for usage mistakes, with the command's usage", async () => {
     const unknownOption = await rq(["get", "x:1", "--bogus"], env);

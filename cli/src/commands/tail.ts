@@ -3,13 +3,14 @@
  * optionally of one job type or one job, printing one line per event. A dropped
  * connection is resumed where it stopped (Last-Event-ID), as an EventSource
  * would; the first connection failing is an error. Ends on Ctrl-C or after
- * `--limit` events.
+ * `--limit` events. Ids are the API's stream positions, so `--last-event-id 0-0`
+ * replays what the queue's stream still holds.
  */
 
 import { setTimeout as delay } from "node:timers/promises";
 import { ApiRequestError } from "@rqueue/shared/client";
-import { type Command, type CommandContext, intOption, requiredOption, stringOption } from "../command.js";
-import { EXIT } from "../exit-codes.js";
+import { type Command, type CommandContext, intOption, stringOption } from "../command.js";
+import { EXIT, UsageError } from "../exit-codes.js";
 import { readEvents, type ServerEvent } from "../sse.js";
 
 const RECONNECT_MAX_MS = 5_000;
@@ -52,17 +53,17 @@ function printEvent(ctx: CommandContext, event: ServerEvent): void {
 
 export function tailCommand(target: () => StreamTarget): Command {
   return {
-    usage: "tail --queue <name>",
+    usage: "tail --queue <name> [--queue <name>...]",
     summary: "follow a queue's events as they happen (one line each; --json: one JSON object each)",
     help: [
-      "--queue <name>          the queue (required)",
+      "--queue <name>          the queue (required; repeat it to follow up to 10)",
       "--type <type>           only events of jobs of this type",
       "--job <job-id>          only events of this job",
       "--last-event-id <id>    resume after this event",
       "--limit <n>             stop after n events",
     ],
     options: {
-      queue: { type: "string" },
+      queue: { type: "string", multiple: true },
       type: { type: "string" },
       job: { type: "string" },
       "last-event-id": { type: "string" },
@@ -72,7 +73,9 @@ export function tailCommand(target: () => StreamTarget): Command {
     async run(ctx) {
       const { baseUrl, apiKey } = target();
       const params = new URLSearchParams();
-      params.set("queue", requiredOption(ctx.options, "queue"));
+      const queues = Array.isArray(ctx.options.queue) ? ctx.options.queue : [];
+      if (queues.length === 0) throw new UsageError("--queue is required");
+      for (const queue of queues) params.append("queue", queue);
       const type = stringOption(ctx.options, "type");
       const jobId = stringOption(ctx.options, "job");
       if (type) params.set("type", type);
@@ -92,6 +95,9 @@ export function tailCommand(target: () => StreamTarget): Command {
         try {
           const response = await fetch(`${baseUrl}/v1/events?${params}`, { headers, signal });
           if (!response.ok || !response.body) throw await errorFrom(response);
+          // Told once, on stderr, so a terminal user knows it is live and stdout stays only events.
+          if (!connected && !ctx.out.json)
+            ctx.out.writeError(`rq: following ${queues.join(", ")} (Ctrl-C stops)\n`);
           connected = true;
           await readEvents(response.body, {
             event(event) {

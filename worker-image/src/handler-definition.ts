@@ -1,7 +1,9 @@
 /**
- * The shape of a job handler. A job type is one file under `handlers/` whose
- * default export is `defineHandler({...})`: its type name, payload schema
- * (valibot), the function that runs a job, and optional per-type settings.
+ * The shape of a job handler (`@rqueue/worker/handler`). A job type is one file
+ * of a handlers folder (the built-in `handlers/`, or RQ_HANDLERS_DIR) whose
+ * default export is `defineHandler({...})`, or a definition handed to
+ * `runWorker` in code: its type name, payload schema (valibot), the function
+ * that runs a job, and optional per-type settings.
  * Only types are imported from the engine, so a handler module stays cheap to
  * load inside a worker thread.
  */

@@ -3,7 +3,7 @@
  * no referrer, no framing, a CSP that loads nothing for API answers and only this
  * origin's files for the dashboard.
  */
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -11,12 +11,16 @@ import { createTestApp, type TestApp } from "../testing/test-app.js";
 import { DASHBOARD_CSP } from "./security-headers.js";
 
 let t: TestApp;
+let dir: string;
 beforeAll(async () => {
-  const dir = await mkdtemp(join(tmpdir(), "rq-dashboard-"));
+  dir = await mkdtemp(join(tmpdir(), "rq-dashboard-"));
   await writeFile(join(dir, "index.html"), "<!doctype html><title>R-queue</title>");
   t = await createTestApp(inject("redisUrl"), { RQ_DASHBOARD_DIR: dir });
 });
-afterAll(() => t.close());
+afterAll(async () => {
+  await t.close();
+  await rm(dir, { recursive: true, force: true });
+});
 
 function expectCommon(res: Response): void {
   expect(res.headers.get("x-content-type-options")).toBe("nosniff");

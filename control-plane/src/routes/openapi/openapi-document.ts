@@ -145,7 +145,7 @@ export function buildOpenApiDocument(routes: readonly RegisteredRoute[]): JsonOb
     openapi: "3.1.0",
     info: {
       title: "R-queue API",
-      version: "1",
+      version: "v1",
       summary: "A distributed job queue on Redis",
       description:
         "Submit jobs, follow them, and operate queues and workers. Authenticate with `Authorization: Bearer <key>` " +

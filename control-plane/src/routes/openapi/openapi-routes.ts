@@ -26,6 +26,7 @@ const DOCS_PAGE = `<!doctype html>
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <title>R-queue API reference</title>
+    <link rel="icon" href="data:," />
     <style>body { margin: 0; }</style>
   </head>
   <body>
@@ -36,6 +37,8 @@ const DOCS_PAGE = `<!doctype html>
 `;
 
 const bundleFile = createRequire(import.meta.url).resolve("redoc/bundles/redoc.standalone.js");
+// The bundle's only load from another origin: the footer's logo, which hides itself when it fails.
+const REDOC_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg";
 
 /** `routes` is read at the first request, when the app has registered everything. */
 export function openApiRoutes(routes: () => readonly RegisteredRoute[]): Hono<AppEnv> {
@@ -76,7 +79,7 @@ export function openApiRoutes(routes: () => readonly RegisteredRoute[]): Hono<Ap
   );
 
   router.get(REDOC_BUNDLE_PATH, internalRoute("the reference page's script"), async (c) => {
-    bundle ??= readFile(bundleFile, "utf8");
+    bundle ??= readFile(bundleFile, "utf8").then((text) => text.replaceAll(REDOC_LOGO, "data:,"));
     c.header("Cache-Control", "public, max-age=86400");
     return c.body(await bundle, 200, { "Content-Type": "text/javascript; charset=utf-8" });
   });

@@ -43,6 +43,8 @@ describe("rq job commands", () => {
     const listed = await rq(["list", "--queue", queue, "--state", "completed", "--json"], env);
     expect(listed.code).toBe(0);
     expect(listed.json<{ items: Job[] }>().items.map((job) => job.id)).toContain(id);
+    const everyState = await rq(["list", "--queue", queue, "--json"], env);
+    expect(everyState.json<{ items: Job[] }>().items.map((job) => job.id)).toContain(id);
     const table = await rq(["list", "--queue", queue, "--state", "completed"], env);
     expect(table.stdout.split("\n")[0]).toMatch(/^ID +STATE +TYPE +ATTEMPTS +CREATED$/);
   });

@@ -3,8 +3,8 @@
  * (and `submit --wait`) long-poll the API in calls of at most 60 s until the job
  * is final or the timeout passes; anything but `completed` exits 4.
  */
-import type { Job } from "@rqueue/shared";
-import type { ApiClient, ListJobsQuery } from "@rqueue/shared/client";
+import type { Job, JobState } from "@rqueue/shared";
+import type { ApiClient } from "@rqueue/shared/client";
 import {
   type Command,
   type CommandContext,
@@ -150,7 +150,7 @@ export const list: Command = {
   summary: "list jobs, newest first, a page at a time",
   help: [
     "--queue <name>     queue (default: the API's default queue)",
-    "--state <state>    blocked, scheduled, pending, processing, completed, failed or canceled",
+    "--state <state>    blocked, scheduled, pending, processing, completed, failed or canceled (default: all)",
     "--type <type>      only this job type",
     "--limit <n>        page size",
     "--cursor <cursor>  the page after the one that printed it",
@@ -165,14 +165,14 @@ export const list: Command = {
   arity: [0, 0],
   async run(ctx) {
     const { options } = ctx;
-    const query = {
+    // The API checks the state's name and answers 422 with the valid ones.
+    const page = await ctx.client.listJobs({
       queue: stringOption(options, "queue"),
-      state: stringOption(options, "state"),
+      state: stringOption(options, "state") as JobState | undefined,
       type: stringOption(options, "type"),
       limit: intOption(options, "limit", 1, 1_000),
       cursor: stringOption(options, "cursor"),
-    } as ListJobsQuery;
-    const page = await ctx.client.listJobs(query);
+    });
     if (ctx.out.json) {
       printJson(ctx.out, page);
       return EXIT.ok;

@@ -44,7 +44,8 @@ export interface ApiClientOptions {
 
 export interface ListJobsQuery {
   queue?: string;
-  state: JobState;
+  /** Every state when left out. */
+  state?: JobState;
   type?: string;
   priority?: number;
   limit?: number;

@@ -1,6 +1,6 @@
 # R-queue: the two commands a newcomer needs are `make dev` and `make test`.
 # Both install what is missing first (npm dependencies, redis-server via apt).
-.PHONY: audit deps build dashboard test-dashboard test-e2e dev dev-stack test test-unit typecheck lint format fuzz bench bench-full image deploy destroy roll-redis clean
+.PHONY: audit deps build dashboard test-dashboard test-e2e dev dev-stack test test-unit test-chaos chaos soak typecheck lint format fuzz bench bench-full image deploy destroy roll-redis clean
 
 deps:
 	@bash scripts/ensure-deps.sh
@@ -26,7 +26,7 @@ dev-stack:
 	$(DEV_STACK)
 
 ## Typecheck, lint and run every test against real Redis servers the harness starts.
-test: deps typecheck lint audit test-unit test-dashboard test-e2e
+test: deps typecheck lint audit test-unit test-chaos test-dashboard test-e2e
 
 ## Builds first: the package, CLI and own-handlers tests run the compiled packages, as users get them.
 test-unit: deps build
@@ -39,6 +39,20 @@ test-dashboard: deps
 ## The dashboard in headless Chromium against a real stack (Redis, control plane, a worker), desktop and phone.
 test-e2e: deps dashboard
 	npx vitest run --config dashboard/vitest.e2e.config.ts
+
+## The short chaos suite and the 60 s soak (small retention caps), one file at a time.
+test-chaos: deps
+	npx vitest run --config chaos/vitest.config.ts
+
+## The chaos suite alone: kill -9 / freeze workers and Redis, scale-in, hung handlers, a proxy
+## cutting one worker's connection; prints a table. CHAOS_LONG=1: 20k jobs, 20 kills; CHAOS_SEED=<n> replays.
+chaos: deps
+	npx vitest run --config chaos/vitest.config.ts chaos/src/chaos.test.ts
+
+## The soak with default retention: make soak DURATION=30m (s, m or h; default 10m). Writes
+## chaos/results/soak.{csv,svg,png}; exits 1 unless memory plateaus and latency stays steady.
+soak: deps
+	DURATION=$(DURATION) npx tsx --conditions=development chaos/src/soak-cli.ts
 
 ## The engine's model-based randomized test, long (CI runs a short version); FUZZ_SEED=<n> replays a failure.
 fuzz: deps

@@ -6,7 +6,7 @@ export default defineConfig({
   test: {
     include: ["**/src/**/*.test.ts", "**/test/**/*.test.ts"],
     // The dashboard has its own configs (happy-dom components, browser end to end).
-    exclude: ["**/node_modules/**", "**/dist/**", "dashboard/**"],
+    exclude: ["**/node_modules/**", "**/dist/**", "dashboard/**", "chaos/**"],
     globalSetup: ["shared/test/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,

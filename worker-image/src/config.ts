@@ -33,6 +33,11 @@ export interface WorkerConfig {
   logLevel: LogLevel;
   redisUrl: string;
   redisPassword: string | undefined;
+  /**
+   * A Redis command without an answer this long fails (a hung node must not hold a
+   * loop forever), and a queue's loop without an answer this long logs a stall.
+   */
+  redisCommandTimeoutMs: number;
   queues: QueueWeight[];
   concurrency: number;
   leaseMs: number;
@@ -95,6 +100,7 @@ export const EnvSchema = v.object({
     v.regex(/^(redis|rediss|redis-cluster):\/\/\S+$/, "must be redis://, rediss:// or redis-cluster:// URL"),
   ),
   REDIS_PASSWORD: v.optional(v.string()),
+  RQ_REDIS_COMMAND_TIMEOUT_MS: wholeNumber(100, 600_000, 10_000),
   RQ_QUEUES: QueuesSchema,
   RQ_CONCURRENCY: wholeNumber(1, 1_000, 50),
   RQ_LEASE_MS: wholeNumber(100, 3_600_000, 30_000),
@@ -169,6 +175,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       logLevel: vars.LOG_LEVEL,
       redisUrl: vars.REDIS_URL,
       redisPassword: vars.REDIS_PASSWORD,
+      redisCommandTimeoutMs: vars.RQ_REDIS_COMMAND_TIMEOUT_MS,
       queues: vars.RQ_QUEUES,
       concurrency: vars.RQ_CONCURRENCY,
       leaseMs: vars.RQ_LEASE_MS,

@@ -15,6 +15,7 @@ import { hostname } from "node:os";
 import {
   configureCircuitBreaker,
   createRedis,
+  isRedisUnavailable,
   type JobHandler,
   JobLogWriter,
   type RedisClient,
@@ -130,11 +131,18 @@ export async function startWorker(config: WorkerConfig, options: StartOptions = 
   const redis = createRedis(config.redisUrl, {
     password: config.redisPassword,
     connectionName: `rq-worker-${workerId}`,
+    // A hung node fails its commands instead of holding the loops that use it forever.
+    commandTimeoutMs: config.redisCommandTimeoutMs,
     onError: connection.onError,
   });
   redis.on("ready", connection.onReady);
   const onError = (error: unknown, during: string, queue?: string) =>
-    logger.warn(`${during} failed`, { ...describeError(error), ...(queue ? { queue } : {}) });
+    logger.warn(`${during} failed`, {
+      ...describeError(error),
+      // Same classifier as the API's 503s: Redis not answering, as opposed to a bug.
+      redisUnavailable: isRedisUnavailable(error),
+      ...(queue ? { queue } : {}),
+    });
 
   const threads = new ThreadPool(config.threads);
   const blobs = config.blobs ? openBlobStore(config.blobs) : null;
@@ -176,6 +184,14 @@ export async function startWorker(config: WorkerConfig, options: StartOptions = 
       }),
     ),
     onError,
+    stallAfterMs: config.redisCommandTimeoutMs,
+    onStall: (queue, stalledMs) =>
+      logger.warn("queue loop stalled", {
+        queue,
+        stalledMs,
+        hint: "no answer from the Redis node serving this queue; other queues go on",
+      }),
+    onResume: (queue, stalledMs) => logger.info("queue loop resumed", { queue, stalledMs }),
     onJobStart: () => protection?.update(manager.activeCount),
     onJobEnd: (job, outcome, durationMs, error) => {
       if (outcome === "completed" || outcome === "failed") counters.processed++;

@@ -1,5 +1,7 @@
 /**
- * The manager: one ConsumeLoop per queue, sharing one command connection. The
+ * The manager: one ConsumeLoop per queue, sharing one command connection (on
+ * Cluster one socket per node, each command with a timeout, so a hung node holds
+ * up only the loops of the queues it serves, and each of them logs its stall). The
  * worker's concurrency is split across queues by weight, each loop takes only
  * the job types this worker has handlers for, and per-type timeouts and
  * concurrency caps come from the handler definitions. Stopping drains every
@@ -30,7 +32,12 @@ export interface ManagerOptions {
   handler: JobHandler;
   /** Test hook: shorter waits make housekeeping and lease recovery quicker. */
   maintainEveryMs?: number;
+  /** A queue's loop logs a stall when its Redis calls go unanswered this long. */
+  stallAfterMs?: number;
   onError(error: unknown, during: string, queue: string): void;
+  /** A queue's loop got no answer from Redis for `stalledMs` (its node hung or failing). */
+  onStall?(queue: string, stalledMs: number): void;
+  onResume?(queue: string, stalledMs: number): void;
   onJobStart?(job: LeasedJob): void;
   onJobEnd?(job: LeasedJob, outcome: JobEnd, durationMs: number, error?: unknown): void;
 }
@@ -91,6 +98,9 @@ export class Manager {
         ...(typeMaxAttempts ? { typeMaxAttempts } : {}),
         ...(options.maintainEveryMs ? { maintainEveryMs: options.maintainEveryMs } : {}),
         onError: (error, during) => options.onError(error, during, queue.name),
+        ...(options.stallAfterMs ? { stallAfterMs: options.stallAfterMs } : {}),
+        onStall: (stalledMs) => options.onStall?.(queue.name, stalledMs),
+        onResume: (stalledMs) => options.onResume?.(queue.name, stalledMs),
         ...(options.onJobStart ? { onJobStart: options.onJobStart } : {}),
         ...(options.onJobEnd ? { onJobEnd: options.onJobEnd } : {}),
       });

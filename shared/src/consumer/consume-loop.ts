@@ -12,6 +12,9 @@
  * Redis errors never end the loop: outcomes are kept and re-sent after a backoff,
  * and a job whose lease expired meanwhile is re-run elsewhere (never lost). A batch
  * the settle script refuses is split, so one bad outcome cannot hold back the rest.
+ * Each loop judges only its own queue's node: when its settles get no answer for
+ * `stallAfterMs` (a hung or failing master) it reports a stall once, and a recovery
+ * when one succeeds again; loops of other queues are not held up by it.
  *
  * Running jobs are tracked by lease (seq and token), not by job: the same job can
  * come back to this loop (canceled and retried, or re-leased after its lease
@@ -65,6 +68,12 @@ export interface ConsumeLoopOptions {
   maxBlockMs?: number;
   /** How often this process runs queue housekeeping (jittered ±25%). */
   maintainEveryMs?: number;
+  /** How long settles may go unanswered before the loop reports a stall (default 10 s). */
+  stallAfterMs?: number;
+  /** The loop has had no answer from Redis for `stalledMs` although it has work to report or take. */
+  onStall?: (stalledMs: number) => void;
+  /** A settle succeeded again after a reported stall that lasted `stalledMs`. */
+  onResume?: (stalledMs: number) => void;
   onError?: (error: unknown, during: string) => void;
   onJobStart?: (job: LeasedJob) => void;
   /** `error` is the failed attempt's error, for logging it. */
@@ -106,13 +115,29 @@ export class ConsumeLoop {
   private readonly options: Required<
     Omit<
       ConsumeLoopOptions,
-      "onJobStart" | "onJobEnd" | "typeTimeoutsMs" | "typeConcurrency" | "typeMaxAttempts"
+      | "onJobStart"
+      | "onJobEnd"
+      | "typeTimeoutsMs"
+      | "typeConcurrency"
+      | "typeMaxAttempts"
+      | "onStall"
+      | "onResume"
     >
   > &
     Pick<
       ConsumeLoopOptions,
-      "onJobStart" | "onJobEnd" | "typeTimeoutsMs" | "typeConcurrency" | "typeMaxAttempts"
+      | "onJobStart"
+      | "onJobEnd"
+      | "typeTimeoutsMs"
+      | "typeConcurrency"
+      | "typeMaxAttempts"
+      | "onStall"
+      | "onResume"
     >;
+  /** Since when settles have gone unanswered (null: the last one succeeded). */
+  private unansweredSince: number | null = null;
+  private stalled = false;
+  private stallTimer: NodeJS.Timeout | undefined;
 
   constructor(options: ConsumeLoopOptions) {
     const leaseMs = options.consumer.leaseMs;
@@ -121,6 +146,7 @@ export class ConsumeLoop {
       heartbeatMs: Math.max(Math.floor(leaseMs / 3), 10),
       maxBlockMs: 5_000,
       maintainEveryMs: 1_000,
+      stallAfterMs: 10_000,
       onError: () => {},
       ...options,
     };
@@ -139,6 +165,8 @@ export class ConsumeLoop {
     if (this.finished) return;
     this.finished = this.run();
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.options.heartbeatMs);
+    this.stallTimer = setInterval(() => this.checkStall(), Math.max(this.options.stallAfterMs / 4, 10));
+    this.stallTimer.unref();
     this.scheduleMaintenance();
   }
 
@@ -155,6 +183,7 @@ export class ConsumeLoop {
     for (const running of leftovers) this.abandon(running, "shutdown");
     const released = await this.releaseQuietly(leftovers.map((running) => running.job));
     clearInterval(this.heartbeatTimer);
+    clearInterval(this.stallTimer);
     clearTimeout(this.maintenanceTimer);
     await this.finished;
     await this.options.consumer.close();
@@ -179,8 +208,10 @@ export class ConsumeLoop {
     let inFlight = 0;
     let reserved = 0;
     const settle = async (batch: Outcome[], take: number, typeLimits: Record<string, number> | undefined) => {
+      this.unansweredSince ??= Date.now();
       try {
         const result = await this.options.consumer.settle(batch, take, typeLimits);
+        this.answered();
         failures = 0;
         if (this.stopping) {
           // Taken while a stop began: hand them straight back rather than start them.
@@ -194,6 +225,8 @@ export class ConsumeLoop {
         }
       } catch (error) {
         this.options.onError(error, "settle");
+        // A refusal is an answer: the node is serving.
+        if (isScriptFault(error)) this.answered();
         if (isScriptFault(error) && batch.length > 0) {
           this.isolate(batch);
         } else {
@@ -311,7 +344,24 @@ export class ConsumeLoop {
     return this.blockingWait;
   }
 
-  /** Free slots per capped job type, so a take never exceeds a type's concurrency. */
+  private answered(): void {
+    const since = this.unansweredSince;
+    this.unansweredSince = null;
+    if (this.stalled && since !== null) {
+      this.stalled = false;
+      this.options.onResume?.(Date.now() - since);
+    }
+  }
+
+  private checkStall(): void {
+    const since = this.unansweredSince;
+    if (this.stalled || since === null) return;
+    const stalledMs = Date.now() - since;
+    if (stalledMs < this.options.stallAfterMs) return;
+    this.stalled = true;
+    this.options.onStall?.(stalledMs);
+  }
+
   /**
    * Per-type free slots for a take. While another take is in flight its jobs are
    * not known yet, so capped types get no slot at all rather than risk the cap.

@@ -56,6 +56,9 @@ export interface SettleResult {
   nextDueInMs: number | null;
 }
 
+/** How long past its own timeout a blocking wait may take before its connection counts as hung. */
+const WAIT_GRACE_MS = 5_000;
+
 type RawJob = [string, number, number, string, string, number, string | null, number, string | null];
 
 export class Consumer {
@@ -171,8 +174,28 @@ export class Consumer {
     // cannot run is left for a consumer that can.
     const { keys } = this.context;
     const markers = this.typeList.length > 0 ? this.typeList.map(keys.typeMarker) : [keys.marker];
-    const reply = await this.blocking.bzpopmin(...markers, Math.max(timeoutMs, 1) / 1000);
-    return reply !== null;
+    const blocking = this.blocking;
+    const waitMs = Math.max(timeoutMs, 1);
+    // The blocking connection has no command timeout (the wait is the point), so a node
+    // that hangs would hold it forever: past the wait and a grace, drop the connection.
+    let timer: NodeJS.Timeout | undefined;
+    const wedged = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        if (this.ownsBlocking && this.blocking === blocking) {
+          this.blocking = undefined;
+          blocking.disconnect();
+        }
+        reject(
+          new Error(`blocking wait on queue ${this.queue} got no answer within ${waitMs + WAIT_GRACE_MS} ms`),
+        );
+      }, waitMs + WAIT_GRACE_MS);
+    });
+    try {
+      const reply = await Promise.race([blocking.bzpopmin(...markers, waitMs / 1000), wedged]);
+      return reply !== null;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Renews the given leases; the statuses say which were lost (e.g. canceled). */

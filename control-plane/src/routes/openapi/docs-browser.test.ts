@@ -45,8 +45,8 @@ describe("the API reference in a browser", () => {
       );
       // Redoc's menu has an item per operation, named by its tag and operationId.
       await page.waitForFunction(
-        (count) => document.querySelectorAll("li[data-item-id*='/operation/']").length === count,
-        ids.length,
+        `document.querySelectorAll("li[data-item-id*='/operation/']").length === ${ids.length}`,
+        undefined,
         { timeout: 30_000 },
       );
       const items = await page.$$eval("li[data-item-id*='/operation/']", (nodes) =>

@@ -86,7 +86,9 @@ describe(`chaos (seed ${SEED})`, () => {
     }
     stopAt = Date.now() + 2_000;
     await submitting;
-    record(await judge(stack, `kill -9 ${kills} workers (of 3, supervised)`, lastFault, 120_000));
+    const row = await judge(stack, `kill -9 ${kills} workers (of 3, supervised)`, lastFault, 120_000);
+    row.note = `killed pids ${[...stack.faultedPids.keys()].join(", ")}${row.note ? `; ${row.note}` : ""}`;
+    record(row);
   });
 
   for (const fsync of ["always", "everysec"] as const) {

@@ -46,14 +46,16 @@ export function createServices(
   archive: ArchiveService | null = null,
   blobs: BlobOffloadOptions | null = null,
 ): AppServices {
+  // Long polls and event streams share the hub's tails: one blocking connection per watched queue.
+  const eventHub = new EventHub(redis, log);
   return {
     config,
     redis,
     log,
     queues: new QueueRegistry(redis),
     breaker: new RedisBreaker(redis),
-    events: new JobEvents(redis, log),
-    eventHub: new EventHub(redis, log),
+    events: new JobEvents(eventHub),
+    eventHub,
     types: new TypeChecker(redis, config.requireRegisteredTypes),
     apiKeys: new ApiKeyStore(config.apiKeys),
     ecs,

@@ -1,19 +1,21 @@
 /**
- * Wake-ups for long polls, from the queues' event streams. One reader per queue
- * with waiters runs XREAD BLOCK on its own connection and wakes the waiters of the
- * jobs each entry names; it stops (closing its connection) after a quiet spell
- * with no waiters.
+ * Wake-ups for long polls (GET /v1/jobs/:id/wait), from the queues' event streams.
+ * They ride on the EventHub's tails, the same blocking reader per queue that feeds
+ * GET /v1/events, so a process holds one blocking connection per watched queue
+ * whatever mix of long polls and event streams watches it, and never more than the
+ * hub's cap. Past the cap a long poll still answers: it re-reads its job every
+ * POLL_MS instead of holding a connection of its own.
  *
- * No lost wake-up: `watch()` fixes the stream position a new reader starts from
- * *before* the caller reads the job, and a running reader is never past the
- * stream's end, so any change made after the caller's read is delivered.
+ * No lost wake-up: `watch()` settles once the tail's position is fixed, *before* the
+ * caller reads the job, and a tail is never past the stream's end, so any change
+ * made after the caller's read is delivered.
  */
-import { decodeQueueEvent, duplicateRedis, queueKeys, type RedisClient } from "@rqueue/shared";
-import type { Logger } from "../logging/logger.js";
+import { decodeQueueEvent } from "@rqueue/shared";
+import type { EventHub, StreamEntry } from "../events/event-hub.js";
+import { ApiError } from "../http/api-error.js";
 
-const BLOCK_MS = 10_000;
-const READ_COUNT = 1_000;
-const ERROR_PAUSE_MS = 500;
+/** How often a long poll past the hub's cap re-reads its job. */
+const POLL_MS = 1_000;
 
 type Wake = () => void;
 
@@ -25,141 +27,26 @@ export interface JobWatch {
   close(): void;
 }
 
-class StreamReader {
-  private readonly waiters = new Map<string, Set<Wake>>();
-  private connection: RedisClient | undefined;
-  private running = false;
-  /** Settles once the start position is fixed; every add() waits for it. */
-  private started: Promise<void> | undefined;
-  private idleTimer: NodeJS.Timeout | undefined;
-  private size = 0;
-
-  constructor(
-    private readonly redis: RedisClient,
-    private readonly queue: string,
-    private readonly log: Logger,
-    private readonly idleStopMs: number,
-    private readonly onStopped: () => void,
-  ) {}
-
-  async add(seq: string, wake: Wake): Promise<void> {
-    clearTimeout(this.idleTimer);
-    let set = this.waiters.get(seq);
-    if (!set) {
-      set = new Set();
-      this.waiters.set(seq, set);
-    }
-    set.add(wake);
-    this.size++;
-    if (!this.running) {
-      this.running = true;
-      this.started = this.lastId().then(
-        (start) => {
-          void this.loop(start);
-        },
-        (error: unknown) => {
-          this.running = false;
-          throw error;
-        },
-      );
-    }
-    try {
-      await this.started;
-    } catch (error) {
-      this.remove(seq, wake);
-      throw error;
-    }
-  }
-
-  remove(seq: string, wake: Wake): void {
-    const set = this.waiters.get(seq);
-    if (!set?.delete(wake)) return;
-    this.size--;
-    if (set.size === 0) this.waiters.delete(seq);
-    if (this.size === 0) {
-      clearTimeout(this.idleTimer);
-      this.idleTimer = setTimeout(() => this.stop(), this.idleStopMs);
-      this.idleTimer.unref();
-    }
-  }
-
-  /** Wakes every waiter so each re-reads its job (after a reconnect, or at shutdown). */
-  wakeAll(): void {
-    for (const set of this.waiters.values()) for (const wake of set) wake();
-  }
-
-  stop(): void {
-    clearTimeout(this.idleTimer);
-    this.running = false;
-    this.connection?.disconnect();
-    this.connection = undefined;
-    this.onStopped();
-  }
-
-  private async lastId(): Promise<string> {
-    const last = await this.redis.xrevrange(queueKeys(this.queue).events, "+", "-", "COUNT", 1);
-    return last[0]?.[0] ?? "0-0";
-  }
-
-  private async loop(from: string): Promise<void> {
-    const key = queueKeys(this.queue).events;
-    const connection = duplicateRedis(this.redis, { blocking: true, connectionName: "rq-cp-events" });
-    this.connection = connection;
-    let seenReady = false;
-    connection.on("ready", () => {
-      // Entries may have been trimmed while we were away: let waiters re-check.
-      if (seenReady) this.wakeAll();
-      seenReady = true;
-    });
-    connection.on("error", () => {
-      // Reconnection is automatic; the loop below reports persistent failures.
-    });
-    let lastId = from;
-    while (this.running && this.connection === connection) {
-      try {
-        const reply = await connection.xread("COUNT", READ_COUNT, "BLOCK", BLOCK_MS, "STREAMS", key, lastId);
-        for (const [, entries] of reply ?? []) {
-          for (const [id, fields] of entries) {
-            lastId = id;
-            for (const seq of decodeQueueEvent(fields).seqs) {
-              const set = this.waiters.get(seq);
-              if (set) for (const wake of [...set]) wake();
-            }
-          }
-        }
-      } catch (error) {
-        if (!this.running || this.connection !== connection) break;
-        this.log.warn({ err: (error as Error).message, queue: this.queue }, "event stream read failed");
-        this.wakeAll();
-        await new Promise((resolve) => setTimeout(resolve, ERROR_PAUSE_MS));
-      }
-    }
-    connection.disconnect();
-  }
+/** The long polls of one queue, woken by one listener on its tail. */
+interface QueueWaiters {
+  wakes: Map<string, Set<Wake>>;
+  size: number;
+  /** Settles once the tail delivers (or the hub refused: `polling`). */
+  ready: Promise<void>;
+  polling: boolean;
+  unsubscribe: (() => void) | undefined;
 }
 
 export class JobEvents {
-  private readonly readers = new Map<string, StreamReader>();
+  private readonly queues = new Map<string, QueueWaiters>();
   private closed = false;
 
-  /** `idleStopMs`: how long a reader with no waiters keeps its connection for the next one. */
-  constructor(
-    private readonly redis: RedisClient,
-    private readonly log: Logger,
-    private readonly idleStopMs = 5_000,
-  ) {}
+  constructor(private readonly hub: EventHub) {}
 
   /** Starts watching one job. Call before reading the job; close() the watch when done. */
   async watch(queue: string, seq: string): Promise<JobWatch> {
     if (this.closed) return { next: async () => "closing", close: () => {} };
-    let reader = this.readers.get(queue);
-    if (!reader) {
-      reader = new StreamReader(this.redis, queue, this.log, this.idleStopMs, () => {
-        if (this.readers.get(queue) === reader) this.readers.delete(queue);
-      });
-      this.readers.set(queue, reader);
-    }
-    const current = reader;
+    const waiters = this.waitersOf(queue);
     // A wake that arrives while the caller is busy re-reading is kept for its next().
     let pending = false;
     let resolveWait: ((result: WatchResult) => void) | undefined;
@@ -167,7 +54,20 @@ export class JobEvents {
       if (resolveWait) resolveWait(this.closed ? "closing" : "changed");
       else pending = true;
     };
-    await current.add(seq, wake);
+    let set = waiters.wakes.get(seq);
+    if (!set) {
+      set = new Set();
+      waiters.wakes.set(seq, set);
+    }
+    set.add(wake);
+    waiters.size++;
+    const close = () => this.remove(queue, waiters, seq, wake);
+    try {
+      await waiters.ready;
+    } catch (error) {
+      close();
+      throw error;
+    }
     return {
       next: (timeoutMs) => {
         if (this.closed) return Promise.resolve("closing");
@@ -176,7 +76,11 @@ export class JobEvents {
           return Promise.resolve("changed");
         }
         return new Promise<WatchResult>((resolve) => {
-          const timer = setTimeout(() => finish("timeout"), timeoutMs);
+          const polled = waiters.polling && timeoutMs > POLL_MS;
+          const timer = setTimeout(
+            () => finish(polled ? "changed" : "timeout"),
+            polled ? POLL_MS : timeoutMs,
+          );
           const finish = (result: WatchResult) => {
             clearTimeout(timer);
             resolveWait = undefined;
@@ -185,22 +89,73 @@ export class JobEvents {
           resolveWait = finish;
         });
       },
-      close: () => current.remove(seq, wake),
+      close,
     };
   }
 
-  /** Number of queues with a running reader, each holding one blocking connection. */
+  /** Queues with long polls riding on a tail (past the cap they poll and are not counted). */
   get activeReaders(): number {
-    return this.readers.size;
+    return [...this.queues.values()].filter((waiters) => !waiters.polling).length;
   }
 
-  /** Wakes every waiter (they answer with the job's current state) and stops all readers. */
+  /** Wakes every waiter (they answer with the job's current state) and lets go of the tails. */
   close(): void {
     this.closed = true;
-    for (const reader of [...this.readers.values()]) {
-      reader.wakeAll();
-      reader.stop();
+    for (const waiters of this.queues.values()) {
+      for (const set of waiters.wakes.values()) for (const wake of set) wake();
+      waiters.unsubscribe?.();
     }
-    this.readers.clear();
+    this.queues.clear();
+  }
+
+  private waitersOf(queue: string): QueueWaiters {
+    const existing = this.queues.get(queue);
+    if (existing) return existing;
+    const waiters: QueueWaiters = {
+      wakes: new Map(),
+      size: 0,
+      polling: false,
+      unsubscribe: undefined,
+      ready: Promise.resolve(),
+    };
+    waiters.ready = this.hub
+      .subscribe(queue, (entries) => this.dispatch(waiters, entries))
+      .then(
+        (unsubscribe) => {
+          // Everyone left (or the server closed) while the tail was starting.
+          if (this.queues.get(queue) !== waiters) unsubscribe();
+          else waiters.unsubscribe = unsubscribe;
+        },
+        (error: unknown) => {
+          if (error instanceof ApiError && error.code === "too_many_queues_watched") {
+            waiters.polling = true;
+            return;
+          }
+          if (this.queues.get(queue) === waiters) this.queues.delete(queue);
+          throw error;
+        },
+      );
+    this.queues.set(queue, waiters);
+    return waiters;
+  }
+
+  private dispatch(waiters: QueueWaiters, entries: readonly StreamEntry[]): void {
+    for (const [, fields] of entries) {
+      for (const seq of decodeQueueEvent(fields).seqs) {
+        const set = waiters.wakes.get(seq);
+        if (set) for (const wake of [...set]) wake();
+      }
+    }
+  }
+
+  private remove(queue: string, waiters: QueueWaiters, seq: string, wake: Wake): void {
+    const set = waiters.wakes.get(seq);
+    if (!set?.delete(wake)) return;
+    waiters.size--;
+    if (set.size === 0) waiters.wakes.delete(seq);
+    if (waiters.size > 0 || this.queues.get(queue) !== waiters) return;
+    // The hub keeps the tail a little while for the next watcher of the queue.
+    this.queues.delete(queue);
+    waiters.unsubscribe?.();
   }
 }

@@ -1,8 +1,9 @@
 /**
  * GET /v1/jobs/:id/wait?timeoutMs=: long poll until the job is final (completed,
  * failed, canceled) or the timeout passes, then 200 with the job as it is. Woken by
- * the queue's event stream (see JobEvents), never by polling Redis in a loop. A
- * job deleted while waited on answers 404.
+ * the queue's event stream (see JobEvents: a tail shared with GET /v1/events; past
+ * the per-process cap of tails, a re-read every second). A job deleted while
+ * waited on answers 404.
  */
 import { isFinalState, parseJobId } from "@rqueue/shared";
 import type { Hono } from "hono";

@@ -74,6 +74,7 @@ describe("ECS services", () => {
       concurrency: 8,
       drainTimeoutMs: 25_000,
       stopTimeoutSeconds: 60,
+      settleReplicas: 1,
     });
     const cpArgs = {
       ...common,
@@ -277,6 +278,7 @@ describe("ECS services", () => {
         RQ_QUEUES: "default",
         RQ_CONCURRENCY: "8",
         RQ_DRAIN_TIMEOUT_MS: "25000",
+        RQ_SETTLE_REPLICAS: "1",
         AWS_REGION: REGION,
         NODE_ENV: "production",
       });

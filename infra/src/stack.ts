@@ -166,6 +166,7 @@ export function createStack(
     concurrency: config.worker.concurrency,
     drainTimeoutMs: config.worker.drainTimeoutMs,
     stopTimeoutSeconds: config.worker.stopTimeoutSeconds,
+    settleReplicas: config.redis.minReplicasToWrite,
   });
 
   const controlPlane = new ControlPlaneService("control-plane", {

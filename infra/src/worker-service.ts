@@ -34,6 +34,8 @@ export interface WorkerContainerArgs {
   drainTimeoutMs: number;
   stopTimeoutSeconds: number;
   logGroupName: string;
+  /** Replicas each report of outcomes waits for (the cluster's min-replicas-to-write). */
+  settleReplicas: number;
 }
 
 export function workerContainer(a: WorkerContainerArgs): ContainerDefinition {
@@ -46,6 +48,7 @@ export function workerContainer(a: WorkerContainerArgs): ContainerDefinition {
       RQ_QUEUES: queueListText(a.queues),
       RQ_CONCURRENCY: String(a.concurrency),
       RQ_DRAIN_TIMEOUT_MS: String(a.drainTimeoutMs),
+      RQ_SETTLE_REPLICAS: String(a.settleReplicas),
       AWS_REGION: a.region,
       NODE_ENV: "production",
     }),
@@ -91,6 +94,7 @@ export interface WorkerServiceArgs {
   concurrency: number;
   drainTimeoutMs: number;
   stopTimeoutSeconds: number;
+  settleReplicas: number;
   logRetentionDays: number;
   tags?: Record<string, string>;
 }
@@ -165,6 +169,7 @@ export class WorkerService extends pulumi.ComponentResource {
                     drainTimeoutMs: args.drainTimeoutMs,
                     stopTimeoutSeconds: args.stopTimeoutSeconds,
                     logGroupName,
+                    settleReplicas: args.settleReplicas,
                   }),
                   addOns,
                 ),

@@ -41,6 +41,8 @@ export interface WorkerConfig {
   queues: QueueWeight[];
   concurrency: number;
   leaseMs: number;
+  /** Replicas each report of outcomes waits for (Redis WAIT; 0: off), see ConsumerOptions.replicaAck. */
+  replicaAck: { replicas: number; timeoutMs: number };
   drainTimeoutMs: number;
   heartbeatMs: number;
   /** Size of the worker_threads pool for handlers with `isolation: "thread"`. */
@@ -104,6 +106,8 @@ export const EnvSchema = v.object({
   RQ_QUEUES: QueuesSchema,
   RQ_CONCURRENCY: wholeNumber(1, 1_000, 50),
   RQ_LEASE_MS: wholeNumber(100, 3_600_000, 30_000),
+  RQ_SETTLE_REPLICAS: wholeNumber(0, 16, 0),
+  RQ_SETTLE_REPLICAS_TIMEOUT_MS: wholeNumber(1, 60_000, 100),
   RQ_DRAIN_TIMEOUT_MS: wholeNumber(0, 3_600_000, 25_000),
   RQ_HEARTBEAT_MS: wholeNumber(50, 600_000, 5_000),
   RQ_THREADS: wholeNumber(1, 64, Math.max(availableParallelism(), 1)),
@@ -179,6 +183,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
       queues: vars.RQ_QUEUES,
       concurrency: vars.RQ_CONCURRENCY,
       leaseMs: vars.RQ_LEASE_MS,
+      replicaAck: { replicas: vars.RQ_SETTLE_REPLICAS, timeoutMs: vars.RQ_SETTLE_REPLICAS_TIMEOUT_MS },
       drainTimeoutMs: vars.RQ_DRAIN_TIMEOUT_MS,
       heartbeatMs: vars.RQ_HEARTBEAT_MS,
       threads: vars.RQ_THREADS,

@@ -156,12 +156,21 @@ export async function startWorker(config: WorkerConfig, options: StartOptions = 
         onError,
       })
     : undefined;
+  const unreplicatedLoggedAt = new Map<string, number>();
   const manager: Manager = new Manager({
     redis,
     workerId,
     queues: config.queues,
     concurrency: config.concurrency,
     leaseMs: config.leaseMs,
+    replicaAck: config.replicaAck,
+    onUnreplicated: (queue, outcomes) => {
+      // Once per queue every 10 s: with no replica at all this happens on every report.
+      const now = Date.now();
+      if (now - (unreplicatedLoggedAt.get(queue) ?? 0) < 10_000) return;
+      unreplicatedLoggedAt.set(queue, now);
+      logger.warn("outcomes not yet on a replica; sending them again", { queue, outcomes });
+    },
     registry,
     ...(options.maintainEveryMs ? { maintainEveryMs: options.maintainEveryMs } : {}),
     handler: withBlobs(

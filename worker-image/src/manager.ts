@@ -28,6 +28,10 @@ export interface ManagerOptions {
   queues: QueueWeight[];
   concurrency: number;
   leaseMs: number;
+  /** See ConsumerOptions.replicaAck. */
+  replicaAck?: { replicas: number; timeoutMs: number };
+  /** Outcomes a report could not get onto enough replicas (they are sent again). */
+  onUnreplicated?(queue: string, outcomes: number): void;
   registry: HandlerRegistry;
   handler: JobHandler;
   /** Test hook: shorter waits make housekeeping and lease recovery quicker. */
@@ -87,6 +91,8 @@ export class Manager {
         workerId: options.workerId,
         leaseMs: options.leaseMs,
         types,
+        ...(options.replicaAck ? { replicaAck: options.replicaAck } : {}),
+        onUnreplicated: (outcomes) => options.onUnreplicated?.(queue.name, outcomes),
       });
       this.consumers.set(queue.name, consumer);
       return new ConsumeLoop({

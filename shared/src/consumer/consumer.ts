@@ -41,6 +41,16 @@ export interface ConsumerOptions {
   /** Only take jobs of these types (e.g. the ones this worker has handlers for). */
   types?: readonly string[];
   settings?: QueueSettingsInput;
+  /**
+   * Wait, after each call that reports outcomes, until this many replicas have the
+   * writes (Redis WAIT). A master that loses its role (failover, or frozen and demoted)
+   * discards writes its replicas never got: outcomes not acknowledged in time are sent
+   * again with the next calls, for one lease duration, so they land on whichever node
+   * holds the job by then; sent twice they change nothing.
+   */
+  replicaAck?: { replicas: number; timeoutMs: number };
+  /** Called with the number of outcomes a call could not get onto enough replicas. */
+  onUnreplicated?(outcomes: number): void;
 }
 
 export interface SettleResult {
@@ -77,6 +87,8 @@ export class Consumer {
   private unanswered: number[] = [];
   /** Jobs leased with a payload that does not parse: dead-lettered by the next call. */
   private readonly unreadable: Outcome[] = [];
+  /** Outcomes no replica acknowledged yet (replicaAck), sent again until `until`. */
+  private unreplicated: { outcome: Outcome; until: number }[] = [];
 
   constructor(private readonly options: ConsumerOptions) {
     this.queue = options.queue;
@@ -114,9 +126,14 @@ export class Consumer {
         : this.types;
     const callId = ++this.calls;
     const replay = this.unanswered.splice(0);
-    // Failures of jobs that could not be read at their last take go with this call.
+    // Failures of jobs that could not be read at their last take go with this call,
+    // and outcomes sent before that no replica acknowledged (see replicaAck).
     const unreadable = this.unreadable.splice(0);
-    const sent = unreadable.length > 0 ? [...unreadable, ...outcomes] : outcomes;
+    const now = Date.now();
+    const resent = this.unreplicated.filter((entry) => entry.until > now);
+    this.unreplicated = [];
+    const extra = [...unreadable, ...resent.map((entry) => entry.outcome)];
+    const sent = extra.length > 0 ? [...extra, ...outcomes] : outcomes;
     const args: (string | number)[] = [
       this.workerId,
       this.leaseMs,
@@ -128,9 +145,22 @@ export class Consumer {
       replay.join(","),
     ];
     for (const outcome of sent) args.push(...encodeOutcome(outcome, this.workerId));
+    const ack = this.options.replicaAck;
     let reply: [(number | string)[], RawJob[], number | null];
+    let acknowledged = Number.POSITIVE_INFINITY;
     try {
-      reply = (await this.context.run("settle-and-take", args)) as typeof reply;
+      if (ack && ack.replicas > 0 && sent.length > 0) {
+        const [raw, replicas] = await this.context.runAcked(
+          "settle-and-take",
+          args,
+          ack.replicas,
+          ack.timeoutMs,
+        );
+        reply = raw as typeof reply;
+        acknowledged = replicas;
+      } else {
+        reply = (await this.context.run("settle-and-take", args)) as typeof reply;
+      }
     } catch (error) {
       // Redis may have run it and only the reply was lost: the next call asks for
       // the jobs it leased (refused calls wrote nothing, so there is nothing to ask).
@@ -138,7 +168,13 @@ export class Consumer {
         this.unanswered = [...replay, callId].slice(-2);
         this.unreadable.unshift(...unreadable);
       }
+      this.unreplicated.unshift(...resent);
       throw error;
+    }
+    if (ack && acknowledged < ack.replicas) {
+      const until = now + this.leaseMs;
+      this.unreplicated = [...resent, ...[...unreadable, ...outcomes].map((outcome) => ({ outcome, until }))];
+      this.options.onUnreplicated?.(sent.length);
     }
     const [codes, taken, due] = reply;
     const leased: LeasedJob[] = [];
@@ -148,7 +184,7 @@ export class Consumer {
     }
     return {
       rejected: leaseStatuses(codes)
-        .slice(unreadable.length)
+        .slice(extra.length)
         .map((status) => (status.ok ? null : status)),
       taken: leased,
       nextDueInMs: due ?? null,

@@ -6,7 +6,7 @@
 import { type QueueKeys, queueKeys } from "../keys.js";
 import type { RedisClient } from "../redis/connection.js";
 import { currentRedisDeadline, scriptDeadline } from "../redis/request-deadline.js";
-import { type ScriptName, scriptRunner } from "../scripts/load-scripts.js";
+import { runScriptAcked, type ScriptName, scriptRunner } from "../scripts/load-scripts.js";
 import { encodeSettings, type QueueSettings } from "../settings.js";
 
 export interface QueueContext {
@@ -15,6 +15,13 @@ export interface QueueContext {
   readonly keys: QueueKeys;
   readonly settings: QueueSettings;
   run(script: ScriptName, args: (string | number)[]): Promise<unknown>;
+  /** `run`, then WAIT for `replicas` replicas on the same node (see runScriptAcked). */
+  runAcked(
+    script: ScriptName,
+    args: (string | number)[],
+    replicas: number,
+    timeoutMs: number,
+  ): Promise<[reply: unknown, acknowledged: number]>;
 }
 
 export function createQueueContext(redis: RedisClient, name: string, settings: QueueSettings): QueueContext {
@@ -23,24 +30,21 @@ export function createQueueContext(redis: RedisClient, name: string, settings: Q
   // Settings end with the call's deadline (0: none), see redis/request-deadline.ts.
   const withoutDeadline = `${encodedSettings},0`;
   const runScript = scriptRunner(redis);
+  const leading = (deadline: number) => [keys.prefix, `${encodedSettings},${deadline}`, Math.random()];
+  const withDeadline = <T>(call: (leadingArgs: (string | number)[]) => Promise<T>): Promise<T> => {
+    const deadline = currentRedisDeadline(redis);
+    if (deadline === undefined) return call([keys.prefix, withoutDeadline, Math.random()]);
+    return scriptDeadline(redis, deadline).then((redisDeadline) => call(leading(redisDeadline)));
+  };
   return {
     name,
     redis,
     keys,
     settings,
-    run: (script, args) => {
-      const deadline = currentRedisDeadline(redis);
-      if (deadline === undefined) {
-        return runScript(script, keys.scriptKeys, [keys.prefix, withoutDeadline, Math.random(), ...args]);
-      }
-      return scriptDeadline(redis, deadline).then((redisDeadline) =>
-        runScript(script, keys.scriptKeys, [
-          keys.prefix,
-          `${encodedSettings},${redisDeadline}`,
-          Math.random(),
-          ...args,
-        ]),
-      );
-    },
+    run: (script, args) => withDeadline((lead) => runScript(script, keys.scriptKeys, [...lead, ...args])),
+    runAcked: (script, args, replicas, timeoutMs) =>
+      withDeadline((lead) =>
+        runScriptAcked(redis, script, keys.scriptKeys, [...lead, ...args], replicas, timeoutMs),
+      ),
   };
 }

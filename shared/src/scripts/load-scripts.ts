@@ -87,3 +87,31 @@ export function scriptRunner(
 }
 
 const commandName = (name: ScriptName) => `rq_${name.replaceAll("-", "_")}`;
+
+/**
+ * Runs a script and then `WAIT replicas timeoutMs` in one pipeline, so WAIT runs on the
+ * connection (on Cluster: the node) that ran the script. Resolves with the script's
+ * reply and how many replicas acknowledged every write of that connection so far (0
+ * when WAIT itself failed). Scripts must be registered (scriptRunner) first.
+ */
+export async function runScriptAcked(
+  redis: RedisClient,
+  name: ScriptName,
+  keys: string[],
+  args: (string | number)[],
+  replicas: number,
+  timeoutMs: number,
+): Promise<[reply: unknown, acknowledged: number]> {
+  const pipeline = redis.pipeline() as unknown as Record<string, ScriptCall> & {
+    call(...args: (string | number)[]): unknown;
+    exec(): Promise<[Error | null, unknown][] | null>;
+  };
+  const call = pipeline[commandName(name)];
+  if (!call) throw new Error(`script ${name} is not registered`);
+  call.call(pipeline, keys, args);
+  pipeline.call("WAIT", replicas, timeoutMs);
+  const [script, wait] = (await pipeline.exec()) ?? [];
+  if (!script) throw new Error("pipeline answered nothing");
+  if (script[0]) throw script[0];
+  return [script[1], wait && !wait[0] ? Number(wait[1]) : 0];
+}

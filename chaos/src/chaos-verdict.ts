@@ -181,7 +181,14 @@ export async function judge(
     unexplained,
     recoveryMs: Number.isFinite(firstCompletionAfter) ? Math.max(0, firstCompletionAfter - faultEndedAt) : -1,
     drainMs: Math.max(0, finalAt - faultEndedAt),
-    note: examples.join("; "),
+    note: [
+      ...(stack.refused.size
+        ? [
+            `refused: ${[...stack.refused].map(([status, n]) => `${n} × ${status || "no answer"}`).join(", ")}`,
+          ]
+        : []),
+      ...examples,
+    ].join("; "),
   };
 }
 

@@ -8,8 +8,9 @@
  * and written to chaos/results/latest.md. CHAOS_SEED fixes the random choices.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
+import { nodeServing, queueKeys } from "@rqueue/shared";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { startRedisServer } from "../../shared/test/redis-harness.js";
+import { startRedisCluster, startRedisServer } from "../../shared/test/redis-harness.js";
 import { ChaosStack, sleep, waitFor } from "./chaos-stack.js";
 import { type ChaosRow, formatTable, judge } from "./chaos-verdict.js";
 import { startPausableProxy } from "./pausable-proxy.js";
@@ -168,6 +169,37 @@ describe(`chaos (seed ${SEED})`, () => {
     const startedAt = Date.now();
     await stack.submit(LONG ? 3_000 : 200, payload, { maxAttempts: 2 });
     record(await judge(stack, "hanging and event-loop-blocking handlers", startedAt, 90_000));
+  });
+
+  it("Cluster: the queue's master frozen past the leases, then killed -9 and restarted", async () => {
+    // No replicas in the local Cluster: the master comes back from its own AOF (fsync always)
+    // within the node timeout, so the others never mark it failed.
+    const cluster = await startRedisCluster({
+      extraArgs: ["--appendonly", "yes", "--appendfsync", "always"],
+    });
+    const stack = new ChaosStack({ redisUrl: cluster.url, queue: "chaos-cluster", leaseMs: LEASE_MS });
+    cleanup.push(async () => {
+      await stack.stop();
+      await cluster.stop();
+    });
+    await stack.start();
+    await Promise.all([stack.startWorker(), stack.startWorker()]);
+    await stack.redis.exists(queueKeys("chaos-cluster").meta);
+    const address = nodeServing(stack.redis, queueKeys("chaos-cluster").meta);
+    const master = cluster.nodes.find((node) => `${node.host}:${node.port}` === address);
+    if (!master) throw new Error(`no node of the cluster serves the queue (client says ${address})`);
+    const submitting = stack.submit(LONG ? 5_000 : 600, mix(20), { paceMs: 20 });
+    await waitFor(() => stack.acked.size >= 200, 60_000, "jobs to be acknowledged");
+    master.freeze();
+    await sleep(LEASE_MS * 3);
+    master.thaw();
+    await sleep(1_000);
+    await master.kill();
+    await sleep(300);
+    await master.start();
+    const healedAt = Date.now();
+    await submitting;
+    record(await judge(stack, `Cluster: master frozen ${LEASE_MS * 3} ms, then kill -9`, healedAt, 90_000));
   });
 
   it("a proxy pauses, then resets, one worker's Redis connections", async () => {

@@ -29,6 +29,8 @@ describe("startControlPlane", () => {
       HOST: "127.0.0.1",
       PORT: "0",
       LOG_LEVEL: "silent",
+      // No worker registers the job type this test submits.
+      RQ_REQUIRE_REGISTERED_TYPES: "0",
     });
     const running = await startControlPlane(config, createLogger("silent"));
     const res = await fetch(`${running.url}/v1/jobs`, {

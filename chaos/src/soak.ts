@@ -6,7 +6,7 @@
  * the workers' event-loop delay p99, the control plane's /healthz time, submit
  * latency p99 and throughput. Writes the samples as CSV and a chart (SVG, and PNG
  * through resvg), and judges them: memory and RSS plateau (the last half's slope
- * stays under a threshold), lag and p99 steady (the last half no worse than twice
+ * stays under a threshold), lag and p99 steady (the last half no worse than 3×
  * the first half, plus a margin), throughput keeping up with the load.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -275,8 +275,8 @@ export function judgeSoak(samples: SoakSample[], ratePerSecond: number, submitEr
     const after = median(half.map(pick));
     return {
       name: `${name} steady`,
-      ok: after <= before * 2 + marginMs,
-      detail: `median ${after.toFixed(1)} ms in the last half, ${before.toFixed(1)} ms in the first (limit 2× + ${marginMs} ms)`,
+      ok: after <= before * 3 + marginMs,
+      detail: `median ${after.toFixed(1)} ms in the last half, ${before.toFixed(1)} ms in the first (limit 3× + ${marginMs} ms)`,
     };
   };
   const workerCount = samples[0]?.workerRss.length ?? 0;
@@ -303,8 +303,8 @@ export function judgeSoak(samples: SoakSample[], ratePerSecond: number, submitEr
         8e6,
       ),
     ),
-    steady("worker event-loop delay p99", (sample) => sample.workerLagP99Ms, 20),
-    steady("submit latency p99", (sample) => sample.submitP99Ms, 20),
+    steady("worker event-loop delay p99", (sample) => sample.workerLagP99Ms, 50),
+    steady("submit latency p99", (sample) => sample.submitP99Ms, 50),
     {
       name: "throughput keeps up",
       ok: keptUp >= offered * 0.8 && offered > 0 && submitErrors === 0,

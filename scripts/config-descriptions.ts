@@ -69,6 +69,11 @@ export const DESCRIPTIONS: Record<string, string> = {
   RQ_BLOB_MAX_BYTES: "Largest payload or result the blob store takes.",
   RQ_CONCURRENCY: "Jobs one worker process runs at once, shared among its queues by weight.",
   RQ_LEASE_MS: "Lease of a running job; renewed while it runs, recovered when a worker dies.",
+  RQ_REDIS_COMMAND_TIMEOUT_MS:
+    "A worker's Redis command that gets no answer within this fails (a frozen node stalls only its own queues).",
+  RQ_SETTLE_REPLICAS:
+    "Replicas each report of outcomes waits for (Redis WAIT); unacknowledged outcomes are sent again. 0: off.",
+  RQ_SETTLE_REPLICAS_TIMEOUT_MS: "How long a report waits for RQ_SETTLE_REPLICAS replicas.",
   RQ_DRAIN_TIMEOUT_MS: "On SIGTERM, how long running jobs may finish before they are handed back.",
   RQ_HEARTBEAT_MS: "How often the worker registers itself and renews leases' health.",
   RQ_THREADS: 'Size of the worker_threads pool for handlers with `isolation: "thread"`.',

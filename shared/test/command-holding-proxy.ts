@@ -29,7 +29,7 @@ export async function startCommandHoldingProxy(redisUrl: string): Promise<Comman
     const upstream = connect(Number(target.port), target.hostname);
     sockets.add(client).add(upstream);
     client.on("data", (chunk: Buffer) => {
-      if (holding === upstream || (pattern && pattern.test(chunk.toString("latin1")))) {
+      if (holding === upstream || pattern?.test(chunk.toString("latin1"))) {
         pattern = null;
         holding = upstream;
         queued.push({ upstream, chunk });

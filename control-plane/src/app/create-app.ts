@@ -7,15 +7,15 @@
 import { Hono } from "hono";
 import { errorBody } from "../http/api-error.js";
 import { authenticate, authorizeRoute } from "../http/auth.js";
-import { methodNotAllowed } from "../http/method-not-allowed.js";
 import { hideStacks } from "../http/hide-stacks.js";
+import { methodNotAllowed } from "../http/method-not-allowed.js";
 import { handleError } from "../http/on-error.js";
 import { bufferBody } from "../http/read-json.js";
 import { redisGuard } from "../http/redis-guard.js";
 import { requestContext } from "../http/request-context.js";
+import { authenticateScrape } from "../http/scrape-auth.js";
 import { securityHeaders } from "../http/security-headers.js";
 import { submitRateLimit } from "../http/submit-rate-limit.js";
-import { authenticateScrape } from "../http/scrape-auth.js";
 import { benchmarksRoutes } from "../routes/benchmarks/benchmarks-routes.js";
 import { dashboardRoutes } from "../routes/dashboard/dashboard-static.js";
 import { deadLetterRoutes } from "../routes/dead-letter/dead-letter-routes.js";

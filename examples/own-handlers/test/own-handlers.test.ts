@@ -7,14 +7,16 @@
  *       handlers folder (RQ_HANDLERS_DIR) and completes a job
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRedis, type Job, Queue, type RedisClient } from "@rqueue/shared";
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from "vitest";
 import { uniqueQueue } from "../../../shared/test/engine-fixture.js";
+import { scratchDirs } from "../../../shared/test/scratch-dirs.js";
 import { buildImageLayout } from "./image-layout.js";
+
+const scratch = scratchDirs();
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const EXAMPLE = fileURLToPath(new URL("../", import.meta.url));
@@ -41,7 +43,7 @@ function start(args: string[], cwd: string, env: Record<string, string>) {
     env: {
       PATH: process.env.PATH ?? "",
       RQ_HEARTBEAT_MS: "200",
-      RQ_HEALTH_FILE: join(mkdtempSync(join(tmpdir(), "rq-own-")), "health"),
+      RQ_HEALTH_FILE: join(scratch("rq-own-"), "health"),
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],

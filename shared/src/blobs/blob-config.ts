@@ -52,20 +52,20 @@ export function parseBlobConfig(env: Record<string, string | undefined>): BlobCo
     Object.keys(BlobEnvSchema.entries).flatMap((name) => (env[name]?.trim() ? [[name, env[name]]] : [])),
   );
   const parsed = v.safeParse(BlobEnvSchema, present);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      problems: parsed.issues.map((issue) => `${v.getDotPath(issue) ?? "environment"}: ${issue.message}`),
-    };
+  // Every problem at once: the region check runs even when a size is malformed.
+  const problems = parsed.success
+    ? []
+    : parsed.issues.map((issue) => `${v.getDotPath(issue) ?? "environment"}: ${issue.message}`);
+  if (present.RQ_BLOB_S3_BUCKET && !(present.AWS_REGION || present.AWS_DEFAULT_REGION)) {
+    problems.push("AWS_REGION: required when RQ_BLOB_S3_BUCKET is set");
   }
-  const problems: string[] = [];
+  if (!parsed.success) return { ok: false, problems };
   const e = parsed.output;
   const bucket = e.RQ_BLOB_S3_BUCKET;
   const dir = e.RQ_BLOB_DIR;
   const region = e.AWS_REGION || e.AWS_DEFAULT_REGION || "";
   const thresholdBytes = e.RQ_BLOB_THRESHOLD_BYTES;
   const maxBytes = e.RQ_BLOB_MAX_BYTES;
-  if (bucket && !region) problems.push("AWS_REGION: required when RQ_BLOB_S3_BUCKET is set");
   if (maxBytes < thresholdBytes) problems.push("RQ_BLOB_MAX_BYTES: must be at least RQ_BLOB_THRESHOLD_BYTES");
   if (problems.length > 0) return { ok: false, problems };
   if (!bucket && !dir) return { ok: true, config: null };

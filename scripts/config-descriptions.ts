@@ -74,12 +74,6 @@ export const DESCRIPTIONS: Record<string, string> = {
   RQ_SETTLE_REPLICAS:
     "Replicas each report of outcomes waits for (Redis WAIT); unacknowledged outcomes are sent again. 0: off.",
   RQ_SETTLE_REPLICAS_TIMEOUT_MS: "How long a report waits for RQ_SETTLE_REPLICAS replicas.",
-  RQ_REDIS_COMMAND_TIMEOUT_MS:
-    "Deadline of one worker Redis command; a blocking wait with no answer past it drops its connection.",
-  RQ_SETTLE_REPLICAS:
-    "Replicas each report of outcomes waits for (Redis WAIT; 0: off), so a failover cannot lose a completion.",
-  RQ_SETTLE_REPLICAS_TIMEOUT_MS:
-    "How long that WAIT waits; unacknowledged outcomes are sent again with the next reports.",
   RQ_DRAIN_TIMEOUT_MS: "On SIGTERM, how long running jobs may finish before they are handed back.",
   RQ_HEARTBEAT_MS: "How often the worker registers itself and renews leases' health.",
   RQ_THREADS: 'Size of the worker_threads pool for handlers with `isolation: "thread"`.',

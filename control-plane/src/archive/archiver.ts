@@ -31,6 +31,7 @@ import {
   queueKeys,
   type RedisClient,
   recordArchiveProgress,
+  resolveSettings,
 } from "@rqueue/shared";
 import type { Logger } from "../logging/logger.js";
 import { type ArchiveRow, toArchiveRow } from "./archived-job.js";
@@ -342,6 +343,8 @@ export class Archiver {
     for (const seq of seqs) pipeline.hgetall(keys.job(seq));
     const replies = (await pipeline.exec()) ?? [];
     const jobs: Job[] = [];
+    // As the API shows a live job: a job without its own backoff has the queue's default.
+    const { defaultBackoff } = resolveSettings(this.options.settings);
     replies.forEach(([error, fields], index) => {
       if (error) throw error;
       const hash = fields as Record<string, string>;
@@ -350,7 +353,7 @@ export class Archiver {
         return;
       }
       if (!FINAL_EVENTS.has(hash.s)) return;
-      jobs.push(decodeJob(queue, seqs[index] as string, hash));
+      jobs.push(decodeJob(queue, seqs[index] as string, hash, undefined, defaultBackoff));
     });
     return jobs;
   }

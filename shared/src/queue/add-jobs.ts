@@ -83,7 +83,10 @@ function idempotencyConflict(
   if (existing.startsWith("@")) {
     const other = order[Number(existing.slice(1))];
     return new ValidationError([
-      { path: `jobs.${index}.idempotencyKey`, message: `is also used by jobs.${other} with a different body` },
+      {
+        path: `jobs.${index}.idempotencyKey`,
+        message: `is also used by jobs.${other} with a different body`,
+      },
     ]);
   }
   return new IdempotencyConflictError(

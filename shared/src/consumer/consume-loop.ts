@@ -209,12 +209,21 @@ export class ConsumeLoop {
     let reserved = 0;
     const settle = async (batch: Outcome[], take: number, typeLimits: Record<string, number> | undefined) => {
       this.unansweredSince ??= Date.now();
+      const sentAt = performance.now();
       try {
         const result = await this.options.consumer.settle(batch, take, typeLimits);
         this.answered();
         failures = 0;
         if (this.stopping) {
           // Taken while a stop began: hand them straight back rather than start them.
+          await this.releaseQuietly(result.taken);
+        } else if (
+          result.taken.length > 0 &&
+          performance.now() - sentAt >= this.options.consumer.leaseMs / 2
+        ) {
+          // The answer took half a lease to be handled (this process stalled: SIGSTOP, a
+          // blocked event loop, a slow network): the leases may have expired and the jobs
+          // gone to another worker. Hand them back rather than maybe run them twice.
           await this.releaseQuietly(result.taken);
         } else {
           for (const job of result.taken) this.launch(job);

@@ -104,7 +104,10 @@ describe.each(targets)("GET /v1/events (%s)", (_name, url) => {
     expect(pending?.id).toMatch(/^\d+-\d+$/);
     await t.request(`/v1/jobs/${first}/cancel`, { method: "POST" });
     const [canceled] = await stream.events(1);
-    expect(canceled).toMatchObject({ event: "canceled", data: { jobId: first, detail: { from: "pending" } } });
+    expect(canceled).toMatchObject({
+      event: "canceled",
+      data: { jobId: first, detail: { from: "pending" } },
+    });
     await stream.close();
 
     // Missed while away: replayed from the stream, then live, nothing twice.
@@ -163,7 +166,11 @@ describe.each(targets)("GET /v1/events (%s)", (_name, url) => {
 
   it("sends heartbeats, bounds streams per key, and refuses bad filters", async () => {
     const queue = uniqueQueue("sse");
-    const streams = [await open(`queue=${queue}`), await open(`queue=${queue}`), await open(`queue=${queue}`)];
+    const streams = [
+      await open(`queue=${queue}`),
+      await open(`queue=${queue}`),
+      await open(`queue=${queue}`),
+    ];
     expect((await streams[0]?.next())?.comment).toBe("heartbeat");
     const refused = await t.request(`/v1/events?queue=${queue}`);
     expect(refused.status).toBe(429);

@@ -15,9 +15,12 @@ try {
 
 const counts = report.metadata?.vulnerabilities;
 if (!counts) {
-  const reason = report.message ?? report.error?.summary ?? (run.stderr.trim().split("\n").at(-1) || "no report");
+  const reason =
+    report.message ?? report.error?.summary ?? (run.stderr.trim().split("\n").at(-1) || "no report");
   const required = process.env.RQ_AUDIT_REQUIRED === "1";
-  console.log(`npm audit ${required ? "FAILED" : "SKIPPED"}: the advisory endpoint could not be used (${reason})`);
+  console.log(
+    `npm audit ${required ? "FAILED" : "SKIPPED"}: the advisory endpoint could not be used (${reason})`,
+  );
   process.exit(required ? 1 : 0);
 }
 

@@ -4,7 +4,8 @@
  * holds every byte in both directions (a network partition the kernel does not
  * report), resume() lets them through, reset() destroys every connection (RST).
  */
-import { connect, createServer, type Server, type Socket } from "node:net";
+import type { Socket } from "node:net";
+import { startLoopbackProxy, targetOf } from "../../shared/test/loopback-proxy.js";
 
 export interface PausableProxy {
   url: string;
@@ -15,35 +16,20 @@ export interface PausableProxy {
 }
 
 export async function startPausableProxy(redisUrl: string): Promise<PausableProxy> {
-  const target = new URL(redisUrl);
-  const pairs = new Set<[Socket, Socket]>();
   /** Chunks held while paused, in arrival order, with the socket each is for. */
   let held: [Socket, Buffer][] = [];
   let paused = false;
-  const forward = (to: Socket) => (chunk: Buffer) => {
+  const forward = (to: Socket, chunk: Buffer) => {
     if (paused) held.push([to, chunk]);
     else to.write(chunk);
   };
-  const server: Server = createServer((client) => {
-    const upstream = connect(Number(target.port), target.hostname);
-    const pair: [Socket, Socket] = [client, upstream];
-    pairs.add(pair);
-    client.on("data", forward(upstream));
-    upstream.on("data", forward(client));
-    for (const socket of pair) {
-      socket.on("error", () => {});
-      socket.on("close", () => {
-        pairs.delete(pair);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
+  const proxy = await startLoopbackProxy({
+    target: () => targetOf(redisUrl),
+    fromClient: (chunk, { upstream }) => forward(upstream, chunk),
+    fromServer: (chunk, { client }) => forward(client, chunk),
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("proxy has no port");
   return {
-    url: `redis://127.0.0.1:${address.port}`,
+    url: proxy.url,
     pause() {
       paused = true;
     },
@@ -55,17 +41,11 @@ export async function startPausableProxy(redisUrl: string): Promise<PausableProx
     },
     reset() {
       held = [];
-      for (const [client, upstream] of pairs) {
+      for (const { client, upstream } of proxy.connections) {
         client.resetAndDestroy();
         upstream.destroy();
       }
     },
-    async close() {
-      for (const [client, upstream] of pairs) {
-        client.destroy();
-        upstream.destroy();
-      }
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: proxy.close,
   };
 }

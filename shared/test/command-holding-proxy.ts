@@ -4,7 +4,8 @@
  * sent on that connection after it, waits in the proxy until release() — as if the
  * server froze right after the command left the client. Replies flow as usual.
  */
-import { connect, createServer, type Server, type Socket } from "node:net";
+import type { Socket } from "node:net";
+import { startLoopbackProxy, targetOf } from "./loopback-proxy.js";
 
 export interface CommandHoldingProxy {
   url: string;
@@ -18,17 +19,14 @@ export interface CommandHoldingProxy {
 }
 
 export async function startCommandHoldingProxy(redisUrl: string): Promise<CommandHoldingProxy> {
-  const target = new URL(redisUrl);
   let pattern: RegExp | null = null;
   const queued: { upstream: Socket; chunk: Buffer }[] = [];
   let holding: Socket | null = null;
   let onHeld: (() => void) | null = null;
-  const sockets = new Set<Socket>();
   const answered = new WeakMap<Socket, () => void>();
-  const server: Server = createServer((client) => {
-    const upstream = connect(Number(target.port), target.hostname);
-    sockets.add(client).add(upstream);
-    client.on("data", (chunk: Buffer) => {
+  const proxy = await startLoopbackProxy({
+    target: () => targetOf(redisUrl),
+    fromClient(chunk, { upstream }) {
       if (holding === upstream || pattern?.test(chunk.toString("latin1"))) {
         pattern = null;
         holding = upstream;
@@ -37,26 +35,15 @@ export async function startCommandHoldingProxy(redisUrl: string): Promise<Comman
         return;
       }
       upstream.write(chunk);
-    });
-    upstream.on("data", (chunk) => {
+    },
+    fromServer(chunk, { client, upstream }) {
       client.write(chunk);
       answered.get(upstream)?.();
       answered.delete(upstream);
-    });
-    for (const socket of [client, upstream]) {
-      socket.on("error", () => {});
-      socket.on("close", () => {
-        sockets.delete(socket);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("proxy has no port");
   return {
-    url: `redis://127.0.0.1:${address.port}`,
+    url: proxy.url,
     holdNext(next) {
       pattern = next;
     },
@@ -74,9 +61,6 @@ export async function startCommandHoldingProxy(redisUrl: string): Promise<Comman
       for (const { upstream, chunk } of sent) upstream.write(chunk);
       await Promise.all(replies);
     },
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: proxy.close,
   };
 }

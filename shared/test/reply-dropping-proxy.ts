@@ -3,7 +3,7 @@
  * the command reaches Redis and runs, then the client's connection is cut before
  * the answer arrives — a connection reset at the worst moment.
  */
-import { connect, createServer, type Server, type Socket } from "node:net";
+import { startLoopbackProxy, targetOf } from "./loopback-proxy.js";
 
 export interface ReplyDroppingProxy {
   url: string;
@@ -14,45 +14,27 @@ export interface ReplyDroppingProxy {
 }
 
 export async function startReplyDroppingProxy(redisUrl: string): Promise<ReplyDroppingProxy> {
-  const target = new URL(redisUrl);
   let armed = false;
   let dropped = 0;
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = connect(Number(target.port), target.hostname);
-    sockets.add(client).add(upstream);
-    client.on("data", (chunk) => upstream.write(chunk));
-    upstream.on("data", (chunk) => {
-      if (armed) {
-        armed = false;
-        dropped++;
-        client.destroy();
-        upstream.destroy();
+  const proxy = await startLoopbackProxy({
+    target: () => targetOf(redisUrl),
+    fromServer(chunk, { client, upstream }) {
+      if (!armed) {
+        client.write(chunk);
         return;
       }
-      client.write(chunk);
-    });
-    for (const socket of [client, upstream]) {
-      socket.on("error", () => {});
-      socket.on("close", () => {
-        sockets.delete(socket);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
+      armed = false;
+      dropped++;
+      client.destroy();
+      upstream.destroy();
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("proxy has no port");
   return {
-    url: `redis://127.0.0.1:${address.port}`,
+    url: proxy.url,
     dropNextReply: () => {
       armed = true;
     },
     dropped: () => dropped,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: proxy.close,
   };
 }

@@ -6,9 +6,9 @@
  * then discarded), it sends the outcome again, and the promoted node — where the job
  * is still running under the same lease — records it.
  */
-import { connect, createServer, type Socket } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { eventually, targets, uniqueQueue, useRedis } from "../../test/engine-fixture.js";
+import { startLoopbackProxy } from "../../test/loopback-proxy.js";
 import { startRedisServer } from "../../test/redis-harness.js";
 import { Queue } from "../queue/queue.js";
 import { createRedis, type RedisClient } from "../redis/connection.js";
@@ -17,33 +17,17 @@ import { Consumer } from "./consumer.js";
 /** A loopback proxy whose target can be switched, cutting open connections (as a failover does). */
 async function startSwitchingProxy(port: number) {
   let target = port;
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = connect(target, "127.0.0.1");
-    sockets.add(client).add(upstream);
-    client.pipe(upstream);
-    upstream.pipe(client);
-    for (const socket of [client, upstream]) {
-      socket.on("error", () => {});
-      socket.on("close", () => {
-        sockets.delete(socket);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address() as { port: number };
+  const proxy = await startLoopbackProxy({ target: () => ({ host: "127.0.0.1", port: target }) });
   return {
-    url: `redis://127.0.0.1:${address.port}`,
+    url: proxy.url,
     switchTo(next: number) {
       target = next;
-      for (const socket of sockets) socket.destroy();
+      for (const { client, upstream } of proxy.connections) {
+        client.destroy();
+        upstream.destroy();
+      }
     },
-    close: () => {
-      for (const socket of sockets) socket.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: proxy.close,
   };
 }
 

@@ -77,7 +77,8 @@ describe("supervisor", () => {
         ["--autoscale"],
       );
       await supervisor.waitForLog((line) => line.msg === "worker started", STEP_MS);
-      expect(await workersOf()).toHaveLength(1);
+      // "worker started" may be logged before its first heartbeat lands in the registry.
+      await eventually(async () => (await workersOf()).length === 1, STEP_MS);
 
       // The backlog is held (paused queue) until all three workers are up: on a loaded machine
       // their start-up may outlast the jobs, and the pool would shrink before it ever reached 3.

@@ -19,6 +19,7 @@ import {
   testEnv,
   type WorkerProcess,
 } from "../../worker-image/src/testing/worker-process.js";
+import { sleep, waitFor } from "./wait.js";
 
 export const HANDLERS_DIR = fileURLToPath(new URL("./handlers/", import.meta.url));
 
@@ -295,14 +296,3 @@ function livePids(supervisor: WorkerProcess): number[] {
 }
 
 type StreamReply = [string, [string, string[]][]][] | null;
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Polls until `check` holds; fails naming what it waited for. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}

@@ -8,7 +8,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { queueKeys } from "@rqueue/shared";
-import { type ChaosStack, type SeenEvent, sleep } from "./chaos-stack.js";
+import type { ChaosStack, SeenEvent } from "./chaos-stack.js";
+import { sleep } from "./wait.js";
 
 interface LedgerLine {
   k: "start" | "end";

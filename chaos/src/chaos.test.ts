@@ -11,9 +11,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { nodeServing, queueKeys } from "@rqueue/shared";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { startRedisCluster, startRedisServer } from "../../shared/test/redis-harness.js";
-import { ChaosStack, sleep, waitFor } from "./chaos-stack.js";
+import { ChaosStack } from "./chaos-stack.js";
 import { type ChaosRow, formatTable, judge } from "./chaos-verdict.js";
 import { startPausableProxy } from "./pausable-proxy.js";
+import { sleep, waitFor } from "./wait.js";
 
 const LONG = process.env.CHAOS_LONG === "1";
 const SEED = Number(process.env.CHAOS_SEED ?? Date.now() % 100_000);

@@ -14,8 +14,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createRedis, queueKeys } from "@rqueue/shared";
 import { freePort, startRedisServer } from "../../shared/test/redis-harness.js";
-import { sleep, waitFor } from "./chaos-stack.js";
 import { type SoakSample, writeSoakChart } from "./soak-chart.js";
+import { sleep, waitFor } from "./wait.js";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
 const QUEUE = "soak";
@@ -91,6 +91,18 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       RQ_REQUIRE_REGISTERED_TYPES: "0",
     });
     children.push(controlPlane);
+    // Its log must be read: pino writes synchronously, so a full pipe would block the process.
+    const controlPlaneLog = new Map<string, number>();
+    let cpPartial = "";
+    controlPlane.stdout?.setEncoding("utf8");
+    controlPlane.stdout?.on("data", (chunk: string) => {
+      const lines = (cpPartial + chunk).split("\n");
+      cpPartial = lines.pop() ?? "";
+      for (const line of lines) {
+        const msg = /"msg":"([^"]*)"/.exec(line)?.[1] ?? line.slice(0, 120);
+        controlPlaneLog.set(msg, (controlPlaneLog.get(msg) ?? 0) + 1);
+      }
+    });
     const base = `http://127.0.0.1:${port}`;
     await waitFor(
       () =>
@@ -228,6 +240,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     await load;
     const checks = judgeSoak(samples, options.ratePerSecond, submitErrors);
     for (const [what, count] of errorStatuses) log(`soak: ${count} submissions failed: ${what}`);
+    for (const [msg, count] of controlPlaneLog) log(`soak: control plane logged ${count}× ${msg}`);
     const files = await writeSoakOutput(samples, options.outDir, checks);
     return { samples, checks, passed: checks.every((check) => check.ok), files };
   } finally {

@@ -128,6 +128,51 @@ describe.each(targets)("consume loop (%s)", (_name, url) => {
     await loop.stop();
   });
 
+  it("times out each job at its own deadline, an earlier one while a later one runs on", async () => {
+    const signals = new Map<string, AbortSignal>();
+    const { queue, loop } = setup((job, ctx) => {
+      signals.set(job.id, ctx.signal);
+      return new Promise(() => {});
+    });
+    // The long job starts first, so the loop's one timer is armed for its deadline first.
+    const long = await queue.add({ type: "stuck", timeoutMs: 20_000, maxAttempts: 1 });
+    loop.start();
+    await eventually(() => signals.has(long.id));
+    const short = await queue.add({ type: "stuck", timeoutMs: 100, maxAttempts: 1 });
+    await done(queue, 1, "failed");
+    expect(await queue.getJobOrThrow(short.id)).toMatchObject({ state: "failed" });
+    expect((await queue.getJobOrThrow(short.id)).lastError?.message).toMatch(/timed out after 100 ms/);
+    expect(signals.get(short.id)?.reason).toMatchObject({ reason: "timeout" });
+    expect(signals.get(long.id)?.aborted).toBe(false);
+    expect(await queue.getJobOrThrow(long.id)).toMatchObject({ state: "processing" });
+    await loop.stop();
+  });
+
+  it("gives a handler that reads its context late, or destructured, the same signal and calls", async () => {
+    const seen: { aborted: boolean; reason: unknown }[] = [];
+    let release: () => void = () => {};
+    const late = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const { queue, loop } = setup(async (_job, ctx) => {
+      const { progress, attempt } = ctx;
+      await progress(50, { attempt });
+      await late;
+      // Read only after the timeout aborted the run: already aborted, with the reason.
+      seen.push({ aborted: ctx.signal.aborted, reason: ctx.signal.reason });
+    });
+    const { id } = await queue.add({ type: "late", timeoutMs: 100, maxAttempts: 1 });
+    loop.start();
+    await eventually(async () => (await queue.getJobOrThrow(id)).progress?.percent === 50);
+    expect((await queue.getJobOrThrow(id)).progress).toMatchObject({ detail: { attempt: 1 } });
+    await done(queue, 1, "failed");
+    release();
+    await eventually(() => seen.length === 1);
+    expect(seen[0]).toMatchObject({ aborted: true, reason: { reason: "timeout" } });
+    expect(seen[0]?.reason).toBeInstanceOf(JobAbortedError);
+    await loop.stop();
+  });
+
   it("fails an attempt when the handler throws synchronously", async () => {
     const { queue, loop } = setup(() => {
       throw new Error("sync boom");

@@ -16,35 +16,22 @@
  * `stallAfterMs` (a hung or failing master) it reports a stall once, and a recovery
  * when one succeeds again; loops of other queues are not held up by it.
  *
- * Running jobs are tracked by lease (seq and token), not by job: the same job can
- * come back to this loop (canceled and retried, or re-leased after its lease
- * expired) while its previous run is still going. The previous run is aborted, and
- * only the run that finishes is forgotten.
+ * The same job can come back to this loop (canceled and retried, or re-leased
+ * after its lease expired) while its previous run is still going: the previous run
+ * is aborted, and only the run that is current for the job is forgotten when it ends.
+ *
+ * Per job the loop does no more than it must (a no-op drain spends most of its CPU
+ * here): one run object that is also the handler's context, and no timer of its
+ * own — one timer per loop is armed for the earliest deadline of the running jobs.
  */
 import { isScriptFault } from "../errors.js";
 import type { Consumer } from "./consumer.js";
+import { type AbortReason, type JobContext, JobRun, type RunHost } from "./job-run.js";
 import type { LeasedJob, Outcome } from "./leased-job.js";
 
-export interface JobContext {
-  /** Aborted on cancel, timeout, lost lease or shutdown; `signal.reason` says which. */
-  signal: AbortSignal;
-  attempt: number;
-  /** Reports progress (0–100) with an optional small JSON detail. */
-  progress(percent: number, detail?: unknown): Promise<void>;
-  /** Results of the jobs this one depended on, keyed by parent id (read on demand). */
-  parentResults(): Promise<Record<string, unknown>>;
-}
+export { type AbortReason, JobAbortedError, type JobContext } from "./job-run.js";
 
 export type JobHandler = (job: LeasedJob, context: JobContext) => unknown;
-
-export type AbortReason = "canceled" | "lease-lost" | "timeout" | "shutdown";
-
-export class JobAbortedError extends Error {
-  override name = "JobAbortedError";
-  constructor(readonly reason: AbortReason) {
-    super(`job aborted: ${reason}`);
-  }
-}
 
 export interface ConsumeLoopOptions {
   consumer: Consumer;
@@ -85,23 +72,22 @@ export interface ConsumeLoopOptions {
   ) => void;
 }
 
-interface Running {
-  key: string;
-  job: LeasedJob;
-  controller: AbortController;
-  startedAt: number;
-  timer: NodeJS.Timeout | undefined;
-  done: boolean;
-}
-
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-const leaseKey = (job: LeasedJob) => `${job.seq}:${job.token}`;
-
 export class ConsumeLoop {
-  /** By lease; `runs` finds the run of a job when the job is leased again. */
-  private readonly active = new Map<string, Running>();
-  private readonly runs = new Map<string, Running>();
+  /** The current run of each job by seq (a job leased again replaces, and aborts, its previous run). */
+  private readonly active = new Map<string, JobRun>();
+  /** The one timeout timer, armed for `timeoutAt` (performance.now()), the earliest deadline when armed. */
+  private timeoutTimer: NodeJS.Timeout | undefined;
+  private timeoutAt = Number.POSITIVE_INFINITY;
+  /** What the runs call back: a progress report whose lease is gone aborts the run. */
+  private readonly host: RunHost = {
+    progress: async (run, percent, detail) => {
+      const status = await this.options.consumer.progress(run.job, percent, detail);
+      if (!status.ok) this.abandon(run, status.state === "canceled" ? "canceled" : "lease-lost");
+    },
+    parentResults: (job) => this.options.consumer.parentResults(job),
+  };
   private outcomes: Outcome[] = [];
   /** Outcomes of a batch the settle script refused: sent alone until each is recorded. */
   private suspects: Outcome[] = [];
@@ -185,6 +171,7 @@ export class ConsumeLoop {
     clearInterval(this.heartbeatTimer);
     clearInterval(this.stallTimer);
     clearTimeout(this.maintenanceTimer);
+    clearTimeout(this.timeoutTimer);
     await this.finished;
     await this.options.consumer.close();
     return released;
@@ -395,87 +382,90 @@ export class ConsumeLoop {
 
   private launch(job: LeasedJob): void {
     // Leased again while a previous run goes on: that run lost its lease.
-    const previous = this.runs.get(job.seq);
+    const previous = this.active.get(job.seq);
     if (previous) this.abandon(previous, "lease-lost");
-    const controller = new AbortController();
-    const running: Running = {
-      key: leaseKey(job),
-      job,
-      controller,
-      startedAt: Date.now(),
-      timer: undefined,
-      done: false,
-    };
-    this.active.set(running.key, running);
-    this.runs.set(job.seq, running);
     const timeoutMs =
       job.timeoutMs ?? this.options.typeTimeoutsMs?.[job.type] ?? this.options.defaultTimeoutMs;
-    running.timer = setTimeout(() => this.timeOut(running, timeoutMs), timeoutMs);
+    const run = new JobRun(job, performance.now() + timeoutMs, timeoutMs, this.host);
+    this.active.set(job.seq, run);
+    if (run.deadline < this.timeoutAt) this.armTimeout(run.deadline);
     this.options.onJobStart?.(job);
-    const context: JobContext = {
-      signal: controller.signal,
-      attempt: job.attempt,
-      progress: async (percent, detail) => {
-        const status = await this.options.consumer.progress(job, percent, detail);
-        if (!status.ok) this.abandon(running, status.state === "canceled" ? "canceled" : "lease-lost");
-      },
-      parentResults: () => this.options.consumer.parentResults(job),
-    };
     let result: unknown;
     try {
-      result = this.options.handler(job, context);
+      result = this.options.handler(job, run);
     } catch (error) {
-      this.finish(running, { lease: job, kind: "failed", error });
+      this.finish(run, { lease: job, kind: "failed", error });
       return;
     }
     if (result instanceof Promise) {
       result.then(
-        (value) => this.finish(running, { lease: job, kind: "completed", result: value }),
-        (error) => this.finish(running, { lease: job, kind: "failed", error }),
+        (value) => this.finish(run, { lease: job, kind: "completed", result: value }),
+        (error) => this.finish(run, { lease: job, kind: "failed", error }),
       );
     } else {
-      this.finish(running, { lease: job, kind: "completed", result });
+      this.finish(run, { lease: job, kind: "completed", result });
     }
   }
 
-  private finish(running: Running, outcome: Outcome): void {
-    if (running.done) return; // already timed out, canceled or handed back
-    running.done = true;
-    clearTimeout(running.timer);
-    this.forget(running);
-    const cap = this.options.typeMaxAttempts?.[running.job.type];
-    const lastAllowed = outcome.kind === "failed" && cap !== undefined && running.job.attempt >= cap;
+  private finish(run: JobRun, outcome: Outcome): void {
+    if (run.done) return; // already timed out, canceled or handed back
+    run.done = true;
+    this.forget(run);
+    const cap = this.options.typeMaxAttempts?.[run.job.type];
+    const lastAllowed = outcome.kind === "failed" && cap !== undefined && run.job.attempt >= cap;
     this.outcomes.push(lastAllowed ? { ...outcome, unrecoverable: true } : outcome);
     const error = outcome.kind === "failed" ? outcome.error : undefined;
-    this.options.onJobEnd?.(running.job, outcome.kind, Date.now() - running.startedAt, error);
+    this.options.onJobEnd?.(run.job, outcome.kind, Date.now() - run.startedAt, error);
     this.wake();
   }
 
-  private timeOut(running: Running, timeoutMs: number): void {
-    if (running.done) return;
-    running.controller.abort(new JobAbortedError("timeout"));
-    this.finish(running, {
-      lease: running.job,
+  /**
+   * Arms the timeout timer for `at`. It is left armed when the job it was armed for
+   * ends: when it fires it times out what is due and re-arms for the next deadline.
+   */
+  private armTimeout(at: number): void {
+    clearTimeout(this.timeoutTimer);
+    this.timeoutAt = at;
+    this.timeoutTimer = setTimeout(() => this.timeOutDue(), Math.max(at - performance.now(), 1));
+  }
+
+  private timeOutDue(): void {
+    this.timeoutTimer = undefined;
+    this.timeoutAt = Number.POSITIVE_INFINITY;
+    const now = performance.now();
+    const due: JobRun[] = [];
+    let next = Number.POSITIVE_INFINITY;
+    for (const run of this.active.values()) {
+      if (run.deadline <= now) due.push(run);
+      else if (run.deadline < next) next = run.deadline;
+    }
+    for (const run of due) this.timeOut(run);
+    if (next < this.timeoutAt) this.armTimeout(next);
+  }
+
+  private timeOut(run: JobRun): void {
+    if (run.done) return;
+    run.abort("timeout");
+    this.finish(run, {
+      lease: run.job,
       kind: "failed",
-      error: new Error(`job timed out after ${timeoutMs} ms`),
+      error: new Error(`job timed out after ${run.timeoutMs} ms`),
       reason: "timeout",
     });
   }
 
   /** Stops tracking a job whose outcome must not be reported (lease gone or handed back). */
-  private abandon(running: Running, reason: AbortReason): void {
-    if (running.done) return;
-    running.done = true;
-    clearTimeout(running.timer);
-    this.forget(running);
-    running.controller.abort(new JobAbortedError(reason));
-    this.options.onJobEnd?.(running.job, reason, Date.now() - running.startedAt);
+  private abandon(run: JobRun, reason: AbortReason): void {
+    if (run.done) return;
+    run.done = true;
+    this.forget(run);
+    run.abort(reason);
+    this.options.onJobEnd?.(run.job, reason, Date.now() - run.startedAt);
     this.wake();
   }
 
-  private forget(running: Running): void {
-    this.active.delete(running.key);
-    if (this.runs.get(running.job.seq) === running) this.runs.delete(running.job.seq);
+  private forget(run: JobRun): void {
+    if (this.active.get(run.job.seq) === run) this.active.delete(run.job.seq);
   }
 
   private async heartbeat(): Promise<void> {

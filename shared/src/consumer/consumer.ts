@@ -21,7 +21,7 @@ import type { JsonValue } from "../schemas/json-value.js";
 import { findNonJson, utf8Length } from "../schemas/json-value.js";
 import { LIMITS } from "../schemas/limits.js";
 import { type QueueSettingsInput, resolveSettings } from "../settings.js";
-import { encodeOutcome } from "./encode-outcome.js";
+import { pushOutcome } from "./encode-outcome.js";
 import {
   type Lease,
   type LeasedJob,
@@ -144,7 +144,7 @@ export class Consumer {
       callId,
       replay.join(","),
     ];
-    for (const outcome of sent) args.push(...encodeOutcome(outcome, this.workerId));
+    for (const outcome of sent) pushOutcome(args, outcome, this.workerId);
     const ack = this.options.replicaAck;
     let reply: [(number | string)[], RawJob[], number | null];
     let acknowledged = Number.POSITIVE_INFINITY;
@@ -183,9 +183,7 @@ export class Consumer {
       if (job) leased.push(job);
     }
     return {
-      rejected: leaseStatuses(codes)
-        .slice(extra.length)
-        .map((status) => (status.ok ? null : status)),
+      rejected: rejectedStatuses(codes, extra.length),
       taken: leased,
       nextDueInMs: due ?? null,
     };
@@ -346,6 +344,15 @@ function consumerTypes(types: readonly string[] | undefined): readonly string[] 
   if (types.length === 0)
     throw new ValidationError([{ path: "types", message: "must name at least one type" }]);
   return [...new Set(types)];
+}
+
+/** A settle's per-outcome statuses from the `skip`-th on: null when recorded, else the lease problem. */
+function rejectedStatuses(flat: (number | string)[], skip: number): (LeaseStatus | null)[] {
+  const rejected: (LeaseStatus | null)[] = [];
+  for (let i = skip * 2; i < flat.length; i += 2) {
+    rejected.push(flat[i] === 1 ? null : { ok: false, state: (flat[i + 1] as string) || null });
+  }
+  return rejected;
 }
 
 function leaseStatuses(flat: (number | string)[]): LeaseStatus[] {

@@ -22,11 +22,23 @@ export function encodeError(error: unknown, workerId: string, reason?: string) {
   };
 }
 
-/** Fields: seq, token, kind (c | f | u), data. The attempt number and time are added in Lua. */
-export function encodeOutcome(outcome: Outcome, workerId: string): string[] {
+/**
+ * Appends an outcome's fields to a call's arguments: seq, token, kind (c | f | u),
+ * data. The attempt number and time are added in Lua. Appended in place, as the
+ * settle call of a batch is built once per batch, not once per job.
+ */
+export function pushOutcome(args: (string | number)[], outcome: Outcome, workerId: string): void {
   const { seq, token } = outcome.lease;
+  if (outcome.kind === "completed" && outcome.result === undefined) {
+    args.push(seq, token, "c", "");
+    return;
+  }
+  const [kind, data] = outcomeData(outcome, workerId);
+  args.push(seq, token, kind, data);
+}
+
+function outcomeData(outcome: Outcome, workerId: string): [kind: "c" | "f" | "u", data: string] {
   if (outcome.kind === "completed") {
-    if (outcome.result === undefined) return [seq, token, "c", ""];
     // A result is the handler's to give: lone surrogates in it are replaced, not failed.
     const problem = findNonJson(outcome.result, LIMITS.jsonDepth, { allowLoneSurrogates: true });
     const encoded = problem ? "" : stringifyWellFormed(outcome.result);
@@ -34,20 +46,10 @@ export function encodeOutcome(outcome: Outcome, workerId: string): string[] {
       const message = problem
         ? `result is not JSON: ${problem}`
         : `result is ${utf8Length(encoded)} bytes, more than the limit of ${LIMITS.resultBytes}`;
-      return [
-        seq,
-        token,
-        "u",
-        JSON.stringify(encodeError(new UnrecoverableError(message), workerId, "invalid-result")),
-      ];
+      return ["u", JSON.stringify(encodeError(new UnrecoverableError(message), workerId, "invalid-result"))];
     }
-    return [seq, token, "c", encoded];
+    return ["c", encoded];
   }
   const unrecoverable = outcome.unrecoverable || outcome.error instanceof UnrecoverableError;
-  return [
-    seq,
-    token,
-    unrecoverable ? "u" : "f",
-    JSON.stringify(encodeError(outcome.error, workerId, outcome.reason)),
-  ];
+  return [unrecoverable ? "u" : "f", JSON.stringify(encodeError(outcome.error, workerId, outcome.reason))];
 }

@@ -34,7 +34,15 @@ interface ClockEstimate {
 const clocks = new WeakMap<RedisClient, ClockEstimate>();
 
 async function lowestOffset(redis: RedisClient): Promise<number> {
-  const nodes = "nodes" in redis && typeof redis.nodes === "function" ? redis.nodes("master") : [redis];
+  const isCluster = "nodes" in redis && typeof redis.nodes === "function";
+  let nodes = isCluster ? redis.nodes("master") : [redis];
+  if (nodes.length === 0 && isCluster) {
+    // A Cluster client that has not connected yet knows no nodes: the minimum of none
+    // would be Infinity, a deadline every script refuses as malformed.
+    await redis.ping();
+    nodes = redis.nodes("master");
+    if (nodes.length === 0) throw new Error("the Redis Cluster client knows no master to read the time of");
+  }
   const offsets = await Promise.all(
     nodes.map(async (node) => {
       const [seconds, micros] = await node.time();

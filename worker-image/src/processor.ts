@@ -65,8 +65,77 @@ class JobLog {
   }
 }
 
+/**
+ * The handler's context for one job. What the handler does not use costs nothing:
+ * the AbortSignal is the loop's (made when first read), the log buffer is made on
+ * the first line, and `log` and `parentResults` are bound when first read, so
+ * destructuring the context works.
+ */
+class HandlerRun implements HandlerContext {
+  private jobLog: JobLog | undefined;
+  private parents: Promise<Record<string, unknown>> | undefined;
+  private boundLog: HandlerContext["log"] | undefined;
+  private boundParentResults: HandlerContext["parentResults"] | undefined;
+
+  constructor(
+    private readonly job: LeasedJob,
+    private readonly context: JobContext,
+    private readonly options: ProcessorOptions,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.context.signal;
+  }
+
+  get attempt(): number {
+    return this.context.attempt;
+  }
+
+  get progress(): HandlerContext["progress"] {
+    return this.context.progress;
+  }
+
+  get log(): HandlerContext["log"] {
+    this.boundLog ??= (message) => {
+      this.jobLog ??= new JobLog(this.options.logWriter(this.job.queue), this.job, this.options.onError);
+      this.jobLog.write(message);
+    };
+    return this.boundLog;
+  }
+
+  get parentResults(): HandlerContext["parentResults"] {
+    this.boundParentResults ??= () => {
+      this.parents ??=
+        this.job.parentSeqs.length > 0 ? this.options.parentResults(this.job) : Promise.resolve({});
+      return this.parents;
+    };
+    return this.boundParentResults;
+  }
+
+  /** Resolves when every line logged so far has been sent; undefined when nothing was logged. */
+  flushed(): Promise<void> | undefined {
+    return this.jobLog?.flushed();
+  }
+}
+
+/** The handler's result once its log lines are sent, failure or not. */
+async function afterLog(result: PromiseLike<unknown>, run: HandlerRun): Promise<unknown> {
+  try {
+    return await result;
+  } finally {
+    await run.flushed();
+  }
+}
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof (value as PromiseLike<unknown> | null)?.then === "function";
+
+/**
+ * The loop's handler. A handler that returns at once and logs nothing is answered
+ * at once too (no promise), so the loop reports it without a turn of the event loop.
+ */
 export function createProcessor(options: ProcessorOptions): JobHandler {
-  return async (job: LeasedJob, context: JobContext) => {
+  return (job: LeasedJob, context: JobContext) => {
     const loaded = options.registry.get(job.type);
     if (!loaded) throw new UnrecoverableError(`no handler for job type "${job.type}" in this worker`);
     const { definition, moduleUrl } = loaded;
@@ -75,7 +144,6 @@ export function createProcessor(options: ProcessorOptions): JobHandler {
       const problem = ValidationError.fromValibot(parsed.issues, "payload").message;
       throw new UnrecoverableError(`invalid payload for job type "${job.type}": ${problem}`);
     }
-    const log = new JobLog(options.logWriter(job.queue), job, options.onError);
     const handlerJob: HandlerJob<unknown> = {
       id: job.id,
       queue: job.queue,
@@ -86,23 +154,20 @@ export function createProcessor(options: ProcessorOptions): JobHandler {
       createdAt: job.createdAt,
       parentIds: job.parentSeqs.map((seq) => formatJobId(job.queue, seq)),
     };
-    let parents: Promise<Record<string, unknown>> | undefined;
-    const handlerContext: HandlerContext = {
-      signal: context.signal,
-      attempt: context.attempt,
-      progress: context.progress,
-      log: (message) => log.write(message),
-      parentResults: () => {
-        parents ??= job.parentSeqs.length > 0 ? options.parentResults(job) : Promise.resolve({});
-        return parents;
-      },
-    };
+    const run = new HandlerRun(job, context, options);
+    let result: unknown;
     try {
-      return definition.isolation === "thread"
-        ? await options.threads.run(moduleUrl, handlerJob, handlerContext)
-        : await definition.handle(handlerJob, handlerContext);
-    } finally {
-      await log.flushed();
+      result =
+        definition.isolation === "thread"
+          ? options.threads.run(moduleUrl, handlerJob, run)
+          : definition.handle(handlerJob, run);
+    } catch (error) {
+      const flushed = run.flushed();
+      if (!flushed) throw error;
+      return flushed.then(() => Promise.reject(error));
     }
+    if (isThenable(result)) return afterLog(result, run);
+    const flushed = run.flushed();
+    return flushed ? flushed.then(() => result) : result;
   };
 }

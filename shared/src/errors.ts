@@ -203,3 +203,26 @@ export function circuitBreakerErrorFromScriptCode(code: number, queue: string, t
 export function isScriptFault(error: unknown): boolean {
   return error instanceof Error && /rq-invalid-argument|user_script|Error running script/.test(error.message);
 }
+
+/** No schedule with this id in that queue. */
+export class ScheduleNotFoundError extends RQueueError {
+  constructor(
+    readonly queue: string,
+    readonly scheduleId: string,
+  ) {
+    super("schedule_not_found", `schedule ${scheduleId} of queue ${queue} does not exist`);
+  }
+}
+
+/** Creating a schedule under an id that the queue already has. */
+export class ScheduleExistsError extends RQueueError {
+  constructor(
+    readonly queue: string,
+    readonly scheduleId: string,
+  ) {
+    super(
+      "schedule_exists",
+      `schedule ${scheduleId} of queue ${queue} exists already: update it, or delete it first`,
+    );
+  }
+}

@@ -39,10 +39,20 @@ export * from "./redis/redis-errors.js";
 export * from "./redis/request-deadline.js";
 export * from "./scaling/read-queue-load.js";
 export * from "./scaling/scaling-policy.js";
+export {
+  type FireOptions,
+  type FireTotals,
+  fireDueSchedules,
+  MIN_IDEMPOTENCY_WINDOW_MS,
+  scheduleRunKey,
+} from "./schedules/fire-schedules.js";
+export * from "./schedules/queue-schedules.js";
+export type { Schedule, ScheduleRun, ScheduleStatus } from "./schedules/schedule-view.js";
 export * from "./schemas/job-input.js";
 export * from "./schemas/job-state.js";
 export * from "./schemas/json-value.js";
 export * from "./schemas/limits.js";
+export * from "./schemas/schedule-input.js";
 export { scriptNameBySha } from "./scripts/load-scripts.js";
 export * from "./settings.js";
 export * from "./workers/type-registry.js";

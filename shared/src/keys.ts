@@ -47,6 +47,21 @@ export interface QueueKeys {
   latency(minute: number): string;
   /** Lifetime wait and run time histograms and sums per job type (never expire; see stats.lua). */
   histograms: string;
+  /** Repeatable schedules of the queue (see schedules/queue-schedules.ts). */
+  schedules: ScheduleKeys;
+}
+
+export interface ScheduleKeys {
+  /** Sorted set of every schedule id (score 0: listed by id). */
+  ids: string;
+  /** Sorted set of the active schedules by next due time (ms): firing reads only what is due. */
+  due: string;
+  /** Hash of the queue's lifetime schedule counters (fired, misfired, overlap). */
+  stats: string;
+  /** Hash of one schedule: definition and state. */
+  of(id: string): string;
+  /** Sorted set of one schedule's last runs: job seq -> due time. */
+  runs(id: string): string;
 }
 
 export function queueKeys(queue: string): QueueKeys {
@@ -73,6 +88,13 @@ export function queueKeys(queue: string): QueueKeys {
     typeMarker: (type) => `${prefix}marker:${type}`,
     throughput: (minute) => `${prefix}tp:${minute}`,
     latency: (minute) => `${prefix}lat:${minute}`,
+    schedules: {
+      ids: `${prefix}schedule-ids`,
+      due: `${prefix}schedule-due`,
+      stats: `${prefix}schedule-stats`,
+      of: (id) => `${prefix}schedule:${id}`,
+      runs: (id) => `${prefix}schedule-runs:${id}`,
+    },
   };
 }
 
@@ -82,6 +104,8 @@ export function queueKeys(queue: string): QueueKeys {
  */
 export const WORKERS_KEY = "rq:{workers}:all";
 export const workerKey = (workerId: string) => `rq:{workers}:w:${workerId}`;
+/** Set of the queues that have schedules, which every control plane's firing loop walks. */
+export const SCHEDULE_QUEUES_KEY = "rq:{schedules}:queues";
 /** Set of known queue names, so the control plane lists queues without scanning keys. */
 export const QUEUES_KEY = "rq:queues";
 /**

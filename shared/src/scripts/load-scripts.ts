@@ -33,6 +33,9 @@ export const SCRIPT_NAMES = [
   "rollup-stats",
   "read-dead-letters",
   "archive-progress",
+  "due-schedules",
+  "schedule-write",
+  "schedule-advance",
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 

@@ -47,3 +47,12 @@ local function gauge_sample_key(minute) return P .. 'gs:' .. minute end
 local function minute_rollup_key(hour) return P .. 'm1:' .. hour end
 local function hour_accumulator_key(hour) return P .. 'hacc:' .. hour end
 local function hour_rollup_key(day) return P .. 'h1:' .. day end
+-- Repeatable schedules (schedule-write.lua, schedule-advance.lua, due-schedules.lua), in one
+-- table so the scripts that do not use them spend one local on them. 'schedule…' is no state.
+local SCHEDULE_KEYS = {
+  ids = P .. 'schedule-ids',
+  due = P .. 'schedule-due',
+  stats = P .. 'schedule-stats',
+  of = function(id) return P .. 'schedule:' .. id end,
+  runs = function(id) return P .. 'schedule-runs:' .. id end,
+}

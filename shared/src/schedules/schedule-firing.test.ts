@@ -1,0 +1,195 @@
+/**
+ * Firing on real Redis (standalone and Cluster): exactly one job per due time with
+ * several firing loops at once and across restarts of all of them, the misfire and
+ * overlap policies, end and limit. Tests wait for states (runs recorded, Redis's
+ * clock past a due time), never for a fixed time.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { eventually, targets, uniqueQueue, useRedis } from "../../test/engine-fixture.js";
+import { Consumer } from "../consumer/consumer.js";
+import { Queue } from "../queue/queue.js";
+import { createRedis, type RedisClient } from "../redis/connection.js";
+import type { ScheduleInput } from "../schemas/schedule-input.js";
+import { scheduleRunKey } from "./fire-schedules.js";
+import { QueueSchedules } from "./queue-schedules.js";
+
+async function redisNow(redis: RedisClient): Promise<number> {
+  const [seconds, micros] = await redis.time();
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+}
+
+/** A firing loop as a control plane runs it, on a connection of its own. */
+function startFiring(url: string, queueName: string) {
+  const redis = createRedis(url);
+  const schedules = new QueueSchedules(new Queue({ redis, name: queueName }));
+  let stopped = false;
+  const done = (async () => {
+    while (!stopped) {
+      await schedules.fireDue();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await done;
+    await redis.quit();
+  };
+}
+
+/** The due time of every job the schedule started, from its idempotency key, sorted. */
+async function dueTimesOfJobs(queue: Queue, scheduleId: string): Promise<number[]> {
+  const page = await queue.list({ state: "pending", limit: 200 });
+  return page.items
+    .map((job) => job.idempotencyKey ?? "")
+    .filter((key) => key.startsWith(`rq-schedule:${scheduleId}:`))
+    .map((key) => Number(key.split(":").pop()))
+    .sort((a, b) => a - b);
+}
+
+function expectEveryStep(times: number[], stepMs: number) {
+  expect(new Set(times).size).toBe(times.length);
+  for (let i = 1; i < times.length; i++) expect((times[i] as number) - (times[i - 1] as number)).toBe(stepMs);
+}
+
+describe.each(targets)("schedule firing (%s)", (_name, url) => {
+  const redis = useRedis(url);
+  const stops: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    await Promise.all(stops.splice(0).map((stop) => stop()));
+  });
+
+  const setup = (label: string) => {
+    const queue = new Queue({ redis: redis(), name: uniqueQueue(label) });
+    return { queue, schedules: new QueueSchedules(queue) };
+  };
+  const runs = async (schedules: QueueSchedules, id: string) => (await schedules.getOrThrow(id)).runs;
+
+  it("two firing loops never start a due time twice, and leave no gap", async () => {
+    const { queue, schedules } = setup("sched-two");
+    await schedules.create({ id: "tick", everyMs: 1_000, misfire: "runAll", job: { type: "tick" } });
+    stops.push(startFiring(url, queue.name), startFiring(url, queue.name));
+    await eventually(async () => (await runs(schedules, "tick")) >= 4, 20_000);
+    await Promise.all(stops.splice(0).map((stop) => stop()));
+
+    const schedule = await schedules.getOrThrow("tick");
+    const times = await dueTimesOfJobs(queue, "tick");
+    expect(times.length).toBe(schedule.runs);
+    expect((await queue.counts()).total.pending).toBe(schedule.runs);
+    expectEveryStep(times, 1_000);
+    expect(schedule.lastRuns.map((run) => Date.parse(run.dueAt)).reverse()).toEqual(times);
+    expect(Date.parse(schedule.nextRunAt as string)).toBe((times[times.length - 1] as number) + 1_000);
+  });
+
+  it("a cron schedule runs each due time once across a restart of every firing process", async () => {
+    const { queue, schedules } = setup("sched-restart");
+    await schedules.create({
+      id: "every-second",
+      cron: "* * * * * *",
+      misfire: "runAll",
+      job: { type: "tick" },
+    });
+    stops.push(startFiring(url, queue.name), startFiring(url, queue.name));
+    await eventually(async () => (await runs(schedules, "every-second")) >= 2, 20_000);
+    await Promise.all(stops.splice(0).map((stop) => stop()));
+
+    // A round that died between adding its job and advancing: the job exists, the schedule did not move.
+    const hash = await redis().hgetall(queue.context.keys.schedules.of("every-second"));
+    const pendingDue = Number(hash.n);
+    const orphan = await queue.add({
+      type: "tick",
+      payload: {},
+      idempotencyKey: scheduleRunKey("every-second", hash.e as string, pendingDue),
+    });
+    // Every process is down while more due times pass.
+    await eventually(async () => (await redisNow(redis())) >= pendingDue + 2_500, 20_000);
+    const before = await runs(schedules, "every-second");
+
+    stops.push(startFiring(url, queue.name), startFiring(url, queue.name));
+    await eventually(async () => (await runs(schedules, "every-second")) >= before + 5, 20_000);
+    await Promise.all(stops.splice(0).map((stop) => stop()));
+
+    const times = await dueTimesOfJobs(queue, "every-second");
+    expectEveryStep(times, 1_000);
+    expect(times).toContain(pendingDue);
+    const schedule = await schedules.getOrThrow("every-second");
+    expect(times.length).toBe(schedule.runs);
+    expect(schedule.lastRuns.map((run) => run.jobId)).toContain(orphan.id);
+    expect(schedule.misfired).toBe(0);
+  });
+
+  async function afterDowntime(definition: Omit<ScheduleInput, "job">, missed: number) {
+    const { queue, schedules } = setup("sched-misfire");
+    const created = await schedules.create({ id: "s", job: { type: "t" }, ...definition });
+    const first = Date.parse(created.nextRunAt as string);
+    await eventually(async () => (await redisNow(redis())) >= first + (missed - 1) * 1_000, 20_000);
+    const totals = await schedules.fireDue();
+    return { queue, schedules, first, totals, schedule: await schedules.getOrThrow("s") };
+  }
+
+  it("misfire runOnce starts one job for the due times missed", async () => {
+    const { queue, first, totals, schedule } = await afterDowntime(
+      { everyMs: 1_000, misfire: "runOnce", misfireGraceMs: 0 },
+      4,
+    );
+    const times = await dueTimesOfJobs(queue, "s");
+    expect(times).toHaveLength(1);
+    expect(totals).toMatchObject({ fired: 1 });
+    expect(schedule.misfired).toBe(totals.misfired);
+    expect(schedule.misfired).toBeGreaterThanOrEqual(3);
+    // The latest missed due time runs; the next one is ahead.
+    expect(times[0]).toBe(first + schedule.misfired * 1_000);
+    expect(Date.parse(schedule.nextRunAt as string)).toBe((times[0] as number) + 1_000);
+  });
+
+  it("misfire skip starts none of them, runAll the latest maxCatchUp", async () => {
+    const skipped = await afterDowntime({ everyMs: 1_000, misfire: "skip", misfireGraceMs: 0 }, 3);
+    expect(await dueTimesOfJobs(skipped.queue, "s")).toEqual([]);
+    expect(skipped.schedule.misfired).toBeGreaterThanOrEqual(3);
+    expect(skipped.schedule.runs).toBe(0);
+
+    const all = await afterDowntime(
+      { everyMs: 1_000, misfire: "runAll", maxCatchUp: 2, misfireGraceMs: 0 },
+      4,
+    );
+    const times = await dueTimesOfJobs(all.queue, "s");
+    expect(times).toHaveLength(2);
+    expectEveryStep(times, 1_000);
+    expect(all.schedule.misfired).toBeGreaterThanOrEqual(2);
+    expect(times[1]).toBe(all.first + (all.schedule.misfired + 1) * 1_000);
+  });
+
+  it("overlap skip starts nothing while the previous run is unfinished", async () => {
+    const { queue, schedules } = setup("sched-overlap");
+    await schedules.create({ id: "slow", everyMs: 1_000, overlap: "skip", job: { type: "slow" } });
+    stops.push(startFiring(url, queue.name));
+    await eventually(async () => (await schedules.getOrThrow("slow")).overlapSkipped >= 2, 20_000);
+    expect(await runs(schedules, "slow")).toBe(1);
+
+    const worker = new Consumer({ redis: redis(), queue: queue.name, workerId: "w" });
+    const [lease] = await worker.take(1);
+    expect(lease).toBeDefined();
+    if (!lease) return;
+    await worker.settle([{ lease, kind: "completed", result: null }], 0);
+    await eventually(async () => (await runs(schedules, "slow")) === 2, 20_000);
+    const schedule = await schedules.getOrThrow("slow");
+    expect(schedule.lastRuns.map((run) => run.state)).toEqual(["pending", "completed"]);
+  });
+
+  it("a limit and an end finish the schedule", async () => {
+    const { queue, schedules } = setup("sched-limit");
+    const now = await redisNow(redis());
+    await schedules.create({ id: "twice", everyMs: 1_000, limit: 2, job: { type: "t" } });
+    await schedules.create({ id: "ends", everyMs: 1_000, endAt: now + 2_500, job: { type: "t" } });
+    stops.push(startFiring(url, queue.name));
+    await eventually(async () => {
+      const [twice, ends] = await Promise.all([schedules.getOrThrow("twice"), schedules.getOrThrow("ends")]);
+      return twice.status === "finished" && ends.status === "finished";
+    }, 20_000);
+    for (const id of ["twice", "ends"]) {
+      const schedule = await schedules.getOrThrow(id);
+      expect(schedule).toMatchObject({ runs: 2, nextRunAt: null, nextRuns: [] });
+      expect(await dueTimesOfJobs(queue, id)).toHaveLength(2);
+    }
+    expect(await redis().zcard(queue.context.keys.schedules.due)).toBe(0);
+  });
+});

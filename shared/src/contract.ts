@@ -23,6 +23,7 @@ export type { GraphNode, JobGraph } from "./queue/read-job.js";
 export type { LatencySummary } from "./queue/read-stats.js";
 export type { ScheduleCounters, SchedulePage } from "./schedules/queue-schedules.js";
 export type { Schedule, ScheduleRun, ScheduleStatus } from "./schedules/schedule-view.js";
+export * from "./schemas/flow-limits.js";
 export * from "./schemas/job-input.js";
 export * from "./schemas/job-state.js";
 export * from "./schemas/json-value.js";

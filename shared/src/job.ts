@@ -41,10 +41,16 @@ export interface Job {
   backoff: BackoffOptions | null;
   timeoutMs: number | null;
   idempotencyKey: string | null;
+  /** The job's group (tenant) for fair queuing and per-group limits. */
+  group: string | null;
   lastError: AttemptError | null;
   errors: AttemptError[];
   /** Why a failed job was dead-lettered: `error`, `unrecoverable`, `lease-expired`. */
   failureReason: string | null;
+  /** Why a canceled job was canceled when not by hand: `expired` (not started by its expiry). */
+  cancelReason: string | null;
+  /** When a job that has not started yet expires (canceled with reason `expired`), else null. */
+  expiresAt: string | null;
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
@@ -122,9 +128,13 @@ export function decodeJob(
     backoff: h.bo ? decodeBackoff(h.bo) : defaultBackoff,
     timeoutMs: h.to ? Number(h.to) : null,
     idempotencyKey: h.ik ?? null,
+    group: h.g ?? null,
     lastError: errors.at(-1) ?? null,
     errors,
-    failureReason: h.fr ?? null,
+    // One field holds the reason of either final state.
+    failureReason: state === "canceled" ? null : (h.fr ?? null),
+    cancelReason: state === "canceled" ? (h.fr ?? null) : null,
+    expiresAt: iso(h.ex),
     createdAt: iso(h.c) ?? new Date(0).toISOString(),
     startedAt: iso(h.st),
     finishedAt: iso(h.f),

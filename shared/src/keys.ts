@@ -49,6 +49,10 @@ export interface QueueKeys {
   histograms: string;
   /** Repeatable schedules of the queue (see schedules/queue-schedules.ts). */
   schedules: ScheduleKeys;
+  /** Sorted set of the jobs not started yet that carry an expiry: seq -> expiry (ms). */
+  expiring: string;
+  /** String: the job a debounce key of one type names (seq), for the window as TTL. */
+  debounce(type: string, key: string): string;
 }
 
 export interface ScheduleKeys {
@@ -79,6 +83,8 @@ export function queueKeys(queue: string): QueueKeys {
     scriptKeys: [fixed.meta, fixed.types, fixed.marker, fixed.events, fixed.stats, fixed.sequence],
     prefix,
     histograms: `${prefix}hist`,
+    expiring: `${prefix}expiring`,
+    debounce: (type, key) => `${prefix}debounce:${type}:${key}`,
     job: (seq) => `${prefix}j:${seq}`,
     jobLog: (seq) => `${prefix}log:${seq}`,
     typeRegistry: `${prefix}type-registry`,

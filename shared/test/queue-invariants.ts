@@ -28,6 +28,7 @@ return { out, t[1] * 1000 + math.floor(t[2] / 1000) }`;
 
 const STATES = ["blocked", "scheduled", "pending", "processing", "completed", "failed", "canceled"] as const;
 const FINAL = new Set(["completed", "failed", "canceled"]);
+const WAITING = new Set(["blocked", "scheduled", "pending"]);
 const BAND = 2 ** 42;
 const SHARD_WIDTH = 128;
 
@@ -45,6 +46,8 @@ export interface QueueSnapshot {
   protectedSet: Set<string>;
   resolving: string[];
   rearm: string[];
+  /** The expiring index: seq -> expiry (ms). */
+  expiring: Map<string, number>;
   now: number;
 }
 
@@ -68,6 +71,7 @@ export async function snapshotQueue(redis: RedisClient, queue: string): Promise<
     protectedSet: new Set(),
     resolving: [],
     rearm: [],
+    expiring: new Map(),
     now,
   };
   const indexOf = (state: string, type: string) => {
@@ -102,6 +106,9 @@ export async function snapshotQueue(redis: RedisClient, queue: string): Promise<
       snapshot.resolving = value;
     } else if (head === "rearm") {
       snapshot.rearm = value;
+    } else if (head === "expiring" && kind === "zset") {
+      for (let i = 0; i < value.length; i += 2)
+        snapshot.expiring.set(value[i] as string, Number(value[i + 1]));
     }
   }
   return snapshot;
@@ -188,6 +195,20 @@ export function brokenInvariants(snapshot: QueueSnapshot): string[] {
   }
   for (const seq of snapshot.protectedSet) {
     if (!snapshot.jobs.has(seq)) broken.push(`protected job ${seq} has no hash`);
+  }
+  // An expiry (`ex`) is kept exactly while a job waits for its first start, and indexed by it.
+  for (const [seq, { fields }] of snapshot.jobs) {
+    const waiting = WAITING.has(fields.s as string);
+    if (fields.ex !== undefined && !waiting) broken.push(`job ${seq} is ${fields.s} but keeps an expiry`);
+    const indexed = snapshot.expiring.get(seq);
+    if (fields.ex !== undefined && indexed !== Number(fields.ex)) {
+      broken.push(`job ${seq} expires at ${fields.ex}, the expiring index says ${indexed ?? "nothing"}`);
+    }
+  }
+  for (const seq of snapshot.expiring.keys()) {
+    if (snapshot.jobs.get(seq)?.fields.ex === undefined) {
+      broken.push(`expiring index names job ${seq}, which has no expiry`);
+    }
   }
   // Once resolution has caught up, no blocked job has only final parents.
   if (snapshot.resolving.length === 0 && snapshot.rearm.length === 0) {

@@ -5,7 +5,7 @@
  * circuit breakers, graceful drain on SIGTERM). Handler modules that only define
  * a handler can import the lighter `@rqueue/worker/handler`.
  */
-export { UnrecoverableError } from "@rqueue/shared";
+export { RateLimitedError, type RateLimitScope, UnrecoverableError } from "@rqueue/shared";
 export { type ConfigResult, configFromEnv, parseConfig, type WorkerConfig } from "./config.js";
 export {
   defineHandler,

@@ -18,6 +18,7 @@ export const ARCHIVE_COLUMNS = {
   backoff: "jsonb",
   timeout_ms: "integer",
   idempotency_key: "text",
+  group_key: "text",
   payload: "jsonb",
   result: "jsonb",
   progress: "jsonb",
@@ -51,6 +52,7 @@ export interface ArchiveRow {
   backoff: BackoffOptions | null;
   timeout_ms: number | null;
   idempotency_key: string | null;
+  group_key: string | null;
   payload: JsonValue;
   result: JsonValue | null;
   progress: JobProgress | null;
@@ -86,12 +88,14 @@ export function toArchiveRow(job: Job, finishedFallback: string): ArchiveRow {
     backoff: job.backoff,
     timeout_ms: job.timeoutMs,
     idempotency_key: job.idempotencyKey,
+    group_key: job.group,
     payload: job.payload,
     result: job.result,
     progress: job.progress,
     errors: job.errors,
     error_text: job.errors.length > 0 ? job.errors.map((error) => error.message).join("\n") : null,
-    failure_reason: job.failureReason,
+    // One column holds the reason of either final state, like the job hash.
+    failure_reason: job.failureReason ?? job.cancelReason,
     parents: job.dependsOn,
     on_parent_failure: job.onParentFailure,
     failed_parent: job.failedParent,
@@ -127,9 +131,12 @@ export function fromArchiveRow(row: Record<string, unknown>): ArchivedJob {
     backoff: (row.backoff ?? null) as BackoffOptions | null,
     timeoutMs: row.timeout_ms === null ? null : Number(row.timeout_ms),
     idempotencyKey: (row.idempotency_key ?? null) as string | null,
+    group: (row.group_key ?? null) as string | null,
     lastError: ((row.errors as AttemptError[]).at(-1) ?? null) as AttemptError | null,
     errors: row.errors as AttemptError[],
-    failureReason: (row.failure_reason ?? null) as string | null,
+    failureReason: row.state === "canceled" ? null : ((row.failure_reason ?? null) as string | null),
+    cancelReason: row.state === "canceled" ? ((row.failure_reason ?? null) as string | null) : null,
+    expiresAt: null,
     createdAt: iso(row.created_at) as string,
     startedAt: iso(row.started_at),
     finishedAt: iso(row.finished_at),

@@ -79,6 +79,13 @@ export const MIGRATIONS: readonly Migration[] = [
         ON rq_archive_jobs USING gin (to_tsvector('simple', coalesce(error_text, '')));
     `,
   },
+  {
+    version: 3,
+    name: "fair queuing: the job's group key",
+    sql: `
+      ALTER TABLE rq_archive_jobs ADD COLUMN group_key text;
+    `,
+  },
 ];
 
 /** Applies every migration not yet applied (up to `target`, for tests of upgrades); returns those applied. */

@@ -272,8 +272,14 @@ export class ConsumeLoop {
       } else if (idle && free > 0 && inFlight === 0) {
         const untilDue = nextDueAt === null ? Number.POSITIVE_INFINITY : nextDueAt - performance.now();
         const wait = this.waitForWork(Math.max(1, Math.min(this.options.maxBlockMs, untilDue)));
-        await Promise.race([wait, changed]);
-        idle = this.blockingWait !== undefined;
+        // Redis times a blocking command out only when its event loop turns (every 100 ms
+        // when idle, at hz 10): a due time at hand (a rate limit's next slot) is kept here.
+        const due =
+          untilDue < this.options.maxBlockMs
+            ? sleep(Math.max(untilDue, 1)).then(() => "due" as const)
+            : undefined;
+        const woken = await Promise.race(due ? [wait, changed, due] : [wait, changed]);
+        idle = woken !== "due" && this.blockingWait !== undefined;
       } else {
         await changed;
       }

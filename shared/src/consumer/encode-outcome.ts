@@ -7,7 +7,7 @@
 import { findNonJson, utf8Length } from "../schemas/json-value.js";
 import { LIMITS } from "../schemas/limits.js";
 import { stringifyWellFormed, toWellFormed, truncateText } from "../schemas/unicode.js";
-import { type Outcome, UnrecoverableError } from "./leased-job.js";
+import { type Outcome, RateLimitedError, UnrecoverableError } from "./leased-job.js";
 
 /** The stack's header and first frames: the frames that locate a failure come first. */
 const firstLines = (stack: string) => stack.split("\n", LIMITS.errorStackLines).join("\n");
@@ -23,7 +23,7 @@ export function encodeError(error: unknown, workerId: string, reason?: string) {
 }
 
 /**
- * Appends an outcome's fields to a call's arguments: seq, token, kind (c | f | u),
+ * Appends an outcome's fields to a call's arguments: seq, token, kind (c | f | u | l),
  * data. The attempt number and time are added in Lua. Appended in place, as the
  * settle call of a batch is built once per batch, not once per job.
  */
@@ -37,7 +37,7 @@ export function pushOutcome(args: (string | number)[], outcome: Outcome, workerI
   args.push(seq, token, kind, data);
 }
 
-function outcomeData(outcome: Outcome, workerId: string): [kind: "c" | "f" | "u", data: string] {
+function outcomeData(outcome: Outcome, workerId: string): [kind: "c" | "f" | "u" | "l", data: string] {
   if (outcome.kind === "completed") {
     // A result is the handler's to give: lone surrogates in it are replaced, not failed.
     const problem = findNonJson(outcome.result, LIMITS.jsonDepth, { allowLoneSurrogates: true });
@@ -49,6 +49,10 @@ function outcomeData(outcome: Outcome, workerId: string): [kind: "c" | "f" | "u"
       return ["u", JSON.stringify(encodeError(new UnrecoverableError(message), workerId, "invalid-result"))];
     }
     return ["c", encoded];
+  }
+  if (outcome.error instanceof RateLimitedError && !outcome.unrecoverable) {
+    const wait = Math.min(outcome.error.retryAfterMs, LIMITS.maxBackoffMs);
+    return ["l", `${wait}|${outcome.error.scope}`];
   }
   const unrecoverable = outcome.unrecoverable || outcome.error instanceof UnrecoverableError;
   return [unrecoverable ? "u" : "f", JSON.stringify(encodeError(outcome.error, workerId, outcome.reason))];

@@ -30,6 +30,27 @@ export class UnrecoverableError extends Error {
   override name = "UnrecoverableError";
 }
 
+export type RateLimitScope = "job" | "group" | "type" | "queue";
+
+/**
+ * Throw this when the system a handler calls limits it (an HTTP 429 with
+ * Retry-After): the job is not failed and keeps its attempt; it waits
+ * `retryAfterMs`, and with scope `group`, `type` or `queue` nothing else of that
+ * scope starts before then either.
+ */
+export class RateLimitedError extends Error {
+  override name = "RateLimitedError";
+  readonly retryAfterMs: number;
+  readonly scope: RateLimitScope;
+
+  constructor(retryAfterMs: number, options: { scope?: RateLimitScope; message?: string } = {}) {
+    super(options.message ?? `rate limited upstream: retry after ${retryAfterMs} ms`);
+    // A NaN or negative wait (a malformed Retry-After) waits nothing rather than throwing.
+    this.retryAfterMs = Number.isFinite(retryAfterMs) ? Math.max(0, Math.round(retryAfterMs)) : 0;
+    this.scope = options.scope ?? "job";
+  }
+}
+
 export type Outcome =
   | { lease: Lease; kind: "completed"; result?: unknown }
   | { lease: Lease; kind: "failed"; error: unknown; unrecoverable?: boolean; reason?: string };

@@ -7,7 +7,7 @@ import * as v from "valibot";
 import { errorFromScriptCode, JobNotFoundError, SCRIPT_CODES, ValidationError } from "../errors.js";
 import { decodeJob, type Job, pairsToRecord } from "../job.js";
 import { formatJobId } from "../job-id.js";
-import { createJobInputSchema, type JobInput, PRIORITY } from "../schemas/job-input.js";
+import { createJobInputSchema, GroupKeySchema, type JobInput, PRIORITY } from "../schemas/job-input.js";
 import { countParents, LIMITS } from "../schemas/limits.js";
 import { encodeBackoff } from "../settings.js";
 import { IDEMPOTENCY_CONFLICT, IdempotencyConflictError, jobFingerprint } from "./idempotency.js";
@@ -19,7 +19,34 @@ export interface AddedJob {
   id: string;
   /** False when an idempotency key matched a job added earlier; `id` is that job. */
   created: boolean;
+  /** Set when a debounce key took the submission: its waiting job was `replaced`, or it was `dropped` (throttle). */
+  debounced?: Debounced;
 }
+
+/** What a debounce key did with a submission (see README "Expiry, debounce and throttle"). */
+export type Debounced = "replaced" | "dropped";
+
+/** add-jobs.lua's per-job reply code: 1 created, 0 an idempotency key's job, 2 replaced, 3 dropped. */
+const DEBOUNCED_BY_CODE: Record<number, Debounced> = { 2: "replaced", 3: "dropped" };
+const debouncedOf = (code: unknown) => {
+  const debounced = DEBOUNCED_BY_CODE[code as number];
+  return debounced ? { debounced } : {};
+};
+
+/** The expiry field of add-jobs.lua: 'a<epoch ms>', 'r<ms from now in Redis's clock>', or ''. */
+function encodeExpiry(job: ParsedJob): string {
+  if (job.expiresAt !== undefined) {
+    const at = job.expiresAt instanceof Date ? job.expiresAt.getTime() : new Date(job.expiresAt).getTime();
+    return `a${at}`;
+  }
+  return job.expireAfterMs === undefined ? "" : `r${job.expireAfterMs}`;
+}
+
+/** The debounce field of add-jobs.lua: '<d|t>|<windowMs>|<key>', or ''. */
+const encodeDebounce = (job: ParsedJob) =>
+  job.debounce
+    ? `${job.debounce.mode === "throttle" ? "t" : "d"}|${job.debounce.windowMs}|${job.debounce.key}`
+    : "";
 
 const schemaCache = new Map<number, ReturnType<typeof createJobInputSchema>>();
 function schemaFor(payloadBytes: number) {
@@ -45,7 +72,31 @@ function parseJob(ctx: QueueContext, input: JobInput, pathPrefix: string): Parse
       },
     ]);
   }
+  if (job.groupFrom !== undefined) {
+    const group = groupFromPayload(job.payload, job.groupFrom);
+    const checked = v.safeParse(GroupKeySchema, group);
+    if (!checked.success) {
+      throw new ValidationError([
+        {
+          path: [pathPrefix, "groupFrom"].filter(Boolean).join("."),
+          message: "must point at a string or number in payload that is a valid group key",
+        },
+      ]);
+    }
+    return { ...job, group: checked.output, groupFrom: undefined };
+  }
   return job;
+}
+
+/** The value a JSON pointer (RFC 6901) names in the payload, as a group key, or undefined. */
+function groupFromPayload(payload: unknown, pointer: string): string | undefined {
+  let value = payload;
+  for (const token of pointer.slice(1).split("/")) {
+    const name = token.replaceAll("~1", "/").replaceAll("~0", "~");
+    if (value === null || typeof value !== "object" || !Object.hasOwn(value, name)) return undefined;
+    value = (value as Record<string, unknown>)[name];
+  }
+  return typeof value === "string" ? value : typeof value === "number" ? String(value) : undefined;
 }
 
 function encodeJob(ctx: QueueContext, job: ParsedJob, parents: string[]): (string | number)[] {
@@ -67,6 +118,10 @@ function encodeJob(ctx: QueueContext, job: ParsedJob, parents: string[]): (strin
     job.idempotencyKey === undefined ? "" : `${jobFingerprint(job)}|${job.idempotencyKey}`,
     parents.join(","),
     job.onParentFailure === "ignore" ? "i" : "",
+    job.group ?? "",
+    // Last, as add-jobs.lua reads them.
+    encodeExpiry(job),
+    encodeDebounce(job),
   ];
 }
 
@@ -146,6 +201,7 @@ export async function addJobs(ctx: QueueContext, inputs: readonly JobInput[]): P
     added[index] = {
       id: formatJobId(ctx.name, String(reply[at * width])),
       created: reply[at * width + 1] === 1,
+      ...debouncedOf(reply[at * width + 1]),
     };
   });
   return added;
@@ -155,6 +211,8 @@ export interface SubmittedJob {
   job: Job;
   /** False when an idempotency key matched a job added earlier; `job` is that job. */
   created: boolean;
+  /** Set when a debounce key took the submission: `job` is the key's job (`replaced`, or the submission `dropped`). */
+  debounced?: Debounced;
 }
 
 /** Like `addJobs`, and returns the stored jobs from the same round trip. */
@@ -188,7 +246,7 @@ export async function submitJobs(ctx: QueueContext, inputs: readonly JobInput[])
           )
         : await readJob(ctx, seq);
       if (!job) throw new JobNotFoundError(formatJobId(ctx.name, seq));
-      submitted[index] = { job, created };
+      submitted[index] = { job, created, ...debouncedOf(reply[at * width + 1]) };
     }),
   );
   return submitted;

@@ -9,10 +9,12 @@ import type { Job } from "../job.js";
 import { parseJobId } from "../job-id.js";
 import { QUEUES_KEY } from "../keys.js";
 import type { RedisClient } from "../redis/connection.js";
+import type { FlowRule, FlowScope, FlowState } from "../schemas/flow-limits.js";
 import { DEFAULT_QUEUE, type JobInput, QUEUE_NAME_PATTERN } from "../schemas/job-input.js";
 import type { JobState } from "../schemas/job-state.js";
 import { type QueueSettingsInput, resolveSettings } from "../settings.js";
 import { type AddedJob, addJobs, type SubmittedJob, submitJobs } from "./add-jobs.js";
+import { readFlowState, setFlowLimit, setGroupWeight } from "./flow-limits.js";
 import { cancelJob, removeJob, retryJob, runDeadLetterChunks } from "./job-actions.js";
 import { countJobs, type JobCounts, type JobPage, type ListJobsOptions, listJobs } from "./list-jobs.js";
 import { type MaintenanceResult, maintainQueue } from "./maintain-queue.js";
@@ -44,6 +46,25 @@ export class Queue {
     }
     this.name = name;
     this.context = createQueueContext(options.redis, name, resolveSettings(options.settings));
+  }
+
+  /**
+   * Sets (or with null removes) a rate limit and/or global concurrency for the whole
+   * queue, one job type, or each group of one job type. Limited jobs stay pending and
+   * spend no attempt.
+   */
+  setFlowLimit(scope: FlowScope, rule: FlowRule | null): Promise<void> {
+    return setFlowLimit(this.context, scope, rule);
+  }
+
+  /** A group's weight for fair turns within its job type (null: back to 1). */
+  setGroupWeight(type: string, group: string, weight: number | null): Promise<void> {
+    return setGroupWeight(this.context, type, group, weight);
+  }
+
+  /** The queue's flow rules and what they allow now, per type. */
+  flowState(): Promise<FlowState> {
+    return readFlowState(this.context);
   }
 
   /** Adds one job. With an idempotency key seen within the window, returns the existing job's id. */

@@ -74,13 +74,66 @@ const isRunAt = (value: unknown): value is string | number | Date =>
 
 // One message per mistake, with an example. The same horizon as delayMs: a run
 // time centuries ahead is a mistake, not a plan.
-const RunAtSchema = v.pipe(
-  v.custom<string | number | Date>(isRunAt, `must be ${RUN_AT_FORMS}`),
-  v.description(`when to run: ${RUN_AT_FORMS}`),
-  v.check(
-    (runAt) => epochOf(runAt) <= Date.now() + LIMITS.maxDelayMs,
-    `must be at most ${LIMITS.maxDelayMs / 86_400_000} days ahead, as ${RUN_AT_FORMS}`,
+const instantSchema = (what: string) =>
+  v.pipe(
+    v.custom<string | number | Date>(isRunAt, `must be ${RUN_AT_FORMS}`),
+    v.description(`${what}: ${RUN_AT_FORMS}`),
+    v.check(
+      (at) => epochOf(at) <= Date.now() + LIMITS.maxDelayMs,
+      `must be at most ${LIMITS.maxDelayMs / 86_400_000} days ahead, as ${RUN_AT_FORMS}`,
+    ),
+  );
+const RunAtSchema = instantSchema("when to run");
+const ExpiresAtSchema = instantSchema("cancel the job (reason `expired`) if it has not started by then");
+
+/** Whether a submission expires before it may start (by the host's clock; Redis judges again). */
+function neverStarts(input: {
+  delayMs?: number | undefined;
+  runAt?: string | number | Date | undefined;
+  expireAfterMs?: number | undefined;
+  expiresAt?: string | number | Date | undefined;
+}): boolean {
+  if (input.expiresAt !== undefined && input.expireAfterMs !== undefined) return false; // refused above
+  const now = Date.now();
+  const start = input.runAt === undefined ? now + (input.delayMs ?? 0) : epochOf(input.runAt);
+  const expiry =
+    input.expiresAt !== undefined
+      ? epochOf(input.expiresAt)
+      : input.expireAfterMs !== undefined
+        ? now + input.expireAfterMs
+        : Number.POSITIVE_INFINITY;
+  return expiry <= start;
+}
+
+export const DEBOUNCE_MODES = ["debounce", "throttle"] as const;
+
+/**
+ * Submissions sharing a key within a window (per queue and job type): `debounce`
+ * replaces the waiting job's payload, run time and expiry with the latest ones and
+ * restarts the window; `throttle` drops them while the window that the job it let
+ * through opened lasts. See README "Expiry, debounce and throttle".
+ */
+export const DebounceSchema = v.strictObject({
+  key: v.pipe(
+    v.string("must be a string"),
+    v.minLength(1, "must not be empty"),
+    v.maxLength(LIMITS.debounceKeyChars, `must be at most ${LIMITS.debounceKeyChars} characters`),
+    // Redis stores UTF-8, where every lone surrogate becomes U+FFFD: two keys would collide.
+    v.check((key) => !hasLoneSurrogate(key), "must be well-formed Unicode (no lone surrogates)"),
   ),
+  windowMs: integerIn(1, LIMITS.maxDelayMs),
+  mode: v.optional(v.picklist(DEBOUNCE_MODES, "must be 'debounce' or 'throttle'"), "debounce"),
+});
+export type DebounceOptions = v.InferInput<typeof DebounceSchema>;
+
+/** A group (tenant) key: well-formed Unicode, no control characters, bounded. */
+export const GroupKeySchema = v.pipe(
+  v.string("must be a string"),
+  v.minLength(1, "must not be empty"),
+  v.maxLength(LIMITS.groupKeyChars, `must be at most ${LIMITS.groupKeyChars} characters`),
+  v.check((key) => !hasLoneSurrogate(key), "must be well-formed Unicode (no lone surrogates)"),
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  v.check((key) => !/[\u0000-\u001f\u007f]/.test(key), "must not contain control characters"),
 );
 
 /** A client-chosen name for a job inside one batch, so other jobs of it can depend on it. */
@@ -121,6 +174,10 @@ export function createJobInputSchema(limits: JobInputLimits = { payloadBytes: LI
       maxAttempts: v.optional(integerIn(1, 100)),
       backoff: v.optional(BackoffSchema),
       timeoutMs: v.optional(integerIn(1, LIMITS.maxTimeoutMs)),
+      /** Cancel the job (reason `expired`) if it has not started this long after submission. */
+      expireAfterMs: v.optional(integerIn(1, LIMITS.maxDelayMs)),
+      expiresAt: v.optional(ExpiresAtSchema),
+      debounce: v.optional(DebounceSchema),
       /** Jobs (ids, or refs within a batch) that must complete before this one runs. */
       dependsOn: v.optional(DependsOnSchema),
       /** `fail` (default): fail when a parent fails or is canceled. `ignore`: run once all parents are final. */
@@ -138,6 +195,16 @@ export function createJobInputSchema(limits: JobInputLimits = { payloadBytes: LI
           v.check((key) => !hasLoneSurrogate(key), "must be well-formed Unicode (no lone surrogates)"),
         ),
       ),
+      /** The job's group (tenant) for fair queuing and per-group limits: groups take turns. */
+      group: v.optional(GroupKeySchema),
+      /** A JSON pointer (RFC 6901) into the payload whose string or number is the group, e.g. "/tenantId". */
+      groupFrom: v.optional(
+        v.pipe(
+          v.string("must be a string"),
+          v.regex(/^(\/([^~/]|~[01])*)+$/, 'must be a JSON pointer such as "/tenantId"'),
+          v.maxLength(256, "must be at most 256 characters"),
+        ),
+      ),
     }),
     v.forward(
       v.check(
@@ -145,6 +212,44 @@ export function createJobInputSchema(limits: JobInputLimits = { payloadBytes: LI
         "give delayMs or runAt, not both",
       ),
       ["runAt"],
+    ),
+    v.forward(
+      v.check(
+        (input) => input.group === undefined || input.groupFrom === undefined,
+        "give group or groupFrom, not both",
+      ),
+      ["groupFrom"],
+    ),
+    v.forward(
+      v.check(
+        (input) => input.expireAfterMs === undefined || input.expiresAt === undefined,
+        "give expireAfterMs or expiresAt, not both",
+      ),
+      ["expiresAt"],
+    ),
+    // A job that expires before it may start could never run: a mistake, refused.
+    v.forward(
+      v.check(
+        (input) => input.expiresAt === undefined || !neverStarts(input),
+        "must be later than the job may start (now, or its delayMs/runAt): it could never run",
+      ),
+      ["expiresAt"],
+    ),
+    v.forward(
+      v.check(
+        // Below 1 is refused by its own range check already.
+        (input) => input.expireAfterMs === undefined || input.expireAfterMs < 1 || !neverStarts(input),
+        "must be greater than the job's delay (delayMs or runAt): it could never run",
+      ),
+      ["expireAfterMs"],
+    ),
+    // A debounced job is replaced while it waits; parents would make "waiting" mean blocked.
+    v.forward(
+      v.check(
+        (input) => input.debounce === undefined || input.dependsOn === undefined,
+        "cannot be combined with dependsOn",
+      ),
+      ["debounce"],
     ),
   );
 }

@@ -32,6 +32,8 @@ export const LIMITS = {
   /** Distinct job types per queue: each type has its own indexes, so they must stay few. */
   typesPerQueue: 1_000,
   idempotencyKeyChars: 256,
+  /** Group (tenant) keys, in characters. */
+  groupKeyChars: 128,
   maxDelayMs: 366 * 24 * 3600 * 1000,
   maxTimeoutMs: 24 * 3600 * 1000,
   maxBackoffMs: 7 * 24 * 3600 * 1000,
@@ -41,6 +43,8 @@ export const LIMITS = {
   logLines: 200,
   logLineChars: 2_000,
   listPageMax: 200,
+  /** Debounce keys, in characters (like idempotency keys). */
+  debounceKeyChars: 256,
 } as const;
 
 /** Parents named across a batch, counted before any entry is validated (sizes first). */

@@ -8,17 +8,23 @@
   ARGV[4]     idempotency window in ms
   ARGV[5]     '1' to return each job's fields too (saves the caller a read)
   ARGV[6]     number of jobs N
-  ARGV[7..]   N groups of 11 fields: type, payload, priority, delayMs, runAtMs
+  ARGV[7..]   N groups of 14 fields: type, payload, priority, delayMs, runAtMs
               (0 = none), maxAttempts, backoff ('' = queue default), timeoutMs
               ('' = default), idempotency '<fingerprint>|<key>' ('' = none; the
               fingerprint is 32 hex digits of the canonical submitted fields),
               parents (comma-separated
               seqs, or '@k' for the k-th job of this batch, 0-based; '' = none),
-              'i' when parent failures are ignored ('' = fail with them)
+              'i' when parent failures are ignored ('' = fail with them),
+              group key for fair queuing and per-group limits ('' = none)
+              and last, expiry ('' = none; 'a<ms>' at that time, 'r<ms>' that
+              long from now: see includes/expiry.lua) and debounce ('' = none;
+              '<d|t>|<windowMs>|<key>': see includes/debounce.lua)
               Jobs come in topological order: a batch parent precedes its children.
 
-  Returns: flat array of N pairs (seq, created): created is 1 for a new job and 0
-  when an idempotency key returned an existing one (same fingerprint); with
+  Returns: flat array of N pairs (seq, created): created is 1 for a new job, 0
+  when an idempotency key returned an existing one (same fingerprint), 2 when a
+  debounce key's waiting job took the submission (payload, run time and expiry
+  replaced) and 3 when a throttle key dropped it (seq = the key's job); with
   ARGV[5] = '1', N triples (seq, created, HGETALL fields). Nothing is written when
   it returns -4 (too many types), { -5, seq } (a parent does not exist) or
   { -8, i, seq, fingerprint } (job i reuses an idempotency key that job seq took
@@ -36,11 +42,15 @@
 --!include includes/transitions.lua
 --!include includes/failure.lua
 --!include includes/dependencies.lua
+--!include includes/expiry.lua
+--!include includes/debounce.lua
 
 local idem_ms = tonumber(ARGV[4])
 local return_jobs = ARGV[5] == '1'
 local count = tonumber(ARGV[6])
-local FIELDS = 11
+local FIELDS = 14
+-- Expiry and debounce are the last two fields of each job.
+local EXPIRY_AT, DEBOUNCE_AT = FIELDS - 2, FIELDS - 1
 
 -- Reject before writing anything, so the batch stays all-or-nothing: Redis does
 -- not roll back a script that fails half-way. The caller validated the jobs; this
@@ -61,8 +71,14 @@ for i = 0, count - 1 do
     return invalid('maxAttempts of job ' .. i)
   end
   if ARGV[base + 7] ~= '' and not is_count(tonumber(ARGV[base + 7])) then return invalid('timeout of job ' .. i) end
+  if #ARGV[base + 11] > 512 then return invalid('group of job ' .. i) end
   if ARGV[base + 8] ~= '' and not string.match(ARGV[base + 8], '^' .. string.rep('%x', 32) .. '|.') then
     return invalid('idempotency of job ' .. i)
+  end
+  if not expiry.is_field(ARGV[base + EXPIRY_AT]) then return invalid('expiry of job ' .. i) end
+  -- A debounced job is replaced while it waits: it has no parents to wait on.
+  if ARGV[base + DEBOUNCE_AT] ~= '' and (not debounce.is_field(ARGV[base + DEBOUNCE_AT]) or ARGV[base + 9] ~= '') then
+    return invalid('debounce of job ' .. i)
   end
 end
 
@@ -132,10 +148,23 @@ for i = 0, count - 1 do
     if existing and redis.call('EXISTS', job_key(existing)) == 0 then existing = false end
   end
 
+  local debounced, debounce_code = false, nil
+  if not existing then debounced, debounce_code = debounce.match(jtype, ARGV[base + DEBOUNCE_AT]) end
+
   if existing then
     batch_seqs[i + 1] = existing
     result[#result + 1] = existing
     result[#result + 1] = 0
+  elseif debounced then
+    if debounce_code == debounce.REPLACED then
+      debounce.replace(debounced, payload, run_at > 0 and run_at or NOW + delay_ms, expiry.of_field(ARGV[base + EXPIRY_AT], NOW))
+      debounce.remember(jtype, ARGV[base + DEBOUNCE_AT], debounced)
+    end
+    -- The same request sent again answers with the same job.
+    if idem ~= '' then redis.call('SET', idempotency_key(idem), debounced .. '|' .. fingerprint, 'PX', idem_ms) end
+    batch_seqs[i + 1] = debounced
+    result[#result + 1] = debounced
+    result[#result + 1] = debounce_code
   else
     local seq = tostring(next_order())
     batch_seqs[i + 1] = seq
@@ -144,6 +173,8 @@ for i = 0, count - 1 do
     local fields = { 't', jtype, 'd', payload, 'p', priority, 'c', NOW, 'ma', max_attempts }
     if backoff ~= '' then fields[#fields + 1] = 'bo'; fields[#fields + 1] = backoff end
     if timeout ~= '' then fields[#fields + 1] = 'to'; fields[#fields + 1] = timeout end
+    local group = ARGV[base + 11] ~= '' and ARGV[base + 11] or false
+    if group then fields[#fields + 1] = 'g'; fields[#fields + 1] = group end
     if idem ~= '' then
       fields[#fields + 1] = 'ik'; fields[#fields + 1] = idem
       redis.call('SET', idempotency_key(idem), seq .. '|' .. fingerprint, 'PX', idem_ms)
@@ -185,9 +216,12 @@ for i = 0, count - 1 do
     else
       fields[#fields + 1] = 'pending'
       redis.call('HSET', jk, unpack(fields))
-      enqueue_pending(seq, jtype, priority, tonumber(seq))
+      enqueue_pending(seq, jtype, priority, tonumber(seq), group)
       queue_event('pending', seq)
     end
+    local expires_at = expiry.of_field(ARGV[base + EXPIRY_AT], NOW)
+    if expires_at and verdict ~= 'failed' then expiry.track(seq, expires_at) end
+    if ARGV[base + DEBOUNCE_AT] ~= '' then debounce.remember(jtype, ARGV[base + DEBOUNCE_AT], seq) end
     added = added + 1
     result[#result + 1] = seq
     result[#result + 1] = 1

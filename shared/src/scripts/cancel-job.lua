@@ -21,19 +21,26 @@
 --!include includes/transitions.lua
 --!include includes/failure.lua
 --!include includes/dependencies.lua
+--!include includes/expiry.lua
 
 local seq = ARGV[4]
 local jk = job_key(seq)
-local job = redis.call('HMGET', jk, 's', 't', 'p', 'po')
+local job = redis.call('HMGET', jk, 's', 't', 'p', 'po', 'g')
 local state, jtype = job[1], job[2]
 if not state then return { -1, '' } end
 if RETENTION[state] then return { -3, state } end
-if state == 'pending' then
+if state == 'pending' and job[5] then
+  fair.remove(seq, jtype, job[5], tonumber(job[3]) or 5, tonumber(job[4]) or tonumber(seq))
+elseif state == 'pending' then
   pending_remove(seq, jtype, tonumber(job[3]) or 5, tonumber(job[4]) or tonumber(seq))
+elseif state == 'processing' then
+  fair.leave_processing(seq, jtype, job[5])
 else
   redis.call('ZREM', index_key(state, jtype), seq)
 end
 if state == 'blocked' then stop_waiting(seq, redis.call('HGET', jk, 'dp')) end
+-- Canceled before it started: its expiry is over too.
+if state ~= 'processing' then expiry.forget(seq) end
 redis.call('HSET', jk, 's', 'canceled', 'f', NOW)
 enter_final(seq, jtype, 'canceled', NOW)
 stat_count('canceled', 1)

@@ -123,18 +123,21 @@ local function collect(key, hi, lo, offset_of_key)
   end
 end
 
+-- A type's pending jobs are in two indexes: without a group, and with one (groups.lua).
 local function collect_pending(t)
-  for band = 0, 9 do
-    if not priority or band == 10 - priority then
-      local base = band * BAND
-      local taken = 0
-      pending_walk_down(t, c_key and base + c_key or base + BAND - 1, base, function(seq, score)
-        if before_cursor(score - base, seq) then
-          candidates[#candidates + 1] = { seq, score - base }
-          taken = taken + 1
-        end
-        return taken <= limit
-      end)
+  for _, index in ipairs({ t, FLOW_KEYS.grouped_index(t) }) do
+    for band = 0, 9 do
+      if not priority or band == 10 - priority then
+        local base = band * BAND
+        local taken = 0
+        pending_walk_down(index, c_key and base + c_key or base + BAND - 1, base, function(seq, score)
+          if before_cursor(score - base, seq) then
+            candidates[#candidates + 1] = { seq, score - base }
+            taken = taken + 1
+          end
+          return taken <= limit
+        end)
+      end
     end
   end
 end

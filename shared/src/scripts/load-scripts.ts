@@ -33,6 +33,8 @@ export const SCRIPT_NAMES = [
   "rollup-stats",
   "read-dead-letters",
   "archive-progress",
+  "set-flow-limit",
+  "read-flow-state",
   "due-schedules",
   "schedule-write",
   "schedule-advance",

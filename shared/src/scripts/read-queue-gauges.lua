@@ -24,11 +24,13 @@ for _, jtype in ipairs(redis.call('SMEMBERS', TYPES_KEY)) do
     counts[#counts + 1] = ARGV[i] == 'pending' and pending_count(jtype) or redis.call('ZCARD', index_key(ARGV[i], jtype))
   end
   due = due + redis.call('ZCOUNT', index_key('scheduled', jtype), '-inf', NOW)
-  -- The head of each priority band is that band's longest-waiting job.
-  for _, head in ipairs(pending_band_heads(jtype)) do
-    local job = redis.call('HMGET', job_key(head), 'pa', 'ra', 'c')
-    local since = tonumber(job[1]) or tonumber(job[2]) or tonumber(job[3])
-    if since and (not oldest or since < oldest) then oldest = since end
+  -- The head of each priority band is that band's longest-waiting job (with and without a group).
+  for _, index in ipairs({ jtype, FLOW_KEYS.grouped_index(jtype) }) do
+    for _, head in ipairs(pending_band_heads(index)) do
+      local job = redis.call('HMGET', job_key(head), 'pa', 'ra', 'c')
+      local since = tonumber(job[1]) or tonumber(job[2]) or tonumber(job[3])
+      if since and (not oldest or since < oldest) then oldest = since end
+    end
   end
 end
 return { counts, due, oldest, redis.call('HEXISTS', META_KEY, 'paused'), NOW }

@@ -25,18 +25,18 @@ local result = {}
 for i = 4, #ARGV, 2 do
   local seq, token = ARGV[i], ARGV[i + 1]
   local jk = job_key(seq)
-  local job = redis.call('HMGET', jk, 's', 'tk', 't', 'a', 'p')
+  local job = redis.call('HMGET', jk, 's', 'tk', 't', 'a', 'p', 'g')
   local code = lease_code(job[1], job[2], token)
   if code ~= 1 then
     result[#result + 1] = code
     result[#result + 1] = job[1] or ''
   else
-    defer_remove(index_key('processing', job[3]), seq)
+    fair.leave_processing(seq, job[3], job[6])
     -- Its waiting start (`pa`, else its due or creation time) stays: it has been
     -- waiting since then, which the oldest-pending gauge and wait stats must show.
     redis.call('HSET', jk, 's', 'pending', 'a', math.max((tonumber(job[4]) or 1) - 1, 0))
     redis.call('HDEL', jk, 'po')
-    enqueue_pending(seq, job[3], tonumber(job[5]) or 5, tonumber(seq))
+    enqueue_pending(seq, job[3], tonumber(job[5]) or 5, tonumber(seq), job[6])
     emit('pending', seq, 'reason', 'released')
     result[#result + 1] = 1
     result[#result + 1] = 'pending'

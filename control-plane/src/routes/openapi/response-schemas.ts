@@ -40,9 +40,18 @@ export const JobSchema = v.object({
   ),
   timeoutMs: nullable(v.number()),
   idempotencyKey: nullable(v.string()),
+  group: nullable(v.string()),
   lastError: nullable(AttemptErrorSchema),
   errors: v.array(AttemptErrorSchema),
   failureReason: nullable(v.string()),
+  cancelReason: v.pipe(
+    nullable(v.string()),
+    v.description("`expired`: not started by its expiry; null: by hand"),
+  ),
+  expiresAt: v.pipe(
+    nullable(isoTime),
+    v.description("while the job has not started: when it expires (canceled with reason `expired`)"),
+  ),
   createdAt: isoTime,
   startedAt: nullable(isoTime),
   finishedAt: nullable(isoTime),

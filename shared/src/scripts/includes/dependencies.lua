@@ -123,7 +123,9 @@ local function fail_for_parent(seq, jtype, parent_seq, now, was_blocked)
   local errors = append_error(job[2] or nil, { message = message, reason = 'dependency-failed' },
     tonumber(job[1]) or 0, now)
   redis.call('HSET', jk, 's', 'failed', 'f', now, 'fr', 'dependency-failed', 'fp', parent_seq, 'e', errors)
-  redis.call('HDEL', jk, 'dn')
+  -- It never started: its expiry, if any, is over (see expiry.lua).
+  redis.call('HDEL', jk, 'dn', 'ex')
+  defer_remove(EXPIRING_KEY, seq)
   enter_final(seq, jtype, 'failed', now)
   stat_count('failed', 1)
   emit('failed', seq, 'reason', 'dependency-failed', 'parent', parent_seq)

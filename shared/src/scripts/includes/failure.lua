@@ -68,7 +68,7 @@ end
 -- The job must already be out of the processing index. Returns the new state.
 local function fail_attempt(seq, jtype, now, error_entry, unrecoverable, reason)
   local jk = job_key(seq)
-  local job = redis.call('HMGET', jk, 'a', 'ma', 'bo', 'p', 'e')
+  local job = redis.call('HMGET', jk, 'a', 'ma', 'bo', 'p', 'e', 'g')
   local attempt, max_attempts = tonumber(job[1]) or 0, tonumber(job[2]) or 1
   local errors = append_error(job[5] or nil, error_entry, attempt, now)
   if unrecoverable or attempt >= max_attempts then
@@ -83,7 +83,7 @@ local function fail_attempt(seq, jtype, now, error_entry, unrecoverable, reason)
   local delay = backoff_delay(job[3] or nil, attempt)
   if delay <= 0 then
     redis.call('HSET', jk, 's', 'pending', 'pa', now, 'e', errors)
-    enqueue_pending(seq, jtype, tonumber(job[4]) or 5, next_order())
+    enqueue_pending(seq, jtype, tonumber(job[4]) or 5, next_order(), job[6])
     emit('pending', seq, 'reason', reason)
     return 'pending'
   end

@@ -31,6 +31,10 @@ local function breaker_key(jtype) return P .. 'cb:' .. jtype end
 local function pending_shard_key(jtype, shard) return index_key('pending', jtype) .. ':' .. shard end
 local PENDING_COUNT_KEY = P .. 'pending-count'
 local function idempotency_key(key) return P .. 'idem:' .. key end
+-- Jobs that have not started yet and carry an expiry, by expiry time (see expiry.lua).
+local EXPIRING_KEY = P .. 'expiring'
+-- A type name has no ':', so the key after it is the debounce key whatever it holds.
+local function debounce_key(jtype, key) return P .. 'debounce:' .. jtype .. ':' .. key end
 local function children_key(seq) return P .. 'children:' .. seq end
 local function waiting_key(seq) return P .. 'waiting:' .. seq end
 local function type_marker_key(jtype) return P .. 'marker:' .. jtype end
@@ -47,6 +51,19 @@ local function gauge_sample_key(minute) return P .. 'gs:' .. minute end
 local function minute_rollup_key(hour) return P .. 'm1:' .. hour end
 local function hour_accumulator_key(hour) return P .. 'hacc:' .. hour end
 local function hour_rollup_key(day) return P .. 'h1:' .. day end
+-- Flow control (includes/limits.lua, includes/groups.lua), in one table: Lua allows a
+-- script 200 locals. A type name has no ':' and no '~', so these never collide with
+-- the per-state indexes of another type.
+local FLOW_KEYS = {
+  limits = P .. 'limits',
+  gcra = P .. 'gcra',
+  grouped_index = function(jtype) return jtype .. '~' end,
+  lane = function(jtype, group) return P .. 'lane:' .. jtype .. ':' .. group end,
+  ring = function(jtype) return P .. 'ring:' .. jtype end,
+  parked = function(jtype) return P .. 'parked:' .. jtype end,
+  running = function(jtype) return P .. 'running:' .. jtype end,
+  weights = function(jtype) return P .. 'weights:' .. jtype end,
+}
 -- Repeatable schedules (schedule-write.lua, schedule-advance.lua, due-schedules.lua), in one
 -- table so the scripts that do not use them spend one local on them. 'schedule…' is no state.
 local SCHEDULE_KEYS = {

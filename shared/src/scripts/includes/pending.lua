@@ -13,6 +13,11 @@
 
   A job's pending score is pending_score(priority, order): order is its seq for a
   fresh or released job, else the field `po`, so removal can find its shard.
+
+  Jobs with a group key (fair queuing, see groups.lua) are indexed the same way
+  under the index name `<type>~` (for listing, counts and gauges) and take their
+  turn through their group's lane; `index` arguments below name which index, and
+  default to the type itself. Counts are per type whatever the index.
   Requires keys, scores; flushed by transitions.flush_changes.
 ]]
 local SHARD_WIDTH = 128
@@ -26,17 +31,18 @@ local function count_pending(jtype, delta)
 end
 
 -- Deferred like every index write; flush_pending writes each shard once.
-local last_shard, last_type, last_key = nil, nil, nil
-local function pending_add(seq, jtype, score)
+local last_shard, last_index, last_key = nil, nil, nil
+local function pending_add(seq, jtype, score, index)
+  index = index or jtype
   local shard = shard_of(score)
   -- Consecutive jobs mostly share a shard: reuse its key rather than build it again.
-  if shard ~= last_shard or jtype ~= last_type then
-    last_shard, last_type, last_key = shard, jtype, pending_shard_key(jtype, shard)
+  if shard ~= last_shard or index ~= last_index then
+    last_shard, last_index, last_key = shard, index, pending_shard_key(index, shard)
   end
   local key = last_key
   local entry = PENDING_ADDS[key]
   if not entry then
-    entry = { jtype = jtype, shard = shard, args = {} }
+    entry = { index = index, shard = shard, args = {} }
     PENDING_ADDS[key] = entry
   end
   entry.args[#entry.args + 1] = score
@@ -49,7 +55,7 @@ local function flush_pending()
     for i = 1, #entry.args, 4000 do
       redis.call('ZADD', key, unpack(entry.args, i, math.min(i + 3999, #entry.args)))
     end
-    redis.call('ZADD', index_key('pending', entry.jtype), entry.shard, entry.shard)
+    redis.call('ZADD', index_key('pending', entry.index), entry.shard, entry.shard)
   end
   PENDING_ADDS = {}
   for jtype, delta in pairs(PENDING_COUNT_DELTA) do
@@ -58,19 +64,23 @@ local function flush_pending()
   PENDING_COUNT_DELTA = {}
 end
 
-local function drop_shard_if_empty(jtype, shard)
-  if redis.call('EXISTS', pending_shard_key(jtype, shard)) == 0 then
-    redis.call('ZREM', index_key('pending', jtype), shard)
+local function drop_shard_if_empty(index, shard)
+  if redis.call('EXISTS', pending_shard_key(index, shard)) == 0 then
+    redis.call('ZREM', index_key('pending', index), shard)
   end
 end
 
--- Removes one pending job (cancel); `order` is its `po` field or its seq.
-local function pending_remove(seq, jtype, priority, order)
+-- Removes one pending job from its index (not from a group's lane); `order` is its
+-- `po` field or its seq. Returns whether it was there.
+local function pending_remove(seq, jtype, priority, order, index)
+  index = index or jtype
   local shard = shard_of(pending_score(priority, order))
-  if redis.call('ZREM', pending_shard_key(jtype, shard), seq) == 1 then
+  if redis.call('ZREM', pending_shard_key(index, shard), seq) == 1 then
     count_pending(jtype, -1)
-    drop_shard_if_empty(jtype, shard)
+    drop_shard_if_empty(index, shard)
+    return true
   end
+  return false
 end
 
 local function pending_count(jtype)
@@ -110,8 +120,9 @@ local function pending_pop_type(jtype, n)
   return popped
 end
 
--- Removes specific peeked entries {seq, score, shard} of one type.
-local function pending_take_peeked(jtype, entries)
+-- Removes specific peeked entries {seq, score, shard} of one type's index.
+local function pending_take_peeked(jtype, entries, index)
+  index = index or jtype
   local by_shard = {}
   for _, entry in ipairs(entries) do
     local members = by_shard[entry[3]]
@@ -122,20 +133,20 @@ local function pending_take_peeked(jtype, entries)
     members[#members + 1] = entry[1]
   end
   for shard, members in pairs(by_shard) do
-    redis.call('ZREM', pending_shard_key(jtype, shard), unpack(members))
-    drop_shard_if_empty(jtype, shard)
+    redis.call('ZREM', pending_shard_key(index, shard), unpack(members))
+    drop_shard_if_empty(index, shard)
   end
   count_pending(jtype, -#entries)
 end
 
--- The first job of each priority band of one type: its longest-waiting job there.
-local function pending_band_heads(jtype)
+-- The first job of each priority band of one index: its longest-waiting job there.
+local function pending_band_heads(index_name)
   local heads = {}
-  local index = index_key('pending', jtype)
+  local index = index_key('pending', index_name)
   for band = 0, 9 do
     local low = band * BAND / SHARD_WIDTH
     local shard = redis.call('ZRANGEBYSCORE', index, fmt(low), '(' .. fmt(low + BAND / SHARD_WIDTH), 'LIMIT', 0, 1)[1]
-    if shard then heads[#heads + 1] = redis.call('ZRANGE', pending_shard_key(jtype, shard), 0, 0)[1] end
+    if shard then heads[#heads + 1] = redis.call('ZRANGE', pending_shard_key(index_name, shard), 0, 0)[1] end
   end
   return heads
 end
@@ -145,14 +156,14 @@ end
   score <= hi and score >= lo, from the highest score down, shard by shard, until
   visit returns false or the range is exhausted.
 ]]
-local function pending_walk_down(jtype, hi, lo, visit)
-  local index = index_key('pending', jtype)
+local function pending_walk_down(index_name, hi, lo, visit)
+  local index = index_key('pending', index_name)
   local hi_shard, lo_shard = shard_of(hi), shard_of(lo)
   local skip = 0
   while true do
     local shards = redis.call('ZREVRANGEBYSCORE', index, fmt(hi_shard), fmt(lo_shard), 'LIMIT', skip, 16)
     for _, shard in ipairs(shards) do
-      local entries = redis.call('ZREVRANGEBYSCORE', pending_shard_key(jtype, shard), fmt(hi), fmt(lo), 'WITHSCORES')
+      local entries = redis.call('ZREVRANGEBYSCORE', pending_shard_key(index_name, shard), fmt(hi), fmt(lo), 'WITHSCORES')
       for i = 1, #entries, 2 do
         if visit(entries[i], tonumber(entries[i + 1])) == false then return end
       end

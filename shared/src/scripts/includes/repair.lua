@@ -8,7 +8,7 @@
 local function index_has(key, seq) return redis.call('ZSCORE', key, seq) ~= false end
 
 local function repair_index_entry(seq, jtype, state)
-  local job = redis.call('HMGET', job_key(seq), 'f', 'ra', 'c', 'p', 'po')
+  local job = redis.call('HMGET', job_key(seq), 'f', 'ra', 'c', 'p', 'po', 'g')
   if state == 'completed' or state == 'failed' or state == 'canceled' then
     -- enter_final also resolves the dependents the failed script never told.
     if not index_has(index_key(state, jtype), seq) then
@@ -24,8 +24,13 @@ local function repair_index_entry(seq, jtype, state)
     end
   elseif state == 'pending' then
     local score = pending_score(tonumber(job[4]) or 5, tonumber(job[5]) or tonumber(seq))
-    if not index_has(pending_shard_key(jtype, shard_of(score)), seq) then
-      pending_add(seq, jtype, score)
+    local index = job[6] and FLOW_KEYS.grouped_index(jtype) or jtype
+    if not index_has(pending_shard_key(index, shard_of(score)), seq) then
+      if job[6] then
+        fair.enqueue(seq, jtype, job[6], score)
+      else
+        pending_add(seq, jtype, score)
+      end
       wake_type(jtype)
     end
   end

@@ -1,14 +1,15 @@
 --[[
   Taking work: promote due scheduled jobs, then lease up to N pending jobs in
   priority order (FIFO within a priority) across the allowed job types, skipping
-  types whose circuit breaker is open and within each type's take limit.
-  Requires transitions and stats.
+  types whose circuit breaker is open and within each type's take limit; a job
+  past its expiry is canceled, not leased. Requires transitions, stats, dependencies.
 
   A leased job is returned as a flat array:
     seq, token, attempt, type, payload, maxAttempts, timeoutMs|false, createdAt,
     parents (comma-separated seqs)|false
 ]]
 --!include includes/circuit-breaker.lua
+--!include includes/expiry.lua
 
 -- Moves up to `limit` due scheduled jobs into pending. Idempotent: any process may run it.
 local function promote_due(types, now, limit)
@@ -21,7 +22,8 @@ local function promote_due(types, now, limit)
       defer_remove(key, seq)
       local jk = job_key(seq)
       redis.call('HSET', jk, 's', 'pending', 'pa', now)
-      enqueue_pending(seq, jtype, tonumber(redis.call('HGET', jk, 'p')) or 5, next_order())
+      local job = redis.call('HMGET', jk, 'p', 'g')
+      enqueue_pending(seq, jtype, tonumber(job[1]) or 5, next_order(), job[2])
       queue_event('pending', seq)
     end
     moved = moved + #due
@@ -46,11 +48,14 @@ end
 -- must agree, and a job that is not pending is never started from it.
 local function lease(seq, jtype, now, deadline, worker)
   local jk = job_key(seq)
-  local job = redis.call('HMGET', jk, 'd', 'a', 'tk', 'ma', 'to', 'c', 'pa', 'ra', 'dp', 's')
+  local job = redis.call('HMGET', jk, 'd', 'a', 'tk', 'ma', 'to', 'c', 'pa', 'ra', 'dp', 's', 'g')
   if job[10] ~= 'pending' then return nil end
+  -- Never started late: an expired job is canceled instead (includes/expiry.lua).
+  if expiry.at_lease(seq, jtype, now) then return nil end
   local attempt = (tonumber(job[2]) or 0) + 1
   local token = (tonumber(job[3]) or 0) + 1
   redis.call('HSET', jk, 's', 'processing', 'a', attempt, 'tk', token, 'w', worker, 'st', now)
+  if job[11] then fair.leased(jtype, job[11]) end
   defer_add(index_key('processing', jtype), time_score(deadline, seq), seq)
   stat_latency('w', now - (tonumber(job[7]) or tonumber(job[8]) or tonumber(job[6])), jtype)
   queue_event('processing', seq)
@@ -88,6 +93,45 @@ local function pop_pending(types, n)
   return popped
 end
 
+-- Plain types' best pending score (for choosing between them and fair types), or nil.
+local function plain_head_score(types)
+  local best = nil
+  for _, jtype in ipairs(types) do
+    local head = pending_peek(jtype, 1)[1]
+    if head and (not best or head[2] < best) then best = head[2] end
+  end
+  return best
+end
+
+--[[
+  Pops up to n jobs: {seq, type} pairs. Types without groups are merged by pending
+  score (priority, then FIFO, across types); a type with groups offers its jobs in
+  its groups' turn order (groups.lua), and competes with the others through the
+  score of the job it offers next.
+]]
+local function pop_all(plain, grouped, n, now)
+  if #grouped == 0 then return pop_pending(plain, n) end
+  local pools = {}
+  if #plain > 0 then pools[#pools + 1] = { score = plain_head_score(plain) or math.huge } end
+  for _, jtype in ipairs(grouped) do
+    pools[#pools + 1] = { jtype = jtype, score = #plain + #grouped > 1 and fair.head_score(jtype) or 0 }
+  end
+  table.sort(pools, function(a, b) return a.score < b.score end)
+  local popped = {}
+  for _, pool in ipairs(pools) do
+    local left = n - #popped
+    if left <= 0 then break end
+    if pool.jtype then
+      for _, entry in ipairs(fair.pop(pool.jtype, take_limit(pool.jtype, left), now)) do
+        popped[#popped + 1] = { entry[1], pool.jtype }
+      end
+    else
+      for _, entry in ipairs(pop_pending(plain, left)) do popped[#popped + 1] = entry end
+    end
+  end
+  return popped
+end
+
 -- `allowed` is a list of types, or empty for every type of the queue.
 local function take_jobs(allowed, n, now, lease_ms, worker)
   local all_types = redis.call('SMEMBERS', TYPES_KEY)
@@ -102,24 +146,41 @@ local function take_jobs(allowed, n, now, lease_ms, worker)
   flush_changes() -- promoted jobs must be visible to the pop below
   local taken = {}
   if n <= 0 or redis.call('HEXISTS', META_KEY, 'paused') == 1 then return taken, types end
-  local with_pending = {}
+  -- Flow limits cap the take as a whole and per type; a limited type's jobs stay pending.
+  local wanted = n
+  n = math.min(n, (flow.queue_capacity(all_types, now)))
+  local capped = {}
+  local plain, grouped = {}, {}
   for _, jtype in ipairs(types) do
-    if redis.call('EXISTS', index_key('pending', jtype)) == 1 and cb_admits(jtype, now) then
-      with_pending[#with_pending + 1] = jtype
+    local by_group = fair.is_fair(jtype)
+    if n > 0 and (by_group or redis.call('EXISTS', index_key('pending', jtype)) == 1) and cb_admits(jtype, now) then
+      local allowed_now = flow.type_capacity(jtype, now)
+      if allowed_now > 0 then
+        if allowed_now < flow.UNLIMITED then
+          take_limits[jtype] = math.min(take_limits[jtype] or allowed_now, allowed_now)
+          capped[jtype] = true
+        end
+        if by_group then grouped[#grouped + 1] = jtype else plain[#plain + 1] = jtype end
+      end
     end
   end
-  if #with_pending == 0 then return taken, types end
+  if #plain + #grouped == 0 then return taken, types end
   local deadline = now + lease_ms
-  for _, entry in ipairs(pop_pending(with_pending, n)) do
+  local started = {}
+  for _, entry in ipairs(pop_all(plain, grouped, n, now)) do
     local leased = lease(entry[1], entry[2], now, deadline, worker)
     if leased then
       taken[#taken + 1] = leased
       cb_taken(entry[2], now)
     end
+    started[entry[2]] = (started[entry[2]] or 0) + 1
   end
-  -- Jobs remain: wake the next idle consumer too.
-  if #taken == n then
-    for _, jtype in ipairs(with_pending) do wake_type(jtype) end
+  for jtype, count in pairs(started) do flow.started(jtype, count, now) end
+  flow.flush_gcra()
+  -- Jobs remain: wake the next idle consumer too (unless a limit is what stopped this take).
+  if #taken == n and n == wanted then
+    for _, jtype in ipairs(plain) do if not capped[jtype] then wake_type(jtype) end end
+    for _, jtype in ipairs(grouped) do if not capped[jtype] then wake_type(jtype) end end
   end
   return taken, types
 end

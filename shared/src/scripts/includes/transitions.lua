@@ -52,6 +52,9 @@ end
 local before_flush = {}
 local on_final = {}
 
+--!include includes/limits.lua
+--!include includes/groups.lua
+
 local function flush_changes()
   for _, flush in ipairs(before_flush) do flush() end
   flush_pending()
@@ -62,10 +65,16 @@ local function flush_changes()
 end
 
 -- `order` is the job's seq (fresh or released jobs) or a new order number, kept in
--- `po` so the job's shard can be found again.
-local function enqueue_pending(seq, jtype, priority, order)
+-- `po` so the job's shard can be found again. `group` is the job's group key, false
+-- for none, or nil to read it from the job.
+local function enqueue_pending(seq, jtype, priority, order, group)
   if order ~= tonumber(seq) then redis.call('HSET', job_key(seq), 'po', order) end
-  pending_add(seq, jtype, pending_score(priority, order))
+  if group == nil then group = redis.call('HGET', job_key(seq), 'g') end
+  if group then
+    fair.enqueue(seq, jtype, group, pending_score(priority, order))
+  else
+    pending_add(seq, jtype, pending_score(priority, order))
+  end
   wake_type(jtype)
 end
 

@@ -56,7 +56,7 @@ export interface SubmitOptions {
 }
 
 export class ChaosStack {
-  readonly ledgerDir = mkdtempSync(join(tmpdir(), "rq-chaos-ledger-"));
+  readonly ledgerDir: string;
   /** Job id → when the API acknowledged it with 201. */
   readonly acked = new Map<string, number>();
   /** Job id → the state changes seen for it, in order. */
@@ -73,7 +73,16 @@ export class ChaosStack {
   private tailing = false;
   private tailDone: Promise<void> = Promise.resolve();
 
-  constructor(readonly options: StackOptions) {
+  /**
+   * With `alongside`, this stack is a second queue of that one's stack: same control
+   * plane and ledger, workers started there (RQ_QUEUES naming both), its own
+   * submissions, events tail and checks.
+   */
+  constructor(
+    readonly options: StackOptions,
+    private readonly alongside?: ChaosStack,
+  ) {
+    this.ledgerDir = alongside?.ledgerDir ?? mkdtempSync(join(tmpdir(), "rq-chaos-ledger-"));
     this.redis = createRedis(options.redisUrl);
     this.redis.on("error", () => {});
     this.tail = createRedis(options.redisUrl);
@@ -85,6 +94,11 @@ export class ChaosStack {
   }
 
   async start(): Promise<void> {
+    if (this.alongside) {
+      this.controlPlane = this.alongside.controlPlane;
+      this.startTail();
+      return;
+    }
     const config = loadConfig({
       REDIS_URL: this.options.redisUrl,
       HOST: "127.0.0.1",
@@ -277,7 +291,7 @@ export class ChaosStack {
     for (const pid of this.workerPids()) this.signal(pid, "SIGKILL");
     this.tailing = false;
     await this.tailDone;
-    await this.controlPlane?.close();
+    if (!this.alongside) await this.controlPlane?.close();
     this.tail.disconnect();
     this.redis.disconnect();
   }

@@ -118,7 +118,10 @@ export async function judge(
   // Let the events of the last settles reach the tail.
   await sleep(300);
   const keys = queueKeys(stack.options.queue);
-  const executions = readLedger(stack.ledgerDir);
+  // The ledger may be shared with a second queue's stack: this queue's runs only.
+  const executions = readLedger(stack.ledgerDir).filter((run) =>
+    run.job.startsWith(`${stack.options.queue}:`),
+  );
   const byJob = new Map<string, Execution[]>();
   for (const run of executions) byJob.set(run.job, [...(byJob.get(run.job) ?? []), run]);
 
@@ -191,6 +194,43 @@ export async function judge(
       ...examples,
     ].join("; "),
   };
+}
+
+/**
+ * Jobs the queue's events stream, as Redis holds it now, shows completed more than
+ * once. After a failover that is the history that survived: completions a demoted
+ * master acknowledged and then discarded (which the live tail may have seen) are
+ * not in it.
+ */
+export async function completedTwiceInStream(stack: ChaosStack): Promise<string[]> {
+  const key = queueKeys(stack.options.queue).events;
+  const completions = new Map<string, number>();
+  let start = "-";
+  for (;;) {
+    const entries = (await stack.redis.xrange(key, start, "+", "COUNT", 5_000)) as [string, string[]][];
+    for (const [, fields] of entries) {
+      const record = new Map<string, string>();
+      for (let i = 0; i + 1 < fields.length; i += 2) record.set(fields[i] as string, fields[i + 1] as string);
+      if (record.get("e") !== "completed") continue;
+      for (const seq of (record.get("j") ?? "").split(",")) {
+        if (seq) completions.set(seq, (completions.get(seq) ?? 0) + 1);
+      }
+    }
+    if (entries.length < 5_000) break;
+    start = `(${entries.at(-1)?.[0]}`;
+  }
+  return [...completions].filter(([, n]) => n > 1).map(([seq]) => `${stack.options.queue}:${seq}`);
+}
+
+/** Runs of this queue's jobs that returned (not threw), from the ledger, by job. */
+export function successfulRuns(stack: ChaosStack): Map<string, { start: number; end: number }[]> {
+  const byJob = new Map<string, { start: number; end: number }[]>();
+  for (const run of readLedger(stack.ledgerDir)) {
+    if (!run.job.startsWith(`${stack.options.queue}:`) || run.ok !== true || run.end === undefined) continue;
+    byJob.set(run.job, [...(byJob.get(run.job) ?? []), { start: run.start, end: run.end }]);
+  }
+  for (const runs of byJob.values()) runs.sort((a, b) => a.start - b.start);
+  return byJob;
 }
 
 /**

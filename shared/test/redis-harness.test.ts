@@ -97,3 +97,32 @@ describe("startRedisCluster", () => {
     for (const count of keysPerMaster) expect(count).toBeGreaterThan(0);
   });
 });
+
+describe("startRedisCluster with replicas", () => {
+  let cluster: RedisClusterHandle;
+  beforeAll(async () => {
+    cluster = await startRedisCluster({ replicas: 1, nodeTimeoutMs: 1_000 });
+  });
+  afterAll(() => cluster?.stop());
+
+  it("gives every master a replica in sync, and fails a killed master over to it", async () => {
+    expect(cluster.nodes).toHaveLength(6);
+    const roles = await Promise.all(cluster.nodes.map((node) => cluster.role(node)));
+    const masters = cluster.nodes.filter((_, i) => roles[i]?.role === "master");
+    expect(masters).toHaveLength(3);
+    for (const [i, role] of roles.entries()) {
+      if (role?.role === "replica") expect(role.linkUp, `node ${cluster.nodes[i]?.port}`).toBe(true);
+      else expect(role?.replicaPorts).toHaveLength(1);
+    }
+
+    const victim = masters[0] as (typeof masters)[number];
+    const victimRole = roles[cluster.nodes.indexOf(victim)];
+    const replica = cluster.nodes.find((node) => node.port === victimRole?.replicaPorts[0]);
+    if (!replica) throw new Error("the killed master's replica is not a node of the cluster");
+    await victim.kill();
+    await cluster.waitForRole(replica, "master");
+    await victim.start();
+    // It comes back as the replica of the node that replaced it.
+    await cluster.waitForRole(victim, "replica", { masterPort: replica.port });
+  });
+});

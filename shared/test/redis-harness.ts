@@ -62,11 +62,34 @@ export interface RedisServerOptions {
 }
 
 export interface RedisClusterHandle {
+  /** Every node, masters and replicas, in the order redis-cli was given them. */
   nodes: RedisServerHandle[];
   /** redis-cluster://127.0.0.1:p1,127.0.0.1:p2,... */
   url: string;
   startupNodes: { host: string; port: number }[];
+  /** Stops every node for good and removes their data folders. */
   stop(): Promise<void>;
+  /** The node's own view of its role (INFO replication); undefined when it does not answer. */
+  role(node: RedisServerHandle): Promise<NodeRole | undefined>;
+  /**
+   * Waits until `node` holds `role` (as a replica: of `masterPort` when given, with its
+   * replication link up), as a failover or a rejoin ends; fails after `timeoutMs`.
+   */
+  waitForRole(
+    node: RedisServerHandle,
+    role: "master" | "replica",
+    options?: { masterPort?: number; timeoutMs?: number },
+  ): Promise<void>;
+}
+
+export interface NodeRole {
+  role: "master" | "replica";
+  /** A replica's master. */
+  masterPort?: number;
+  /** A replica's replication link to its master is up. */
+  linkUp: boolean;
+  /** A master's replicas, by port. */
+  replicaPorts: number[];
 }
 
 /**
@@ -91,14 +114,26 @@ export function startRedisServer(opts: RedisServerOptions = {}): Promise<RedisSe
 
 export interface RedisClusterOptions {
   masters?: number;
+  /**
+   * Replicas per master (default 0). With replicas, a master that dies or hangs past
+   * the node timeout is replaced by its replica, as in production; the handle is
+   * returned once every replica's link to its master is up.
+   */
+  replicas?: number;
+  /** cluster-node-timeout (default 5000 ms): how long a silent node takes to be failed over. */
+  nodeTimeoutMs?: number;
   /** Extra `--name value` arguments for every node, e.g. `--cluster-require-full-coverage no`. */
   extraArgs?: string[];
 }
 
 export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise<RedisClusterHandle> {
   const masters = opts.masters ?? 3;
+  const replicas = opts.replicas ?? 0;
   if (!Number.isInteger(masters) || masters < 3) {
     throw new Error(`redis-cli --cluster create needs at least 3 masters, got ${masters}`);
+  }
+  if (!Number.isInteger(replicas) || replicas < 0) {
+    throw new Error(`replicas per master must be a whole number, got ${replicas}`);
   }
   const clusterArgs = [
     "--cluster-enabled",
@@ -106,17 +141,19 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
     "--cluster-config-file",
     "nodes.conf",
     "--cluster-node-timeout",
-    "5000",
+    String(opts.nodeTimeoutMs ?? 5000),
     "--appendonly",
     "no",
     ...(opts.extraArgs ?? []),
   ];
   const started = await Promise.allSettled(
-    Array.from({ length: masters }, () => startServer({ extraArgs: clusterArgs }, true)),
+    Array.from({ length: masters * (1 + replicas) }, () => startServer({ extraArgs: clusterArgs }, true)),
   );
   const nodes = started.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
+  // For good: the nodes' data folders go too (a cluster is never started again).
   const stop = async (): Promise<void> => {
     await Promise.all(nodes.map((node) => node.stop()));
+    for (const node of nodes) removeTempDir(node.dir);
   };
   const failed = started.find((result) => result.status === "rejected");
   if (failed) {
@@ -131,12 +168,18 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
         "create",
         ...nodes.map((node) => `${node.host}:${node.port}`),
         "--cluster-replicas",
-        "0",
+        String(replicas),
         "--cluster-yes",
       ],
       CLUSTER_CREATE_TIMEOUT_MS,
     );
     await waitForClusterOk(nodes);
+    const roles = await Promise.all(nodes.map((node) => readRole(node.port)));
+    await Promise.all(
+      nodes.map((node, i) =>
+        roles[i]?.role === "replica" ? waitForRole(node, "replica", {}, CLUSTER_READY_TIMEOUT_MS) : undefined,
+      ),
+    );
   } catch (error) {
     await stop();
     throw error;
@@ -144,7 +187,53 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
 
   const startupNodes = nodes.map(({ host, port }) => ({ host, port }));
   const url = `redis-cluster://${startupNodes.map(({ host, port }) => `${host}:${port}`).join(",")}`;
-  return { nodes, url, startupNodes, stop };
+  return {
+    nodes,
+    url,
+    startupNodes,
+    stop,
+    role: (node) => readRole(node.port),
+    waitForRole: (node, role, options = {}) =>
+      waitForRole(node, role, options, options.timeoutMs ?? CLUSTER_READY_TIMEOUT_MS),
+  };
+}
+
+async function readRole(port: number): Promise<NodeRole | undefined> {
+  const info = await sendCommand(port, "INFO replication").catch(() => undefined);
+  if (info === undefined || !/^role:/m.test(info)) return undefined;
+  const field = (name: string) => new RegExp(`^${name}:(.*?)\r?$`, "m").exec(info)?.[1];
+  const replicaPorts = [...info.matchAll(/^slave\d+:.*?port=(\d+)/gm)].map((match) => Number(match[1]));
+  if (field("role") === "master") return { role: "master", linkUp: false, replicaPorts };
+  return {
+    role: "replica",
+    masterPort: Number(field("master_port")),
+    linkUp: field("master_link_status") === "up",
+    replicaPorts,
+  };
+}
+
+async function waitForRole(
+  node: RedisServerHandle,
+  role: "master" | "replica",
+  options: { masterPort?: number },
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const now = await readRole(node.port);
+    const holds =
+      now?.role === role &&
+      (role === "master" ||
+        (now.linkUp && (options.masterPort === undefined || now.masterPort === options.masterPort)));
+    if (holds) return;
+    if (Date.now() > deadline) {
+      const wanted = role === "replica" && options.masterPort ? `replica of ${options.masterPort}` : role;
+      throw new Error(
+        `redis-server on port ${node.port} did not become ${wanted} within ${timeoutMs / 1000} s (now: ${JSON.stringify(now)})`,
+      );
+    }
+    await sleep(POLL_INTERVAL_MS);
+  }
 }
 
 class PortInUseError extends Error {}
@@ -432,13 +521,15 @@ function sleep(ms: number): Promise<void> {
  */
 /** Removes the data folders of this process's servers; for when all of them are stopped for good. */
 export function removeTempDirs(): void {
-  for (const dir of tempDirs) {
-    try {
-      rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
-      tempDirs.delete(dir);
-    } catch {
-      // Best effort: a leftover temp dir must not turn a passing run into a crash at exit.
-    }
+  for (const dir of tempDirs) removeTempDir(dir);
+}
+
+function removeTempDir(dir: string): void {
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    tempDirs.delete(dir);
+  } catch {
+    // Best effort: a leftover temp dir must not turn a passing run into a crash at exit.
   }
 }
 

@@ -5,7 +5,7 @@
  * canceled and retried like any other.
  */
 import { describe, expect, it } from "vitest";
-import { targets, uniqueQueue, useRedis } from "../../test/engine-fixture.js";
+import { eventually, targets, uniqueQueue, useRedis } from "../../test/engine-fixture.js";
 import { Consumer } from "../consumer/consumer.js";
 import type { LeasedJob } from "../consumer/leased-job.js";
 import type { JobInput } from "../schemas/job-input.js";
@@ -132,6 +132,24 @@ describe.each(targets)("fair queuing (%s)", (_name, url) => {
     const again = await consumer.take(10);
     expect(again.map((job) => job.id)).toEqual([grouped.id]);
     expect(again[0]?.attempt).toBe(2);
+  });
+
+  it("takes a grouped job out of its group's lane when it expires unstarted", async () => {
+    const name = uniqueQueue("fair-expiry");
+    const queue = new Queue({ redis: redis(), name });
+    const { id } = await queue.add({ type: "t", payload: {}, group: "a", expireAfterMs: 50 });
+    const lane = `${queue.context.keys.prefix}lane:t:a`;
+    expect(await redis().zcard(lane)).toBe(1);
+    await eventually(
+      async () => (await queue.maintain()).expired === 1 || (await queue.getJob(id))?.state === "canceled",
+    );
+    expect(await queue.getJobOrThrow(id)).toMatchObject({ state: "canceled", cancelReason: "expired" });
+    expect(await redis().zcard(lane)).toBe(0);
+    expect((await queue.counts()).total.pending).toBe(0);
+    expect((await queue.list({ state: "pending" })).items).toEqual([]);
+    const consumer = new Consumer({ redis: redis(), queue: name, workerId: "w-exp" });
+    expect(await consumer.take(5)).toEqual([]);
+    expect((await queue.counts()).total.pending).toBe(0);
   });
 
   it("refuses a group key that is empty, too long, not a string, or not found by groupFrom", async () => {

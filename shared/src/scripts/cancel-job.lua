@@ -29,10 +29,8 @@ local job = redis.call('HMGET', jk, 's', 't', 'p', 'po', 'g')
 local state, jtype = job[1], job[2]
 if not state then return { -1, '' } end
 if RETENTION[state] then return { -3, state } end
-if state == 'pending' and job[5] then
-  fair.remove(seq, jtype, job[5], tonumber(job[3]) or 5, tonumber(job[4]) or tonumber(seq))
-elseif state == 'pending' then
-  pending_remove(seq, jtype, tonumber(job[3]) or 5, tonumber(job[4]) or tonumber(seq))
+if state == 'pending' then
+  dequeue_pending(seq, jtype, tonumber(job[3]) or 5, tonumber(job[4]) or tonumber(seq), job[5])
 elseif state == 'processing' then
   fair.leave_processing(seq, jtype, job[5])
 else

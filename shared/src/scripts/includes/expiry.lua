@@ -11,7 +11,7 @@
   maintenance cancels the expired jobs nobody takes (expiry.expire_due), each in
   O(log n). A job counts as expired from its expiry's millisecond on (now >= ex).
   One table, so that the includes stay within Lua's 200 locals per chunk.
-  Requires keys, pending, transitions, events, stats, dependencies (stop_waiting).
+  Requires keys, pending, transitions (and groups), events, stats, dependencies (stop_waiting).
 ]]
 local expiry = {}
 
@@ -38,10 +38,10 @@ function expiry.forget(seq)
   defer_remove(EXPIRING_KEY, seq)
 end
 
--- Takes a pending job out of the pending index (by its priority and order, as cancel-job does).
+-- Takes a pending job out of pending, and out of its group's lane when it has one.
 function expiry.remove_pending(seq, jtype)
-  local job = redis.call('HMGET', job_key(seq), 'p', 'po')
-  pending_remove(seq, jtype, tonumber(job[1]) or 5, tonumber(job[2]) or tonumber(seq))
+  local job = redis.call('HMGET', job_key(seq), 'p', 'po', 'g')
+  dequeue_pending(seq, jtype, tonumber(job[1]) or 5, tonumber(job[2]) or tonumber(seq), job[3])
 end
 
 -- The cancel transition of cancel-job, with reason `expired`. The caller took the

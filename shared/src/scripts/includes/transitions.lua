@@ -78,6 +78,16 @@ local function enqueue_pending(seq, jtype, priority, order, group)
   wake_type(jtype)
 end
 
+-- Takes a pending job out of pending (cancel, expiry, debounce): out of its group's lane
+-- too when it has one, so no turn ever finds it there. `order` is its `po` field or seq.
+local function dequeue_pending(seq, jtype, priority, order, group)
+  if group then
+    fair.remove(seq, jtype, group, priority, order)
+  else
+    pending_remove(seq, jtype, priority, order)
+  end
+end
+
 local order_base, order_left = 0, 0
 -- Order numbers come from the queue's counter; reserve them in blocks to spare INCRs.
 local function reserve_orders(count)

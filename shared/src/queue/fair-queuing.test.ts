@@ -134,6 +134,30 @@ describe.each(targets)("fair queuing (%s)", (_name, url) => {
     expect(again[0]?.attempt).toBe(2);
   });
 
+  it("serves a grouped type beside plain types in one take, by the job each offers next", async () => {
+    const name = uniqueQueue("fair-mixed");
+    const queue = new Queue({ redis: redis(), name });
+    await queue.addBulk([
+      { type: "plain", payload: { n: 1 }, priority: 10 },
+      { type: "grouped", payload: { tenant: "a" }, groupFrom: "/tenant", priority: 1 },
+      { type: "grouped", payload: { tenant: "b" }, groupFrom: "/tenant", priority: 1 },
+      { type: "plain", payload: { n: 2 }, priority: 1 },
+    ]);
+    const consumer = new Consumer({ redis: redis(), queue: name, workerId: "w-mixed" });
+    const first = await consumer.take(1);
+    // Priority 10 beats what the grouped type offers next.
+    expect(first.map((job) => job.type)).toEqual(["plain"]);
+    const rest = await consumer.take(10);
+    expect(rest.map((job) => job.type).sort()).toEqual(["grouped", "grouped", "plain"]);
+    expect(
+      rest
+        .filter((job) => job.type === "grouped")
+        .map(groupOf)
+        .sort(),
+    ).toEqual(["a", "b"]);
+    expect(await consumer.take(10)).toEqual([]);
+  });
+
   it("takes a grouped job out of its group's lane when it expires unstarted", async () => {
     const name = uniqueQueue("fair-expiry");
     const queue = new Queue({ redis: redis(), name });

@@ -191,6 +191,34 @@ describe.each(targets)("flow limits (%s)", (_name, url) => {
     expect(stats.counters.failed).toBe(0);
   });
 
+  it("holds only the limited job's group when the upstream limit is per group", async () => {
+    const name = uniqueQueue("upstream-group");
+    const queue = new Queue({ redis: redis(), name });
+    await queue.addBulk([
+      { type: "api", payload: { g: "a" }, groupFrom: "/g" },
+      { type: "api", payload: { g: "a" }, groupFrom: "/g" },
+      { type: "api", payload: { g: "b" }, groupFrom: "/g" },
+    ]);
+    const consumer = new Consumer({ redis: redis(), queue: name, workerId: "w-upg" });
+    const [job] = await consumer.take(1);
+    expect((job?.payload as { g: string }).g).toBe("a");
+    const after = await consumer.settle(
+      [
+        {
+          lease: job as NonNullable<typeof job>,
+          kind: "failed",
+          error: new RateLimitedError(60_000, { scope: "group" }),
+        },
+      ],
+      5,
+    );
+    // Group b goes on; group a's other job waits with it.
+    expect(after.taken.map((entry) => (entry.payload as { g: string }).g)).toEqual(["b"]);
+    expect(await consumer.take(5)).toEqual([]);
+    const state = await queue.flowState();
+    expect(state.types.find((entry) => entry.type === "api")).toMatchObject({ groupsParked: 1 });
+  });
+
   it("refuses bad rules with the field named, and writes nothing", async () => {
     const queue = new Queue({ redis: redis(), name: uniqueQueue("bad-rule") });
     await expect(queue.setFlowLimit({ scope: "type", type: "t" }, {})).rejects.toMatchObject({

@@ -14,8 +14,11 @@ export const DESCRIPTIONS: Record<string, string> = {
   NODE_ENV: "`production` requires `RQ_API_KEYS`.",
   HOST: "Interface the HTTP server binds (unset: 127.0.0.1 while the API is open, every interface once it has keys).",
   PORT: "HTTP port (0: any free port).",
-  REDIS_URL: "Redis to use; `redis-cluster://host:port,host:port` for a Cluster.",
+  REDIS_URL:
+    "Redis to use; `rediss://` for TLS, `redis-cluster://host:port,host:port` for a Cluster, `rediss-cluster://…` for a Cluster over TLS.",
   REDIS_PASSWORD: "Redis password, kept out of the URL (a secret injected apart, as ECS does).",
+  REDIS_TLS_CA_FILE:
+    "PEM file of the CA(s) to trust for Redis over TLS (e.g. a private CA), instead of the system's; needs a `rediss://` or `rediss-cluster://` URL.",
   RQ_API_KEYS:
     "`name:secret:role,…` with role `metrics`, `read`, `submit` or `admin`; none: the API is open and everyone is admin.",
   RQ_METRICS_ALLOW:
@@ -30,6 +33,8 @@ export const DESCRIPTIONS: Record<string, string> = {
   RQ_REDIS_TIMEOUT_MS: "Deadline for a request's Redis work before it is answered 503.",
   RQ_MAINTAIN_INTERVAL_MS:
     "How often queue housekeeping runs (expired leases, due jobs, retention); 0 turns it off.",
+  RQ_SCHEDULE_INTERVAL_MS:
+    "How often this control plane fires the due repeatable and cron schedules of every queue (every replica may: the claim is atomic in Redis); 0 turns it off here.",
   RQ_DASHBOARD_DIR: "The dashboard's build, served at `/` when the folder exists.",
   RQ_SHUTDOWN_TIMEOUT_MS: "How long a graceful shutdown waits for in-flight requests.",
   RQ_CLOUDWATCH: "Publish queue metrics and the scaling signal to CloudWatch (needs `AWS_REGION`).",

@@ -14,7 +14,7 @@ export * from "./job.js";
 export * from "./job-id.js";
 export * from "./keys.js";
 export * from "./metrics.js";
-export type { AddedJob, SubmittedJob } from "./queue/add-jobs.js";
+export type { AddedJob, Debounced, SubmittedJob } from "./queue/add-jobs.js";
 export * from "./queue/archive-progress.js";
 export * from "./queue/benchmark-run.js";
 export * from "./queue/bulk-operation.js";

@@ -66,6 +66,8 @@ export interface RedisClusterHandle {
   nodes: RedisServerHandle[];
   /** redis-cluster://127.0.0.1:p1,127.0.0.1:p2,... */
   url: string;
+  /** With the `tls` option: rediss-cluster:// and the nodes' TLS ports. */
+  tlsUrl?: string;
   startupNodes: { host: string; port: number }[];
   /** Stops every node for good and removes their data folders. */
   stop(): Promise<void>;
@@ -124,6 +126,12 @@ export interface RedisClusterOptions {
   nodeTimeoutMs?: number;
   /** Extra `--name value` arguments for every node, e.g. `--cluster-require-full-coverage no`. */
   extraArgs?: string[];
+  /**
+   * Every node also listens with TLS (certificate and key PEM files; clients are not asked
+   * for certificates) and the cluster bus and replication use it, so TLS clients are told
+   * the nodes' TLS ports; `tlsUrl` then lists them (rediss-cluster://).
+   */
+  tls?: { certFile: string; keyFile: string; caFile: string };
 }
 
 export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise<RedisClusterHandle> {
@@ -146,8 +154,22 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
     "no",
     ...(opts.extraArgs ?? []),
   ];
+  const tlsPorts: number[] = [];
+  const tlsArgs = async () => {
+    if (!opts.tls) return [];
+    const port = await freePort();
+    tlsPorts.push(port);
+    const { certFile, keyFile, caFile } = opts.tls;
+    return [
+      ...["--tls-port", String(port), "--tls-cert-file", certFile, "--tls-key-file", keyFile],
+      ...["--tls-ca-cert-file", caFile, "--tls-auth-clients", "no"],
+      ...["--tls-cluster", "yes", "--tls-replication", "yes"],
+    ];
+  };
   const started = await Promise.allSettled(
-    Array.from({ length: masters * (1 + replicas) }, () => startServer({ extraArgs: clusterArgs }, true)),
+    Array.from({ length: masters * (1 + replicas) }, async () =>
+      startServer({ extraArgs: [...clusterArgs, ...(await tlsArgs())] }, true),
+    ),
   );
   const nodes = started.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
   // For good: the nodes' data folders go too (a cluster is never started again).
@@ -190,6 +212,9 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
   return {
     nodes,
     url,
+    ...(opts.tls
+      ? { tlsUrl: `rediss-cluster://${tlsPorts.map((port) => `${HOST}:${port}`).join(",")}` }
+      : {}),
     startupNodes,
     stop,
     role: (node) => readRole(node.port),

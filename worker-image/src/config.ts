@@ -12,6 +12,9 @@ import {
   DEFAULT_SCALING_POLICY,
   parseQueueList,
   type QueueWeight,
+  REDIS_URL_MESSAGE,
+  REDIS_URL_PATTERN,
+  redisTlsCa,
   type ScalingPolicy,
 } from "@rqueue/shared";
 import { type BlobConfig, parseBlobConfig } from "@rqueue/shared/blobs";
@@ -33,6 +36,8 @@ export interface WorkerConfig {
   logLevel: LogLevel;
   redisUrl: string;
   redisPassword: string | undefined;
+  /** PEM certificates to trust for Redis over TLS (REDIS_TLS_CA_FILE); system CAs when unset. */
+  redisTlsCa: string | undefined;
   /**
    * A Redis command without an answer this long fails (a hung node must not hold a
    * loop forever), and a queue's loop without an answer this long logs a stall.
@@ -99,9 +104,10 @@ export const EnvSchema = v.object({
   REDIS_URL: v.pipe(
     v.optional(v.string(), "redis://127.0.0.1:6379"),
     v.trim(),
-    v.regex(/^(redis|rediss|redis-cluster):\/\/\S+$/, "must be redis://, rediss:// or redis-cluster:// URL"),
+    v.regex(REDIS_URL_PATTERN, REDIS_URL_MESSAGE),
   ),
   REDIS_PASSWORD: v.optional(v.string()),
+  REDIS_TLS_CA_FILE: v.optional(v.string()),
   RQ_REDIS_COMMAND_TIMEOUT_MS: wholeNumber(100, 600_000, 10_000),
   RQ_QUEUES: QueuesSchema,
   RQ_CONCURRENCY: wholeNumber(1, 1_000, 50),
@@ -170,15 +176,18 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
   if (vars.RQ_AUTOSCALE_MIN > vars.RQ_AUTOSCALE_MAX) {
     errors.push(`RQ_AUTOSCALE_MIN: must not exceed RQ_AUTOSCALE_MAX (${vars.RQ_AUTOSCALE_MAX})`);
   }
+  const tls = redisTlsCa(vars.REDIS_URL, vars.REDIS_TLS_CA_FILE);
+  if (!tls.ok) errors.push(tls.problem);
   const blobs = parseBlobConfig(present);
   if (!blobs.ok) errors.push(...blobs.problems);
-  if (errors.length > 0 || !blobs.ok) return { ok: false, errors };
+  if (errors.length > 0 || !blobs.ok || !tls.ok) return { ok: false, errors };
   return {
     ok: true,
     config: {
       logLevel: vars.LOG_LEVEL,
       redisUrl: vars.REDIS_URL,
       redisPassword: vars.REDIS_PASSWORD,
+      redisTlsCa: tls.tlsCa,
       redisCommandTimeoutMs: vars.RQ_REDIS_COMMAND_TIMEOUT_MS,
       queues: vars.RQ_QUEUES,
       concurrency: vars.RQ_CONCURRENCY,

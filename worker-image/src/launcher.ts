@@ -130,6 +130,7 @@ export async function startWorker(config: WorkerConfig, options: StartOptions = 
   const connection = connectionLogger(logger);
   const redis = createRedis(config.redisUrl, {
     password: config.redisPassword,
+    tlsCa: config.redisTlsCa,
     connectionName: `rq-worker-${workerId}`,
     // A hung node fails its commands instead of holding the loops that use it forever.
     commandTimeoutMs: config.redisCommandTimeoutMs,

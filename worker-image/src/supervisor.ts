@@ -81,7 +81,11 @@ export class Supervisor {
       createLogger({ role: "supervisor", pid: process.pid }, { level: options.config.logLevel });
     this.spawnWorker = options.spawnWorker ?? spawnThisProgram;
     // Fail fast: a tick that cannot measure is skipped, never queued behind an outage.
-    this.redis = createRedis(config.redisUrl, { password: config.redisPassword, failFast: true });
+    this.redis = createRedis(config.redisUrl, {
+      password: config.redisPassword,
+      tlsCa: config.redisTlsCa,
+      failFast: true,
+    });
     this.queues = config.queues.map((queue) => new Queue({ redis: this.redis, name: queue.name }));
   }
 

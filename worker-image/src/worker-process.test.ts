@@ -118,7 +118,9 @@ describe("worker process", () => {
     });
     expect((await worker.exited).code).toBe(1);
     expect(worker.stderr()).toContain("rqueue-worker: invalid configuration:");
-    expect(worker.stderr()).toContain("REDIS_URL: must be redis://, rediss:// or redis-cluster:// URL");
+    expect(worker.stderr()).toContain(
+      "REDIS_URL: must be a redis://, rediss://, redis-cluster:// or rediss-cluster:// URL",
+    );
     expect(worker.stderr()).toContain('RQ_CONCURRENCY: must be a whole number from 1 to 1000 (got "lots")');
     expect(worker.stderr()).toContain('"bad{name}" is not <queue>[:<weight>]');
 

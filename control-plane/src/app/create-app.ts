@@ -27,6 +27,7 @@ import { openApiRoutes } from "../routes/openapi/openapi-routes.js";
 import { operationsRoutes } from "../routes/operations/operations-routes.js";
 import { queueSettingsRoutes } from "../routes/queues/queue-settings-routes.js";
 import { queuesRoutes } from "../routes/queues/queues-routes.js";
+import { schedulesRoutes } from "../routes/schedules/schedules-routes.js";
 import { searchRoutes } from "../routes/search/search-routes.js";
 import { sessionRoutes } from "../routes/session/session-routes.js";
 import { statsRoutes } from "../routes/stats/stats-routes.js";
@@ -89,6 +90,7 @@ export function createApp(services: AppServices): Hono<AppEnv> {
   app.route("/v1/search", searchRoutes(services));
   app.route("/v1/session", sessionRoutes(services));
   app.route("/v1/operations", operationsRoutes(services));
+  app.route("/v1/schedules", schedulesRoutes(services));
   app.route("/v1/stats", statsRoutes(services));
   app.route("/v1/benchmarks", benchmarksRoutes(services));
   app.route("/v1/metrics", snapshotRoutes(services));

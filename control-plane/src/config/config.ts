@@ -4,7 +4,13 @@
  * problem (main prints them and exits 1). Nothing else reads process.env.
  */
 
-import { DEFAULT_ARCHIVE_HOLD, LIMITS } from "@rqueue/shared";
+import {
+  DEFAULT_ARCHIVE_HOLD,
+  LIMITS,
+  REDIS_URL_MESSAGE,
+  REDIS_URL_PATTERN,
+  redisTlsCa,
+} from "@rqueue/shared";
 import { type BlobConfig, parseBlobConfig } from "@rqueue/shared/blobs";
 import * as v from "valibot";
 import type { ArchiveConfig } from "../archive/archive-service.js";
@@ -34,6 +40,8 @@ export interface Config {
   port: number;
   redisUrl: string;
   redisPassword: string | undefined;
+  /** PEM certificates to trust for Redis over TLS (REDIS_TLS_CA_FILE); system CAs when unset. */
+  redisTlsCa: string | undefined;
   apiKeys: ApiKey[];
   /** IPs and CIDR ranges that may scrape GET /metrics without a key. */
   metricsAllow: string[];
@@ -49,6 +57,8 @@ export interface Config {
   redisTimeoutMs: number;
   /** How often queues' maintain() runs; 0 turns it off. */
   maintainIntervalMs: number;
+  /** How often the due schedules of every queue are fired; 0 turns it off. */
+  scheduleIntervalMs: number;
   /** The dashboard's build, served at / when the folder exists. */
   dashboardDir: string;
   shutdownTimeoutMs: number;
@@ -102,16 +112,11 @@ export const EnvSchema = v.object({
   HOST: v.optional(v.pipe(v.string(), v.nonEmpty("must not be empty"))),
   PORT: int(8080, 0, 65_535),
   REDIS_URL: v.optional(
-    v.pipe(
-      v.string(),
-      v.regex(
-        /^(redis|rediss|redis-cluster):\/\/\S+$/,
-        "must be redis://, rediss:// or redis-cluster:// URL",
-      ),
-    ),
+    v.pipe(v.string(), v.regex(REDIS_URL_PATTERN, REDIS_URL_MESSAGE)),
     "redis://127.0.0.1:6379",
   ),
   REDIS_PASSWORD: text,
+  REDIS_TLS_CA_FILE: text,
   RQ_API_KEYS: text,
   RQ_METRICS_ALLOW: text,
   LOG_LEVEL: v.optional(v.picklist(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(", ")}`), "info"),
@@ -125,6 +130,7 @@ export const EnvSchema = v.object({
   ),
   RQ_REDIS_TIMEOUT_MS: int(2_000, 50, 60_000),
   RQ_MAINTAIN_INTERVAL_MS: int(1_000, 0, 3_600_000),
+  RQ_SCHEDULE_INTERVAL_MS: int(500, 0, 60_000),
   RQ_DASHBOARD_DIR: v.optional(v.string(), "dashboard/dist"),
   RQ_SHUTDOWN_TIMEOUT_MS: int(25_000, 0, 600_000),
   RQ_CLOUDWATCH: flag,
@@ -188,11 +194,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     problems.push("RQ_ECS_CLUSTER and RQ_ECS_SERVICE: set both or neither");
   }
   if (ecsOn && !region) problems.push("AWS_REGION: required when RQ_ECS_CLUSTER is set");
+  const tls = redisTlsCa(e.REDIS_URL, e.REDIS_TLS_CA_FILE || undefined);
+  if (!tls.ok) problems.push(tls.problem);
   const workers = loadWorkerFleet(env);
   problems.push(...workers.problems);
   const blobs = parseBlobConfig(env);
   if (!blobs.ok) problems.push(...blobs.problems);
-  if (problems.length > 0 || !workers.fleet || !blobs.ok) throw new ConfigError(problems);
+  if (problems.length > 0 || !workers.fleet || !blobs.ok || !tls.ok) throw new ConfigError(problems);
   const archiveOn = Boolean(e.RQ_ARCHIVE_URL || e.RQ_ARCHIVE_DIR);
 
   return {
@@ -201,6 +209,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     port: e.PORT,
     redisUrl: e.REDIS_URL,
     redisPassword: e.REDIS_PASSWORD || undefined,
+    redisTlsCa: tls.tlsCa,
     apiKeys: keys.keys,
     metricsAllow: metricsAllow.entries,
     logLevel: e.LOG_LEVEL,
@@ -220,6 +229,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     redisTimeoutMs: e.RQ_REDIS_TIMEOUT_MS,
     maintainIntervalMs: e.RQ_MAINTAIN_INTERVAL_MS,
+    scheduleIntervalMs: e.RQ_SCHEDULE_INTERVAL_MS,
     dashboardDir: e.RQ_DASHBOARD_DIR,
     shutdownTimeoutMs: e.RQ_SHUTDOWN_TIMEOUT_MS,
     cloudwatch: cloudwatchOn

@@ -12,6 +12,8 @@ import {
   LeaseLostError,
   RedisUnavailableError,
   RQueueError,
+  ScheduleExistsError,
+  ScheduleNotFoundError,
   ValidationError,
 } from "@rqueue/shared";
 import type { Context } from "hono";
@@ -38,8 +40,13 @@ const STATUS_CODES: Record<number, string> = {
 export function toApiError(error: unknown): ApiError | null {
   if (error instanceof ApiError) return error;
   if (error instanceof ValidationError) return unprocessable(error.issues, error.issuesTotal);
-  if (error instanceof JobNotFoundError || error instanceof CircuitBreakerNotFoundError)
+  if (
+    error instanceof JobNotFoundError ||
+    error instanceof CircuitBreakerNotFoundError ||
+    error instanceof ScheduleNotFoundError
+  )
     return new ApiError(404, error.code, error.message);
+  if (error instanceof ScheduleExistsError) return new ApiError(409, error.code, error.message);
   if (error instanceof IllegalTransitionError || error instanceof LeaseLostError) {
     return new ApiError(409, error.code, error.message);
   }

@@ -2,8 +2,8 @@
  * Redis over TLS with an ACL user, end to end: a local redis-server with a
  * certificate generated here (openssl) and a `tls-port`, an ACL user `rq` (the
  * default user switched off), and the control plane started as in production —
- * `rediss://rq@…`, the password apart in REDIS_PASSWORD, the CA through Node's
- * NODE_EXTRA_CA_CERTS. It serves jobs over that connection; and nothing it
+ * `rediss://rq@…`, the password apart in REDIS_PASSWORD, the CA in REDIS_TLS_CA_FILE.
+ * It serves jobs over that connection; and nothing it
  * answers or logs (errors, /metrics, OpenAPI) holds an API key or the password.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
@@ -99,7 +99,7 @@ beforeAll(async () => {
   child = spawn(process.execPath, ["--conditions=development", "--import", "tsx", MAIN], {
     env: {
       PATH: process.env.PATH ?? "",
-      NODE_EXTRA_CA_CERTS: cert,
+      REDIS_TLS_CA_FILE: cert,
       REDIS_URL: `rediss://rq@127.0.0.1:${tlsPort}`,
       REDIS_PASSWORD,
       RQ_API_KEYS: `admin-key:${KEYS.admin}:admin,read-key:${KEYS.read}:read`,

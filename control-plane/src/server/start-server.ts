@@ -25,6 +25,7 @@ import { ScalingSignal } from "../cloud/scaling-signal.js";
 import type { Config } from "../config/config.js";
 import type { Logger } from "../logging/logger.js";
 import { MaintenanceLoop } from "../maintenance/maintenance-loop.js";
+import { ScheduleLoop } from "../maintenance/schedule-loop.js";
 import { StatsRollupLoop } from "../maintenance/stats-rollup-loop.js";
 import { answerClientError } from "./client-errors.js";
 import { listenError } from "./listen-error.js";
@@ -55,6 +56,7 @@ export async function startControlPlane(config: Config, log: Logger): Promise<Ru
   const redis = createRedis(config.redisUrl, {
     failFast: true,
     password: config.redisPassword,
+    tlsCa: config.redisTlsCa,
     connectionName: "rq-control-plane",
     commandTimeoutMs: config.redisTimeoutMs,
   });
@@ -114,6 +116,14 @@ export async function startControlPlane(config: Config, log: Logger): Promise<Ru
 
   const maintenance = new MaintenanceLoop(services.queues, services.breaker, config.maintainIntervalMs, log);
   maintenance.start();
+  const scheduleLoop = new ScheduleLoop(
+    redis,
+    services.queues,
+    services.breaker,
+    config.scheduleIntervalMs,
+    log,
+  );
+  scheduleLoop.start();
   // History for the dashboard's charts; off together with maintenance (RQ_MAINTAIN_INTERVAL_MS=0).
   const statsRollup = new StatsRollupLoop(
     redis,
@@ -176,7 +186,13 @@ export async function startControlPlane(config: Config, log: Logger): Promise<Ru
       if ("closeIdleConnections" in server) server.closeIdleConnections();
       if ("closeAllConnections" in server) server.closeAllConnections();
       blobRetention?.stop();
-      await Promise.all([maintenance.stop(), statsRollup.stop(), publisher?.stop(), archive?.close()]);
+      await Promise.all([
+        maintenance.stop(),
+        scheduleLoop.stop(),
+        statsRollup.stop(),
+        publisher?.stop(),
+        archive?.close(),
+      ]);
       await redis.quit().catch(() => redis.disconnect());
     },
   };

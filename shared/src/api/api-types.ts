@@ -253,4 +253,6 @@ export interface BatchQueueResult {
 export interface SubmitBatchResponse {
   jobs: (Job | null)[];
   queues: BatchQueueResult[];
+  /** Per job: whether a debounce key took its submission (`replaced`, `dropped`) or not (null). */
+  debounced: ("replaced" | "dropped" | null)[];
 }

@@ -31,8 +31,11 @@ import type { FieldIssue } from "../errors.js";
 import type { Job } from "../job.js";
 import type { JobPage } from "../queue/list-jobs.js";
 import type { JobGraph } from "../queue/read-job.js";
+import type { SchedulePage } from "../schedules/queue-schedules.js";
+import type { Schedule } from "../schedules/schedule-view.js";
 import type { JobInput } from "../schemas/job-input.js";
 import type { JobState } from "../schemas/job-state.js";
+import type { ScheduleInput, ScheduleUpdate } from "../schemas/schedule-input.js";
 
 export interface ApiClientOptions {
   /** Where the control plane answers; "" (same origin) by default. */
@@ -292,5 +295,39 @@ export class ApiClient {
 
   cancelBenchmark(): Promise<{ run: BenchmarkRun | null }> {
     return this.json("POST", "/v1/benchmarks/current/cancel");
+  }
+
+  /** One queue's schedules, or every queue's (by queue, then id), with next and last runs. */
+  listSchedules(query: { queue?: string; limit?: number; cursor?: string } = {}): Promise<SchedulePage> {
+    return this.json("GET", `/v1/schedules${queryString(query)}`);
+  }
+
+  getSchedule(queue: string, id: string): Promise<Schedule> {
+    return this.json("GET", `/v1/schedules/${path(queue)}/${path(id)}`);
+  }
+
+  createSchedule(input: ScheduleInput): Promise<Schedule> {
+    return this.json("POST", "/v1/schedules", input);
+  }
+
+  updateSchedule(queue: string, id: string, changes: ScheduleUpdate): Promise<Schedule> {
+    return this.json("PATCH", `/v1/schedules/${path(queue)}/${path(id)}`, changes);
+  }
+
+  pauseSchedule(queue: string, id: string): Promise<Schedule> {
+    return this.json("POST", `/v1/schedules/${path(queue)}/${path(id)}/pause`);
+  }
+
+  resumeSchedule(queue: string, id: string): Promise<Schedule> {
+    return this.json("POST", `/v1/schedules/${path(queue)}/${path(id)}/resume`);
+  }
+
+  /** One run now from the template; answers the job's id and the schedule. */
+  triggerSchedule(queue: string, id: string): Promise<{ jobId: string; schedule: Schedule }> {
+    return this.json("POST", `/v1/schedules/${path(queue)}/${path(id)}/trigger`);
+  }
+
+  async deleteSchedule(queue: string, id: string): Promise<void> {
+    await this.send("DELETE", `/v1/schedules/${path(queue)}/${path(id)}`);
   }
 }

@@ -4,9 +4,11 @@
  * backoff, so a Redis restart heals without restarting the process; blocking
  * connections are separate and never time out a command on their own.
  *
- * URLs: `redis://[:password@]host:port[/db]`, `rediss://…` (TLS), or
- * `redis-cluster://[:password@]host:port,host:port,…` for Redis Cluster.
+ * URLs: `redis://[:password@]host:port[/db]`, `rediss://…` (TLS),
+ * `redis-cluster://[:password@]host:port,host:port,…` for Redis Cluster, or
+ * `rediss-cluster://…` for a Cluster over TLS (every node, as discovered, too).
  */
+import { readFileSync } from "node:fs";
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import type { RedisClient } from "../scripts/load-scripts.js";
 
@@ -34,6 +36,54 @@ export interface ConnectionOptions {
    * Commands that fail still reject; this only observes the socket.
    */
   onError?: (error: Error) => void;
+  /**
+   * PEM certificates to trust for TLS connections (rediss://, rediss-cluster://) instead
+   * of the system's, e.g. a private CA's; see readCaFile.
+   */
+  tlsCa?: string | undefined;
+}
+
+/**
+ * Reads a PEM CA bundle for ConnectionOptions.tlsCa; throws a message that names the
+ * file (never its content) when it cannot be read or holds no certificate.
+ */
+export function readCaFile(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new Error(`cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+  }
+  if (!text.includes("-----BEGIN CERTIFICATE-----")) throw new Error(`${path} holds no PEM certificate`);
+  return text;
+}
+
+/** The Redis URLs createRedis understands, for the configurations that take one. */
+export const REDIS_URL_PATTERN = /^(redis|rediss|redis-cluster|rediss-cluster):\/\/\S+$/;
+export const REDIS_URL_MESSAGE = "must be a redis://, rediss://, redis-cluster:// or rediss-cluster:// URL";
+
+/**
+ * The CA to trust from REDIS_TLS_CA_FILE, for a configuration: read and checked, and
+ * refused for a URL without TLS (where it would silently do nothing).
+ */
+export function redisTlsCa(
+  url: string,
+  caFile: string | undefined,
+): { ok: true; tlsCa: string | undefined } | { ok: false; problem: string } {
+  if (!caFile) return { ok: true, tlsCa: undefined };
+  if (!isTlsUrl(url)) {
+    return { ok: false, problem: "REDIS_TLS_CA_FILE: needs a rediss:// or rediss-cluster:// REDIS_URL" };
+  }
+  try {
+    return { ok: true, tlsCa: readCaFile(caFile) };
+  } catch (error) {
+    return { ok: false, problem: `REDIS_TLS_CA_FILE: ${(error as Error).message}` };
+  }
+}
+
+/** Whether a Redis URL asks for TLS. */
+export function isTlsUrl(url: string): boolean {
+  return url.startsWith("rediss://") || url.startsWith("rediss-cluster://");
 }
 
 const retryStrategy = (attempt: number) => Math.min(50 * 2 ** attempt, 2_000);
@@ -55,13 +105,16 @@ function baseOptions(options: ConnectionOptions): RedisOptions {
 }
 
 export function isClusterUrl(url: string): boolean {
-  return url.startsWith("redis-cluster://");
+  return url.startsWith("redis-cluster://") || url.startsWith("rediss-cluster://");
 }
 
 export function createRedis(url: string, options: ConnectionOptions = {}): RedisClient {
   const client = isClusterUrl(url)
     ? createCluster(url, options)
-    : new Redis(withPassword(url, options.password), baseOptions(options));
+    : new Redis(withPassword(url, options.password), {
+        ...baseOptions(options),
+        ...(options.tlsCa && isTlsUrl(url) ? { tls: { ca: options.tlsCa } } : {}),
+      });
   return observeErrors(client, options);
 }
 
@@ -84,8 +137,8 @@ function observeErrors(client: RedisClient, options: ConnectionOptions): RedisCl
 }
 
 function createCluster(url: string, options: ConnectionOptions): Cluster {
-  const [, user, urlPassword, hostList = ""] =
-    /^redis-cluster:\/\/(?:([^:@]*):([^@]*)@)?([^/]*)/.exec(url) ?? [];
+  const [, tls, user, urlPassword, hostList = ""] =
+    /^redis(s?)-cluster:\/\/(?:([^:@]*):([^@]*)@)?([^/]*)/.exec(url) ?? [];
   const nodes = hostList.split(",").map((hostPort) => {
     const [host, port] = hostPort.split(":");
     return { host: host || "127.0.0.1", port: Number(port || 6379) };
@@ -93,7 +146,11 @@ function createCluster(url: string, options: ConnectionOptions): Cluster {
   const password = options.password ?? (urlPassword ? decodeURIComponent(urlPassword) : undefined);
   const username = user ? decodeURIComponent(user) : undefined;
   return new Cluster(nodes, {
-    redisOptions: { ...baseOptions({ ...options, password }), ...(username ? { username } : {}) },
+    redisOptions: {
+      ...baseOptions({ ...options, password }),
+      ...(username ? { username } : {}),
+      ...(tls ? { tls: { ...(options.tlsCa ? { ca: options.tlsCa } : {}) } } : {}),
+    },
     clusterRetryStrategy: retryStrategy,
     enableOfflineQueue: !options.failFast,
     // Blocking commands must not be redirected mid-wait by ioredis's own retry.

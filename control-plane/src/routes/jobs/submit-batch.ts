@@ -8,12 +8,15 @@
  * before the first write. Atomicity is per queue: the queues are written side by
  * side, and when some are written and others fail (a Cluster node down) the answer
  * is 207 with each queue's status, never an error that hides what was written.
- * Answers 201 {jobs, queues} in request order (207: jobs of failed queues are null).
+ * Answers 201 {jobs, queues, debounced} in request order (207: jobs of failed queues
+ * are null); `debounced` says, per job, whether a debounce key took its submission
+ * (`replaced` or `dropped`, the job being the key's) or not (null).
  */
 import {
   type BatchQueueResult,
   countParents,
   DEFAULT_QUEUE,
+  type Debounced,
   type FieldIssue,
   issuePathSegment,
   type Job,
@@ -38,6 +41,13 @@ const BATCH_RESPONSE = {
   type: "object",
   properties: {
     jobs: { type: "array", items: { oneOf: [ref("Job"), { type: "null" }] } },
+    debounced: {
+      type: "array",
+      description:
+        "Per job, in request order: `replaced` (debounce: the key's waiting job took the submission), " +
+        "`dropped` (throttle), or null (a new job, an idempotent replay, or its queue was not written)",
+      items: { oneOf: [{ type: "string", enum: ["replaced", "dropped"] }, { type: "null" }] },
+    },
     queues: {
       type: "array",
       items: {
@@ -52,7 +62,7 @@ const BATCH_RESPONSE = {
       },
     },
   },
-  required: ["jobs", "queues"],
+  required: ["jobs", "queues", "debounced"],
 };
 
 /** Checking a batch of 1,000 jobs with 1,000 parents each takes a while: let other requests in meanwhile. */
@@ -220,6 +230,7 @@ export function registerSubmitBatch(router: Hono<AppEnv>, services: AppServices)
       // Queues are written side by side, each all or nothing; one failing (its node down,
       // say) does not undo or hold back the others, so the answer says which were written.
       const jobs: (Job | null)[] = new Array(inputs.length).fill(null);
+      const debounced: (Debounced | null)[] = new Array(inputs.length).fill(null);
       // Each share has the request deadline on its own (the route is exempt from the
       // whole-request one, see createApp), so a hung shard answers 503 for its queue only.
       const deadlineMs = services.config.redisTimeoutMs;
@@ -229,8 +240,9 @@ export function registerSubmitBatch(router: Hono<AppEnv>, services: AppServices)
           const submitted = await within(write, deadlineMs).catch((error: unknown) => {
             throw inRequestTerms(error, group.indexes);
           });
-          submitted.forEach(({ job }, i) => {
-            jobs[group.indexes[i] as number] = job;
+          submitted.forEach((entry, i) => {
+            jobs[group.indexes[i] as number] = entry.job;
+            debounced[group.indexes[i] as number] = entry.debounced ?? null;
           });
           return submitted.length;
         }),
@@ -244,7 +256,7 @@ export function registerSubmitBatch(router: Hono<AppEnv>, services: AppServices)
         if (outcome.status === "fulfilled") return { queue, status: 201, created: outcome.value };
         return { queue, created: 0, ...failureOf(outcome.reason, services) };
       });
-      return c.json({ jobs, queues }, written === groups.length ? 201 : 207);
+      return c.json({ jobs, queues, debounced }, written === groups.length ? 201 : 207);
     },
   );
 }

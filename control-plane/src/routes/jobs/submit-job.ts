@@ -1,8 +1,11 @@
 /**
  * POST /v1/jobs: one job. 201 with the job; a repeated idempotency key (body field
  * or Idempotency-Key header) answers 200 with the original job and
- * `Idempotent-Replayed: true`. The engine's add script makes the key check and the
- * write one atomic step, so concurrent duplicates still create exactly one job.
+ * `Idempotent-Replayed: true`. A `debounce` key that took the submission answers 200
+ * with the key's job and `Debounced: replaced` (its payload, run time and expiry are
+ * this submission's now) or `Debounced: dropped` (throttle). The engine's add script
+ * makes the key checks and the write one atomic step, so concurrent duplicates still
+ * create exactly one job.
  */
 import { DEFAULT_QUEUE, LIMITS } from "@rqueue/shared";
 import type { Hono } from "hono";
@@ -23,7 +26,10 @@ export function registerSubmitJob(router: Hono<AppEnv>, services: AppServices): 
       summary: "Submit a job",
       description:
         "A repeated idempotency key (the body's `idempotencyKey` or the `Idempotency-Key` header) within 24 h " +
-        "answers 200 with the original job; with a different body it answers 409. Payloads are at most 512 KiB.",
+        "answers 200 with the original job; with a different body it answers 409. A `debounce` key within its " +
+        "window answers 200 with the key's job and the `Debounced` header: `replaced` (debounce: the waiting " +
+        "job now has this payload, run time and expiry) or `dropped` (throttle). `expireAfterMs`/`expiresAt` " +
+        "cancel the job with reason `expired` if it has not started by then. Payloads are at most 512 KiB.",
       tag: "Jobs",
       access: "submit",
       headers: {
@@ -40,9 +46,16 @@ export function registerSubmitJob(router: Hono<AppEnv>, services: AppServices): 
           headers: { Location: { description: "/v1/jobs/{id}" } },
         },
         "200": {
-          description: "The idempotency key was seen before with the same body: the original job",
+          description:
+            "The idempotency key was seen before with the same body: the original job; or a debounce key " +
+            "took the submission: the key's job",
           schema: ref("Job"),
-          headers: { "Idempotent-Replayed": { description: "true" } },
+          headers: {
+            "Idempotent-Replayed": { description: "true" },
+            Debounced: {
+              description: "`replaced` (debounce: the waiting job took this submission) or `dropped` (throttle)",
+            },
+          },
         },
         "409": errorResponse(
           "The idempotency key was used before with a different body (both fingerprints in the error)",
@@ -71,9 +84,10 @@ export function registerSubmitJob(router: Hono<AppEnv>, services: AppServices): 
       await services.types.assertAccepted(queue.name, [
         { type: input.type, payload: payload === undefined ? {} : payload, prefix: "" },
       ]);
-      const { job, created } = await queue.submit(input);
+      const { job, created, debounced } = await queue.submit(input);
       c.header("Location", `/v1/jobs/${job.id}`);
-      if (!created) c.header("Idempotent-Replayed", "true");
+      if (debounced) c.header("Debounced", debounced);
+      else if (!created) c.header("Idempotent-Replayed", "true");
       return c.json(job, created ? 201 : 200);
     },
   );

@@ -2,7 +2,8 @@
  * GET /metrics in the Prometheus text format, read from Redis at each scrape:
  * job counts per state, backlog, oldest pending age and paused flag per queue;
  * lifetime counters per queue; wait and run time histograms per queue and job
- * type; circuit breaker states; live workers and their busy and total slots.
+ * type; circuit breaker states; live workers and their busy and total slots;
+ * schedules and their runs (schedule-metrics.ts).
  *
  * Counters and histograms are the engine's totals (the `stats` and `hist` hashes
  * the scripts update in the call that changes a job), so they are current, agree
@@ -18,6 +19,7 @@ import {
 import type { AppServices } from "../../app/services.js";
 import { archivePrometheus, readArchiveStatus } from "../../archive/archive-status.js";
 import { PrometheusText } from "./prometheus-text.js";
+import { writeScheduleMetrics } from "./schedule-metrics.js";
 
 const COUNTERS = ["added", "completed", "failed", "retried", "canceled"] as const;
 const BREAKER_STATES: CircuitBreakerState[] = ["closed", "open", "half-open"];
@@ -126,6 +128,7 @@ export async function renderPrometheus(services: AppServices): Promise<string> {
     {},
     healthy.reduce((sum, w) => sum + w.activeJobs, 0),
   );
+  await writeScheduleMetrics(services, out);
   const archive = services.archive ? archivePrometheus(await readArchiveStatus(services.archive, names)) : "";
   return out.toString() + archive;
 }

@@ -9,7 +9,10 @@ import {
   JobStateSchema,
   OperationInputSchema,
   ReplayInputSchema,
+  ScheduleInputSchema,
+  ScheduleUpdateSchema,
 } from "@rqueue/shared";
+import { ScheduleSchema } from "../schedules/schedule-schemas.js";
 import { SearchPageSchema, StoredJobSchema } from "../search/search-schemas.js";
 import { DeadLetterGroupSchema, OperationSchema, StatsPointSchema } from "./dashboard-schemas.js";
 import { type JsonObject, jsonSchemaOf } from "./describe-route.js";
@@ -30,5 +33,8 @@ export function componentSchemas(): Record<string, JsonObject> {
     BenchmarkInput: jsonSchemaOf(BenchmarkInputSchema),
     StatsPoint: jsonSchemaOf(StatsPointSchema),
     DeadLetterGroup: jsonSchemaOf(DeadLetterGroupSchema),
+    Schedule: jsonSchemaOf(ScheduleSchema),
+    ScheduleInput: jsonSchemaOf(ScheduleInputSchema),
+    ScheduleUpdate: jsonSchemaOf(ScheduleUpdateSchema),
   };
 }

@@ -53,7 +53,8 @@ export function registerSubmitJob(router: Hono<AppEnv>, services: AppServices): 
           headers: {
             "Idempotent-Replayed": { description: "true" },
             Debounced: {
-              description: "`replaced` (debounce: the waiting job took this submission) or `dropped` (throttle)",
+              description:
+                "`replaced` (debounce: the waiting job took this submission) or `dropped` (throttle)",
             },
           },
         },

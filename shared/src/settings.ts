@@ -6,6 +6,7 @@
  */
 import * as v from "valibot";
 import { ValidationError } from "./errors.js";
+import { integerIn } from "./schemas/integer-in.js";
 import { LIMITS } from "./schemas/limits.js";
 
 const HOUR = 3_600_000;
@@ -64,13 +65,6 @@ export interface QueueSettingsInput {
 }
 
 const YEAR = 366 * DAY;
-const integerIn = (min: number, max: number) =>
-  v.pipe(
-    v.number("must be a number"),
-    v.integer("must be an integer"),
-    v.minValue(min, `must be at least ${min}`),
-    v.maxValue(max, `must be at most ${max}`),
-  );
 const count = integerIn(0, 100_000_000);
 const age = integerIn(1, 10 * YEAR);
 

@@ -5,17 +5,10 @@
  * OpenAPI document is generated from them.
  */
 import * as v from "valibot";
+import { integerIn } from "../schemas/integer-in.js";
 import { JobTypeSchema, jsonValueSchema, PrioritySchema, QueueNameSchema } from "../schemas/job-input.js";
 import { JobStateSchema } from "../schemas/job-state.js";
 import { LIMITS } from "../schemas/limits.js";
-
-const integerIn = (min: number, max: number) =>
-  v.pipe(
-    v.number("must be a number"),
-    v.integer("must be an integer"),
-    v.minValue(min, `must be at least ${min}`),
-    v.maxValue(max, `must be at most ${max}`),
-  );
 
 export const OPERATION_ACTIONS = ["retry", "cancel", "delete"] as const;
 export type OperationAction = (typeof OPERATION_ACTIONS)[number];

@@ -4,15 +4,8 @@
  * the OpenAPI document. Semantics in shared/src/scripts/includes/limits.lua.
  */
 import * as v from "valibot";
+import { integerIn } from "./integer-in.js";
 import { GroupKeySchema, JobTypeSchema } from "./job-input.js";
-
-const integerIn = (min: number, max: number) =>
-  v.pipe(
-    v.number("must be a number"),
-    v.integer("must be an integer"),
-    v.minValue(min, `must be at least ${min}`),
-    v.maxValue(max, `must be at most ${max}`),
-  );
 
 export const FLOW_LIMITS = {
   maxRate: 1_000_000,

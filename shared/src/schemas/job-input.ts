@@ -3,6 +3,7 @@
  * the HTTP API, the dashboard's form and the OpenAPI document.
  */
 import * as v from "valibot";
+import { integerIn } from "./integer-in.js";
 import { findNonJson, utf8Length } from "./json-value.js";
 import { LIMITS } from "./limits.js";
 import { hasLoneSurrogate } from "./unicode.js";
@@ -23,14 +24,6 @@ export const QueueNameSchema = v.pipe(
   v.string("must be a string"),
   v.regex(QUEUE_NAME_PATTERN, "must be 1-64 characters of letters, digits, '_', '.', '-'"),
 );
-
-const integerIn = (min: number, max: number) =>
-  v.pipe(
-    v.number("must be a number"),
-    v.integer("must be an integer"),
-    v.minValue(min, `must be at least ${min}`),
-    v.maxValue(max, `must be at most ${max}`),
-  );
 
 export const PrioritySchema = integerIn(PRIORITY.min, PRIORITY.max);
 

@@ -6,6 +6,7 @@
  * expression itself with croner and names `cron` when croner refuses it.
  */
 import * as v from "valibot";
+import { integerIn } from "./integer-in.js";
 import {
   BackoffSchema,
   JobTypeSchema,
@@ -46,14 +47,6 @@ export const DEFAULT_SCHEDULE_POLICY = {
   misfireGraceMs: SCHEDULE_LIMITS.defaultMisfireGraceMs,
   overlap: "allow" as OverlapPolicy,
 };
-
-const integerIn = (min: number, max: number) =>
-  v.pipe(
-    v.number("must be a number"),
-    v.integer("must be an integer"),
-    v.minValue(min, `must be at least ${min}`),
-    v.maxValue(max, `must be at most ${max}`),
-  );
 
 export const ScheduleIdSchema = v.pipe(
   v.string("must be a string"),

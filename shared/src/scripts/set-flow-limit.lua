@@ -14,8 +14,9 @@
   ARGV[7]     weight: a number in (0, 1000], or '' to remove it (weight 1)
   Errors (before any write): `rq-invalid-argument <what>`.
 
-  Groups parked under a group rule take their turn again at once, so a rule that
-  was loosened or removed holds nobody back; the next take re-applies the new one.
+  Groups parked under a group rule take their turn again at once (up to 1,000; any
+  others when their wait ends or one of their jobs does), so a rule that was loosened
+  or removed holds nobody back; the next take applies the new one.
   Returns 1.
 ]]
 --!include includes/keys.lua
@@ -59,20 +60,7 @@ else
 end
 
 local types = jtype and { jtype } or redis.call('SMEMBERS', TYPES_KEY)
-if scope == 'g' then
-  local parked = FLOW_KEYS.parked(jtype)
-  local groups = redis.call('ZRANGE', parked, 0, 9999)
-  if #groups > 0 then
-    local ring = FLOW_KEYS.ring(jtype)
-    local floor, args = fair.ring_floor(ring), {}
-    for _, group in ipairs(groups) do
-      args[#args + 1] = floor
-      args[#args + 1] = group
-    end
-    redis.call('ZREM', parked, unpack(groups))
-    redis.call('ZADD', ring, 'NX', unpack(args))
-  end
-end
+if scope == 'g' then fair.unpark(jtype, redis.call('ZRANGE', FLOW_KEYS.parked(jtype), 0, 999)) end
 -- Consumers that a rule held back wait on their markers: let them look again.
 for _, t in ipairs(types) do wake_type(t) end
 wake_every_type = true

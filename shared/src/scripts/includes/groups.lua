@@ -77,19 +77,23 @@ function fair.park(jtype, group, until_at)
   redis.call('ZADD', FLOW_KEYS.parked(jtype), until_at, group)
 end
 
+-- Parked groups go back to the ring, at its lowest time.
+function fair.unpark(jtype, groups)
+  if #groups == 0 then return end
+  local ring = FLOW_KEYS.ring(jtype)
+  local floor, args = fair.ring_floor(ring), {}
+  for _, group in ipairs(groups) do
+    args[#args + 1] = floor
+    args[#args + 1] = group
+  end
+  redis.call('ZREM', FLOW_KEYS.parked(jtype), unpack(groups))
+  redis.call('ZADD', ring, 'NX', unpack(args))
+end
+
 -- Parked groups whose wait is over take their turn again.
 function fair.unpark_due(jtype, now)
-  local parked, ring = FLOW_KEYS.parked(jtype), FLOW_KEYS.ring(jtype)
-  local due = redis.call('ZRANGEBYSCORE', parked, '-inf', now, 'LIMIT', 0, 1000)
-  if #due > 0 then
-    local floor, args = fair.ring_floor(ring), {}
-    for _, group in ipairs(due) do
-      args[#args + 1] = floor
-      args[#args + 1] = group
-    end
-    redis.call('ZREM', parked, unpack(due))
-    redis.call('ZADD', ring, 'NX', unpack(args))
-  end
+  local parked = FLOW_KEYS.parked(jtype)
+  fair.unpark(jtype, redis.call('ZRANGEBYSCORE', parked, '-inf', now, 'LIMIT', 0, 1000))
   local next_wait = redis.call('ZRANGE', parked, 0, 0, 'WITHSCORES')[2]
   if next_wait and tonumber(next_wait) < fair.PARKED_ON_SLOT then flow.note_wait(tonumber(next_wait)) end
 end

@@ -129,8 +129,20 @@ export default function JobDetailPage() {
                 <Field label="Timeout">
                   {value().timeoutMs === null ? "worker default" : formatDuration(value().timeoutMs)}
                 </Field>
+                <Show when={value().expiresAt}>
+                  <Field label="Expires">
+                    {formatTimestamp(value().expiresAt)} ({formatRelative(value().expiresAt)}) unless started
+                  </Field>
+                </Show>
                 <Show when={value().failureReason}>
                   <Field label="Failure reason">{value().failureReason}</Field>
+                </Show>
+                <Show when={value().cancelReason}>
+                  <Field label="Cancel reason">
+                    {value().cancelReason === "expired"
+                      ? "expired (not started by its expiry)"
+                      : value().cancelReason}
+                  </Field>
                 </Show>
                 <Show when={value().failedParent}>
                   {(parent) => (

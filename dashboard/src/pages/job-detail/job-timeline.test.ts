@@ -26,4 +26,26 @@ describe("job timeline", () => {
     ]);
     expect(steps[2]?.detail).toBe("timeout: timeout");
   });
+
+  it("shows a waiting job's expiry, and why an expired job was canceled", () => {
+    const waiting = {
+      state: "scheduled",
+      attempts: 0,
+      createdAt: "2026-12-01T12:00:00.000Z",
+      runAt: "2026-12-01T12:00:05.000Z",
+      expiresAt: "2026-12-01T12:01:00.000Z",
+      startedAt: null,
+      finishedAt: null,
+      cancelReason: null,
+      errors: [],
+    } as unknown as Job;
+    expect(buildTimeline(waiting).map((step) => [step.label, step.sincePrevious])).toEqual([
+      ["created", null],
+      ["due to run", 5_000],
+      ["expires unless started", 55_000],
+    ]);
+    const expired = { ...waiting, state: "canceled", runAt: null, expiresAt: null, cancelReason: "expired" };
+    const finished = buildTimeline({ ...expired, finishedAt: "2026-12-01T12:01:00.004Z" } as Job).at(-1);
+    expect(finished).toMatchObject({ label: "canceled", detail: "expired", kind: "finished" });
+  });
 });

@@ -1,6 +1,6 @@
 /**
- * A job's timeline from what the job records: created, scheduled run time, each
- * failed attempt (with the backoff until the next start where known), the latest
+ * A job's timeline from what the job records: created, scheduled run time, expiry
+ * (while it applies), each failed attempt (with the backoff until the next start where known), the latest
  * start and the finish, each with the time since the step before.
  */
 import type { Job } from "@rqueue/shared/contract";
@@ -19,6 +19,8 @@ export function buildTimeline(job: Job): TimelineStep[] {
     { at: Date.parse(job.createdAt), label: "created", kind: "created" },
   ];
   if (job.runAt) raw.push({ at: Date.parse(job.runAt), label: "due to run", kind: "scheduled" });
+  if (job.expiresAt)
+    raw.push({ at: Date.parse(job.expiresAt), label: "expires unless started", kind: "scheduled" });
   for (const error of job.errors) {
     raw.push({
       at: Date.parse(error.at),
@@ -30,7 +32,14 @@ export function buildTimeline(job: Job): TimelineStep[] {
   if (job.startedAt) {
     raw.push({ at: Date.parse(job.startedAt), label: `attempt ${job.attempts} started`, kind: "started" });
   }
-  if (job.finishedAt) raw.push({ at: Date.parse(job.finishedAt), label: job.state, kind: "finished" });
+  if (job.finishedAt) {
+    raw.push({
+      at: Date.parse(job.finishedAt),
+      label: job.state,
+      ...(job.cancelReason ? { detail: job.cancelReason } : {}),
+      kind: "finished",
+    });
+  }
   const steps = raw.filter((step) => !Number.isNaN(step.at)).sort((a, b) => a.at - b.at);
   return steps.map((step, index) => ({
     ...step,

@@ -21,6 +21,7 @@ const NAV = [
   { href: "/dead-letters", label: "Dead letters" },
   { href: "/workers", label: "Workers" },
   { href: "/queues", label: "Queues" },
+  { href: "/schedules", label: "Schedules" },
   { href: "/operations", label: "Operations" },
   { href: "/benchmark", label: "Benchmark" },
 ];

@@ -11,6 +11,7 @@ const JobDetailPage = lazy(() => import("./pages/job-detail/job-detail-page.js")
 const DeadLettersPage = lazy(() => import("./pages/dead-letters/dead-letters-page.js"));
 const WorkersPage = lazy(() => import("./pages/workers/workers-page.js"));
 const QueuesPage = lazy(() => import("./pages/queues/queues-page.js"));
+const SchedulesPage = lazy(() => import("./pages/schedules/schedules-page.js"));
 const OperationsPage = lazy(() => import("./pages/operations/operations-page.js"));
 const BenchmarkPage = lazy(() => import("./pages/benchmark/benchmark-page.js"));
 
@@ -29,6 +30,7 @@ if (root) {
         <Route path="/dead-letters" component={DeadLettersPage} />
         <Route path="/workers" component={WorkersPage} />
         <Route path="/queues" component={QueuesPage} />
+        <Route path="/schedules" component={SchedulesPage} />
         <Route path="/operations/:id?" component={OperationsPage} />
         <Route path="/benchmark" component={BenchmarkPage} />
         <Route path="*" component={NotFound} />

@@ -8,6 +8,7 @@ export const PAGE_SHORTCUTS: { key: string; path: string; label: string }[] = [
   { key: "d", path: "/dead-letters", label: "Dead letters" },
   { key: "w", path: "/workers", label: "Workers" },
   { key: "q", path: "/queues", label: "Queues" },
+  { key: "s", path: "/schedules", label: "Schedules" },
   { key: "b", path: "/benchmark", label: "Benchmark" },
 ];
 

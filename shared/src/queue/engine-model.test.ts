@@ -1,6 +1,6 @@
 /**
  * Model-based randomized test of the engine: random sequences of every operation
- * a producer, a worker or an operator can do, against a real Redis (standalone
+ * a producer, a worker or an operator can do (expiry, debounce and throttle included), against a real Redis (standalone
  * and Cluster), with the queue's invariants checked from Redis after every step
  * (see test/queue-invariants.ts) and a small model of what was acknowledged.
  *
@@ -88,12 +88,42 @@ const step = (name: string, run: Step["run"]): Step =>
   Object.assign({ name, run }, { [fc.toStringMethod]: () => name });
 
 const steps: fc.Arbitrary<Step>[] = [
+  // Expiring, debounced and throttled jobs: replaced, dropped, expired while waiting.
+  fc
+    .record({
+      type: fc.constantFrom("a", "b"),
+      delayMs: fc.constantFrom(0, 0, 15),
+      expireAfterMs: fc.option(fc.constantFrom(20, 60_000), { nil: undefined }),
+      key: fc.option(fc.constantFrom("d1", "d2"), { nil: undefined }),
+      mode: fc.constantFrom("debounce", "throttle") as fc.Arbitrary<"debounce" | "throttle">,
+      windowMs: fc.constantFrom(10, 60_000),
+      payload: tricky,
+    })
+    .map((input) =>
+      step(`add timed ${JSON.stringify(input).slice(0, 80)}`, async (model, real) => {
+        try {
+          const { id } = await real.queue.add({
+            type: input.type,
+            delayMs: input.delayMs,
+            payload: { text: input.payload },
+            ...(input.expireAfterMs ? { expireAfterMs: input.expireAfterMs } : {}),
+            ...(input.key
+              ? { debounce: { key: input.key, windowMs: input.windowMs, mode: input.mode } }
+              : {}),
+          });
+          if (!model.ids.includes(id)) model.ids.push(id);
+        } catch (error) {
+          if (!(error instanceof RQueueError)) throw error;
+        }
+      }),
+    ),
   fc
     .record({
       type: fc.constantFrom("a", "b"),
       priority: fc.integer({ min: 1, max: 10 }),
       delayMs: fc.constantFrom(0, 0, 0, 15),
       idem: fc.option(fc.constantFrom("k1", "k2"), { nil: undefined }),
+      group: fc.option(fc.constantFrom("g1", "g:2"), { nil: undefined }),
       parents: fc.array(fc.nat(), { maxLength: 2 }),
       ignore: fc.boolean(),
       payload: tricky,
@@ -108,6 +138,7 @@ const steps: fc.Arbitrary<Step>[] = [
             delayMs: input.delayMs,
             payload: { text: input.payload },
             ...(input.idem ? { idempotencyKey: input.idem } : {}),
+            ...(input.group ? { group: input.group } : {}),
             ...(dependsOn.length > 0 ? { dependsOn, onParentFailure: input.ignore ? "ignore" : "fail" } : {}),
           });
           if (!model.ids.includes(id)) model.ids.push(id);

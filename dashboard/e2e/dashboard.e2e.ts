@@ -213,6 +213,23 @@ describe("dashboard end to end", () => {
       .poll(() => breakerRow.locator("[data-breaker-state]").textContent(), { timeout: 15_000 })
       .toBe("closed");
 
+    // A schedule every second: created from the form, fired by the control plane, run by the worker.
+    await page.goto(`${stack.url}/schedules`);
+    await page.getByText("New schedule").click();
+    const scheduleForm = page.getByTestId("schedule-form");
+    await scheduleForm.locator('input[name="id"]').fill("e2e-tick");
+    await scheduleForm.locator('input[name="type"]').fill("echo");
+    await scheduleForm.locator('select[name="timing"]').selectOption("every");
+    await scheduleForm.locator('input[name="everySeconds"]').fill("1");
+    await scheduleForm.getByRole("button", { name: "Create schedule" }).click();
+    const scheduleRow = page.locator('[data-testid="schedules-table"] tr[data-schedule="default/e2e-tick"]');
+    await scheduleRow.locator('[data-state="completed"]').first().waitFor({ timeout: 30_000 });
+    await scheduleRow.getByRole("button", { name: "Pause" }).click();
+    await expect
+      .poll(() => scheduleRow.locator("[data-paused]").textContent(), { timeout: 15_000 })
+      .toBe("paused");
+    await screenshot(page, "desktop-schedules");
+
     await page.goto(`${stack.url}/benchmark`);
     const form = page.getByTestId("benchmark-form");
     await form.locator('input[name="jobs"]').fill("300");
@@ -271,6 +288,8 @@ describe("dashboard end to end", () => {
     await visit("/jobs?state=completed&type=sleep", "jobs-table");
     await visit("/jobs?state=failed&type=fail", "jobs-table");
     await visit(`/jobs/${encodeURIComponent(completedJobId)}`, "timeline");
+    await visit("/schedules", "schedules-table");
+    expect(await page.getByRole("button", { name: "Trigger" }).count()).toBe(0);
     await visit("/dead-letters", "dead-letter-groups");
     await screenshot(page, "desktop-dark-read-only-dead-letters");
     expectClean(watched);
@@ -287,6 +306,7 @@ describe("dashboard end to end", () => {
       ["/dead-letters", "dead-letter-groups", "phone-dead-letters"],
       ["/workers", "workers-table", "phone-workers"],
       ["/queues", "queues-table", "phone-queues"],
+      ["/schedules", "schedules-table", "phone-schedules"],
       ["/operations", "operation", "phone-operations"],
       ["/benchmark", "benchmark-run", "phone-benchmark"],
     ];

@@ -80,6 +80,8 @@ function CreateForm(props: { onCreated: () => void }) {
           setProblem("");
           notify(`Created schedule ${created.id} on ${created.queue}`);
           form.reset();
+          // reset() puts the select back on its first option: the fields shown must follow.
+          setTiming("cron");
           props.onCreated();
         } catch (error) {
           setProblem(describeError(error));

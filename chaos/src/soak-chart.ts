@@ -109,16 +109,17 @@ ${lines.join("\n")}
 `;
 }
 
-/** Writes soak.svg and soak.png; returns their paths. */
+/** Writes <name>.svg and <name>.png (default soak.*); returns their paths. */
 export async function writeSoakChart(
   samples: SoakSample[],
   checks: { name: string; ok: boolean; detail: string }[],
   outDir: string,
+  name = "soak",
 ): Promise<string[]> {
   const verdict = checks.map((check) => `${check.ok ? "PASS" : "FAIL"} ${check.name}: ${check.detail}`);
   const svg = soakSvg(samples, verdict);
-  const svgPath = join(outDir, "soak.svg");
-  const pngPath = join(outDir, "soak.png");
+  const svgPath = join(outDir, `${name}.svg`);
+  const pngPath = join(outDir, `${name}.png`);
   writeFileSync(svgPath, svg);
   const png = new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans" } }).render();
   writeFileSync(pngPath, png.asPng());

@@ -273,14 +273,34 @@ export function judgeSoak(samples: SoakSample[], ratePerSecond: number, submitEr
   const first = samples.slice(0, Math.floor(samples.length / 2));
   const times = half.map((sample) => sample.t);
   const span = Math.max(1, (times.at(-1) ?? 0) - (times[0] ?? 0));
-  const plateau = (name: string, values: number[], relative: number, absolute: number): SoakCheck => {
-    const growth = slope(times, values) * span;
+  // With `floors`, the trend is that of the lowest value in each tenth of the last half:
+  // a process's RSS swings with garbage collection and with the requests in flight,
+  // which a leak does not explain; what a leak raises is the floor after each collection.
+  const plateau = (
+    name: string,
+    values: number[],
+    relative: number,
+    absolute: number,
+    floors = false,
+  ): SoakCheck => {
+    const width = floors ? Math.max(1, Math.floor(values.length / 10)) : 1;
+    const points: { t: number; v: number }[] = [];
+    for (let i = 0; i + width <= values.length; i += width) {
+      const window = values.slice(i, i + width);
+      const at = times.slice(i, i + width);
+      points.push({ t: at.reduce((a, b) => a + b, 0) / width, v: Math.min(...window) });
+    }
+    const growth =
+      slope(
+        points.map((point) => point.t),
+        points.map((point) => point.v),
+      ) * span;
     const mean = values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
     const limit = Math.max(relative * mean, absolute);
     return {
       name: `${name} plateaus`,
       ok: growth <= limit,
-      detail: `last half grew ${mb(growth)} over ${span} s (limit ${mb(limit)}), mean ${mb(mean)}`,
+      detail: `last half grew ${mb(growth)}${floors ? " (floor per tenth)" : ""} over ${span} s (limit ${mb(limit)}), mean ${mb(mean)}`,
     };
   };
   const steady = (name: string, pick: (sample: SoakSample) => number, marginMs: number): SoakCheck => {
@@ -308,15 +328,17 @@ export function judgeSoak(samples: SoakSample[], ratePerSecond: number, submitEr
     plateau(
       "control-plane RSS",
       half.map((sample) => sample.controlPlaneRss),
-      0.1,
+      0.05,
       rssFloor,
+      true,
     ),
     ...Array.from({ length: workerCount }, (_, i) =>
       plateau(
         `worker ${i + 1} RSS`,
         half.map((sample) => sample.workerRss[i] ?? 0),
-        0.1,
+        0.05,
         rssFloor,
+        true,
       ),
     ),
     steady("worker event-loop delay p99", (sample) => sample.workerLagP99Ms, 50),

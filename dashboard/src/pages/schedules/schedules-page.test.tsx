@@ -125,6 +125,27 @@ describe("schedules page", () => {
   });
 });
 
+describe("schedule form", () => {
+  it("shows the cron fields again once a created interval schedule resets it", async () => {
+    await renderAs("submit");
+    answers.createAnswer = { status: 201, body: { ...schedule, cron: null, everyMs: 5_000 } };
+    const form = screen.getByTestId("schedule-form") as HTMLFormElement;
+    const timing = form.elements.namedItem("timing") as HTMLSelectElement;
+    timing.value = "every";
+    fireEvent.change(timing);
+    await waitFor(() => expect(form.elements.namedItem("everySeconds")).not.toBeNull());
+    (form.elements.namedItem("type") as HTMLInputElement).value = "report";
+    fireEvent.submit(form);
+    await waitFor(() =>
+      expect(
+        answers.posted.some((p) => p.url === "/v1/schedules" && (p.body as { everyMs?: number }).everyMs),
+      ).toBe(true),
+    );
+    await waitFor(() => expect(form.elements.namedItem("cron")).not.toBeNull());
+    expect(timing.value).toBe("cron");
+  });
+});
+
 describe("scheduleInputOf", () => {
   const base = {
     id: "",

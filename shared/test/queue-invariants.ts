@@ -48,6 +48,11 @@ export interface QueueSnapshot {
   rearm: string[];
   /** The expiring index: seq -> expiry (ms). */
   expiring: Map<string, number>;
+  /** Fair queuing: type -> group -> (seq -> score) of its lane; groups in the ring or parked; running counts. */
+  lanes: Map<string, Map<string, Map<string, number>>>;
+  ring: Map<string, Set<string>>;
+  parked: Map<string, Set<string>>;
+  running: Map<string, Record<string, number>>;
   now: number;
 }
 
@@ -72,6 +77,10 @@ export async function snapshotQueue(redis: RedisClient, queue: string): Promise<
     resolving: [],
     rearm: [],
     expiring: new Map(),
+    lanes: new Map(),
+    ring: new Map(),
+    parked: new Map(),
+    running: new Map(),
     now,
   };
   const indexOf = (state: string, type: string) => {
@@ -106,6 +115,21 @@ export async function snapshotQueue(redis: RedisClient, queue: string): Promise<
       snapshot.resolving = value;
     } else if (head === "rearm") {
       snapshot.rearm = value;
+    } else if (head === "lane" && kind === "zset") {
+      // lane:<type>:<group>; a type has no ':', a group may.
+      const [type, ...group] = rest as [string, ...string[]];
+      const lanes = snapshot.lanes.get(type) ?? new Map<string, Map<string, number>>();
+      snapshot.lanes.set(type, lanes);
+      const members = new Map<string, number>();
+      for (let i = 0; i < value.length; i += 2) members.set(value[i] as string, Number(value[i + 1]));
+      lanes.set(group.join(":"), members);
+    } else if ((head === "ring" || head === "parked") && kind === "zset") {
+      snapshot[head].set(rest.join(":"), new Set(value.filter((_, i) => i % 2 === 0)));
+    } else if (head === "running" && kind === "hash") {
+      snapshot.running.set(
+        rest.join(":"),
+        Object.fromEntries(Object.entries(pairs(value)).map(([k, v]) => [k, Number(v)])),
+      );
     } else if (head === "expiring" && kind === "zset") {
       for (let i = 0; i < value.length; i += 2)
         snapshot.expiring.set(value[i] as string, Number(value[i + 1]));
@@ -130,7 +154,8 @@ export function brokenInvariants(snapshot: QueueSnapshot): string[] {
   // Each job is in exactly one index, the one of its hash's state and type.
   for (const [seq, { fields }] of snapshot.jobs) {
     const where = memberships.get(seq) ?? [];
-    const expected = `${fields.s}:${fields.t}`;
+    // A grouped job is pending in its type's `<type>~` index (and in its group's lane).
+    const expected = `${fields.s}:${fields.t}${fields.s === "pending" && fields.g !== undefined ? "~" : ""}`;
     if (where.length !== 1 || where[0] !== expected) {
       broken.push(`job ${seq} is ${expected} but indexed in [${where.join(", ")}]`);
     }
@@ -140,7 +165,7 @@ export function brokenInvariants(snapshot: QueueSnapshot): string[] {
     if (fields.s === "pending") {
       const score = snapshot.indexes
         .get("pending")
-        ?.get(fields.t as string)
+        ?.get(`${fields.t}${fields.g !== undefined ? "~" : ""}`)
         ?.get(seq);
       const priority = Number(fields.p ?? 5);
       const order = Number(fields.po ?? seq);
@@ -155,23 +180,74 @@ export function brokenInvariants(snapshot: QueueSnapshot): string[] {
       broken.push(`index entries [${where.join(", ")}] name job ${seq}, which has no hash`);
   }
   // Counters equal the real entries; the shard index lists exactly the non-empty shards.
-  for (const [type, members] of snapshot.indexes.get("pending") ?? []) {
-    if ((snapshot.pendingCount[type] ?? 0) !== members.size) {
+  const pendingOf = (type: string) =>
+    (snapshot.indexes.get("pending")?.get(type)?.size ?? 0) +
+    (snapshot.indexes.get("pending")?.get(`${type}~`)?.size ?? 0);
+  for (const [index, members] of snapshot.indexes.get("pending") ?? []) {
+    const type = index.replace(/~$/, "");
+    if ((snapshot.pendingCount[type] ?? 0) !== pendingOf(type)) {
       broken.push(
-        `pending-count of ${type} is ${snapshot.pendingCount[type] ?? 0}, the index holds ${members.size}`,
+        `pending-count of ${type} is ${snapshot.pendingCount[type] ?? 0}, its indexes hold ${pendingOf(type)}`,
       );
     }
     const shards = new Set([...members.values()].map((score) => String(Math.floor(score / SHARD_WIDTH))));
-    const listed = snapshot.pendingShardIndex.get(type) ?? new Set();
+    const listed = snapshot.pendingShardIndex.get(index) ?? new Set();
     if ([...shards].some((s) => !listed.has(s)) || [...listed].some((s) => !shards.has(s))) {
       broken.push(
-        `pending shard index of ${type} lists [${[...listed]}], shards in use are [${[...shards]}]`,
+        `pending shard index of ${index} lists [${[...listed]}], shards in use are [${[...shards]}]`,
       );
     }
   }
   for (const [type, count] of Object.entries(snapshot.pendingCount)) {
-    const held = snapshot.indexes.get("pending")?.get(type)?.size ?? 0;
-    if (count !== held) broken.push(`pending-count of ${type} is ${count}, the index holds ${held}`);
+    if (count !== pendingOf(type))
+      broken.push(`pending-count of ${type} is ${count}, its indexes hold ${pendingOf(type)}`);
+  }
+  // Fair queuing: a group's lane holds exactly its pending jobs (same scores); a group
+  // with jobs waits in the ring or parked, never neither (it would starve); a group's
+  // running count is its processing jobs.
+  const expectedLanes = new Map<string, Map<string, number>>();
+  const processingByGroup = new Map<string, number>();
+  for (const [seq, { fields }] of snapshot.jobs) {
+    if (fields.g === undefined) continue;
+    const at = `${fields.t}:${fields.g}`;
+    if (fields.s === "pending") {
+      const members = expectedLanes.get(at) ?? new Map<string, number>();
+      members.set(seq, (10 - Number(fields.p ?? 5)) * BAND + Number(fields.po ?? seq));
+      expectedLanes.set(at, members);
+    } else if (fields.s === "processing") {
+      processingByGroup.set(at, (processingByGroup.get(at) ?? 0) + 1);
+    }
+  }
+  const actualLanes = new Map<string, Map<string, number>>();
+  for (const [type, lanes] of snapshot.lanes) {
+    for (const [group, members] of lanes) actualLanes.set(`${type}:${group}`, members);
+  }
+  for (const at of new Set([...expectedLanes.keys(), ...actualLanes.keys()])) {
+    const want = expectedLanes.get(at) ?? new Map<string, number>();
+    const have = actualLanes.get(at) ?? new Map<string, number>();
+    const differ = want.size !== have.size || [...want].some(([seq, score]) => have.get(seq) !== score);
+    if (differ)
+      broken.push(`lane ${at} holds [${[...have.keys()]}], its pending jobs are [${[...want.keys()]}]`);
+    const [type, ...group] = at.split(":");
+    const name = group.join(":");
+    if (
+      want.size > 0 &&
+      !snapshot.ring.get(type as string)?.has(name) &&
+      !snapshot.parked.get(type as string)?.has(name)
+    ) {
+      broken.push(`group ${at} has pending jobs but is neither in the ring nor parked`);
+    }
+  }
+  const runningAt = new Map<string, number>();
+  for (const [type, counts] of snapshot.running) {
+    for (const [group, count] of Object.entries(counts)) runningAt.set(`${type}:${group}`, count);
+  }
+  for (const at of new Set([...processingByGroup.keys(), ...runningAt.keys()])) {
+    if ((processingByGroup.get(at) ?? 0) !== (runningAt.get(at) ?? 0)) {
+      broken.push(
+        `group ${at} counts ${runningAt.get(at) ?? 0} running, ${processingByGroup.get(at) ?? 0} are processing`,
+      );
+    }
   }
   // Protection: a child holds its parents (`hp`) from its linking until it is
   // final; a parent's `hb` is the number of children holding it, and exactly the

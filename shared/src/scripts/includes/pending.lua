@@ -132,11 +132,14 @@ local function pending_take_peeked(jtype, entries, index)
     end
     members[#members + 1] = entry[1]
   end
+  -- Counted by what was removed: an entry found elsewhere (a group's lane) must not
+  -- move the count if its job had already left this index.
+  local removed = 0
   for shard, members in pairs(by_shard) do
-    redis.call('ZREM', pending_shard_key(index, shard), unpack(members))
+    removed = removed + redis.call('ZREM', pending_shard_key(index, shard), unpack(members))
     drop_shard_if_empty(index, shard)
   end
-  count_pending(jtype, -#entries)
+  count_pending(jtype, -removed)
 end
 
 -- The first job of each priority band of one index: its longest-waiting job there.

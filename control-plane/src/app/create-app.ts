@@ -20,6 +20,7 @@ import { benchmarksRoutes } from "../routes/benchmarks/benchmarks-routes.js";
 import { dashboardRoutes } from "../routes/dashboard/dashboard-static.js";
 import { deadLetterRoutes } from "../routes/dead-letter/dead-letter-routes.js";
 import { eventsRoutes } from "../routes/events/events-routes.js";
+import { flowRoutes } from "../routes/flow/flow-routes.js";
 import { healthRoutes } from "../routes/health/health-routes.js";
 import { jobsRoutes } from "../routes/jobs/jobs-routes.js";
 import { prometheusRoutes, snapshotRoutes } from "../routes/metrics/metrics-routes.js";
@@ -84,6 +85,7 @@ export function createApp(services: AppServices): Hono<AppEnv> {
   app.route("/v1/dead-letter", deadLetterRoutes(services));
   app.route("/v1/queues", queuesRoutes(services));
   app.route("/v1/queues", queueSettingsRoutes(services));
+  app.route("/v1/queues", flowRoutes(services));
   app.route("/v1/types", typesRoutes(services));
   app.route("/v1/events", eventsRoutes(services));
   app.route("/v1/workers", workersRoutes(services));

@@ -5,6 +5,7 @@
  */
 import {
   BenchmarkInputSchema,
+  FlowRuleSchema,
   JobInputSchema,
   JobStateSchema,
   OperationInputSchema,
@@ -12,6 +13,7 @@ import {
   ScheduleInputSchema,
   ScheduleUpdateSchema,
 } from "@rqueue/shared";
+import { FlowStateSchema } from "../flow/flow-schemas.js";
 import { ScheduleSchema } from "../schedules/schedule-schemas.js";
 import { SearchPageSchema, StoredJobSchema } from "../search/search-schemas.js";
 import { DeadLetterGroupSchema, OperationSchema, StatsPointSchema } from "./dashboard-schemas.js";
@@ -36,5 +38,7 @@ export function componentSchemas(): Record<string, JsonObject> {
     Schedule: jsonSchemaOf(ScheduleSchema),
     ScheduleInput: jsonSchemaOf(ScheduleInputSchema),
     ScheduleUpdate: jsonSchemaOf(ScheduleUpdateSchema),
+    FlowRule: jsonSchemaOf(FlowRuleSchema),
+    FlowState: jsonSchemaOf(FlowStateSchema),
   };
 }

@@ -8,7 +8,7 @@ import { ratio } from "./stats.js";
 
 export const RQUEUE = "R-queue";
 
-export type Unit = "jobs/s" | "req/s" | "ms" | "µs" | "bytes" | "%";
+export type Unit = "jobs/s" | "req/s" | "ms" | "µs" | "bytes" | "%" | "starts";
 
 /** A goal for one row: R-queue's value against another system's (`versus`), or absolute. */
 export interface Target {
@@ -62,6 +62,8 @@ export function formatValue(value: number | undefined, unit: Unit): string {
       return value.toFixed(1);
     case "%":
       return `${value.toFixed(0)}%`;
+    case "starts":
+      return value.toFixed(0);
   }
 }
 

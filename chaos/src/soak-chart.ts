@@ -102,6 +102,7 @@ export function soakSvg(samples: SoakSample[], verdict: string[]): string {
     (line, i) => `<text x="${LEFT}" y="${PANEL * 4 + 14 + i * 16}" font-size="12">${xmlText(line)}</text>`,
   );
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="DejaVu Sans, sans-serif">
+<title>Soak: Redis memory, RSS per process, latencies and throughput over time</title>
 <rect width="100%" height="100%" fill="white"/>
 ${panels.join("\n")}
 ${lines.join("\n")}

@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually, targets, uniqueQueue, useRedis } from "../../test/engine-fixture.js";
+import { startRedisServer } from "../../test/redis-harness.js";
 import { Consumer } from "../consumer/consumer.js";
 import { Queue } from "../queue/queue.js";
 import { createRedis, type RedisClient } from "../redis/connection.js";
@@ -25,7 +26,8 @@ function startFiring(url: string, queueName: string) {
   let stopped = false;
   const done = (async () => {
     while (!stopped) {
-      await schedules.fireDue();
+      // As the control plane's loop does: a failed round (Redis down) is retried next time.
+      await schedules.fireDue().catch(() => undefined);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   })();
@@ -198,5 +200,39 @@ describe.each(targets)("schedule firing (%s)", (_name, url) => {
       expect(await dueTimesOfJobs(queue, id)).toHaveLength(2);
     }
     expect(await redis().zcard(queue.context.keys.schedules.due)).toBe(0);
+  });
+});
+
+describe("schedule firing across a crash of Redis (standalone, AOF always)", () => {
+  it("runs each due time once while Redis is killed and restarted under two firing loops", async () => {
+    const server = await startRedisServer({ appendonly: true, appendfsync: "always" });
+    const redis = createRedis(server.url);
+    redis.on("error", () => {});
+    const stops: (() => Promise<void>)[] = [];
+    try {
+      const queue = new Queue({ redis, name: uniqueQueue("sched-crash") });
+      const schedules = new QueueSchedules(queue);
+      await schedules.create({ id: "tick", everyMs: 1_000, misfire: "runAll", job: { type: "tick" } });
+      stops.push(startFiring(server.url, queue.name), startFiring(server.url, queue.name));
+      await eventually(async () => (await schedules.getOrThrow("tick")).runs >= 2, 20_000);
+      await server.kill();
+      await server.start();
+      const before = await eventually(
+        async () => (await schedules.getOrThrow("tick").catch(() => null))?.runs ?? 0,
+        20_000,
+      );
+      await eventually(async () => (await schedules.getOrThrow("tick")).runs >= before + 3, 20_000);
+      await Promise.all(stops.splice(0).map((stop) => stop()));
+
+      const times = await dueTimesOfJobs(queue, "tick");
+      expectEveryStep(times, 1_000);
+      const schedule = await schedules.getOrThrow("tick");
+      expect(times.length).toBe(schedule.runs);
+      expect(schedule.misfired).toBe(0);
+    } finally {
+      await Promise.all(stops.map((stop) => stop()));
+      await redis.quit().catch(() => redis.disconnect());
+      await server.stop();
+    }
   });
 });

@@ -5,7 +5,11 @@
  *
  * Hot path: each queue's setting and each type's advertisement are cached for a few
  * seconds, so a steady stream of submissions costs no extra Redis round trip; a
- * miss costs one pipeline per queue. Validators are compiled once per schema
+ * miss costs one pipeline per queue. That a type is not registered is cached too,
+ * but used only where the queue lets unregistered types in (they go in unchecked,
+ * and a schema a worker advertises later applies within the cache time, as a
+ * changed one does); where the queue refuses them, a refused type is looked up
+ * again each time, so a type that registers is accepted at once. Validators are compiled once per schema
  * version and kept in a bounded cache. A changed setting is seen by other replicas
  * within the cache time.
  */
@@ -58,7 +62,8 @@ function payloadIssue(error: ErrorObject, prefix: string): FieldIssue {
 export class TypeChecker {
   private readonly ajv = new Ajv({ allErrors: true, strict: false, validateSchema: false });
   private readonly settings = new Map<string, Cached<boolean>>();
-  private readonly types = new Map<string, Cached<RegisteredType>>();
+  /** By `<queue>\n<type>`; null: not registered when last read. */
+  private readonly types = new Map<string, Cached<RegisteredType | null>>();
   private readonly validators = new Map<string, { validate: ValidateFunction | null; schema: object }>();
 
   constructor(
@@ -87,11 +92,17 @@ export class TypeChecker {
   /** The issues of one queue's share of a submission (empty when every job may go in). */
   async check(queue: string, jobs: readonly CheckedJob[]): Promise<FieldIssue[]> {
     const now = this.now();
-    const missing = [...new Set(jobs.map((job) => job.type))].filter(
-      (type) => !((this.types.get(`${queue}\n${type}`)?.until ?? 0) > now),
-    );
-    const settingCached = (this.settings.get(queue)?.until ?? 0) > now;
-    if (missing.length > 0 || !settingCached) await this.load(queue, missing, !settingCached);
+    const setting = this.settings.get(queue);
+    const settingCached = (setting?.until ?? 0) > now;
+    // While the setting is not known, a cached absence cannot be trusted (it may mean a refusal).
+    const absenceCounts = settingCached && setting?.value === false;
+    const missing = new Set<string>();
+    for (const job of jobs) {
+      const cached = this.types.get(`${queue}\n${job.type}`);
+      const fresh = cached !== undefined && cached.until > now && (cached.value !== null || absenceCounts);
+      if (!fresh) missing.add(job.type);
+    }
+    if (missing.size > 0 || !settingCached) await this.load(queue, [...missing], !settingCached);
     const required = this.settings.get(queue)?.value ?? this.requireByDefault;
     const issues: FieldIssue[] = [];
     for (const job of jobs) {
@@ -128,11 +139,13 @@ export class TypeChecker {
     ]);
     if (withSetting) this.rememberSetting(queue, stored as string | null);
     const until = this.now() + CACHE_MS;
-    found.forEach((registered) => {
-      // Only what exists is cached: a type that registers is accepted at once.
-      if (!registered || typeof registered === "string") return;
+    types.forEach((type, index) => {
+      const registered = found[index];
       if (this.types.size >= MAX_CACHED_TYPES) this.types.clear();
-      this.types.set(`${queue}\n${registered.type}`, { value: registered, until });
+      this.types.set(`${queue}\n${type}`, {
+        value: registered && typeof registered !== "string" ? registered : null,
+        until,
+      });
     });
   }
 

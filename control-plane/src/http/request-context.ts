@@ -20,7 +20,9 @@ export function requestContext(log: Logger): MiddlewareHandler<AppEnv> {
     const requestId = incoming && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
     c.set("requestId", requestId);
     await next();
-    c.header("X-Request-Id", requestId);
+    // On the response's headers, not c.header(): that would rebuild the finished response
+    // as a streamed one, which costs the submit path a stream read per request.
+    c.res.headers.set("X-Request-Id", requestId);
     const status = c.res.status;
     if (QUIET_PATHS.has(c.req.path) && status < 400) return;
     const line = {

@@ -28,11 +28,16 @@ interface NodeHealth {
   openUntil: number;
 }
 
+/** Queues whose key is remembered (as many as the queue registry keeps). */
+const MAX_QUEUE_KEYS = 1_000;
+
 /** The nodes one request touched. */
 const requestNodes = new AsyncLocalStorage<{ breaker: RedisBreaker; nodes: Set<string> }>();
 
 export class RedisBreaker {
   private readonly health = new Map<string, NodeHealth>();
+  /** A key of each queue, for its slot on Cluster (built once per queue: every request asks). */
+  private readonly queueKey = new Map<string, string>();
   private readonly threshold: number;
   private readonly openMs: number;
   private readonly now: () => number;
@@ -48,7 +53,13 @@ export class RedisBreaker {
 
   /** The node serving a queue now: `host:port` of its slot's master on Cluster. */
   nodeOf(queue: string): string {
-    return nodeServing(this.redis, queueKeys(queue).events) ?? STANDALONE_NODE;
+    let key = this.queueKey.get(queue);
+    if (key === undefined) {
+      if (this.queueKey.size >= MAX_QUEUE_KEYS) this.queueKey.clear();
+      key = queueKeys(queue).events;
+      this.queueKey.set(queue, key);
+    }
+    return nodeServing(this.redis, key) ?? STANDALONE_NODE;
   }
 
   /**

@@ -34,6 +34,10 @@ export function planDependencies(
   single: boolean,
   refsElsewhere: ReadonlyMap<string, string> = new Map(),
 ): PlannedDependencies {
+  // Most batches have no dependencies at all: written in the order given, with no parents.
+  if (inputs.every((input) => input.ref === undefined && (input.dependsOn?.length ?? 0) === 0)) {
+    return { order: inputs.map((_, index) => index), parents: inputs.map(() => []) };
+  }
   const path = (index: number, field: string) => (single ? field : `jobs.${index}.${field}`);
   const issues = new IssueList();
   const refIndex = new Map<string, number>();
@@ -97,8 +101,9 @@ function topologicalOrder(
   });
   const ready = remaining.flatMap((count, index) => (count === 0 ? [index] : []));
   const order: number[] = [];
-  while (ready.length > 0) {
-    const index = ready.shift() as number;
+  // A read position rather than shift(), which would make a batch of n jobs cost n².
+  for (let next = 0; next < ready.length; next++) {
+    const index = ready[next] as number;
     order.push(index);
     for (const child of children[index] ?? []) {
       remaining[child] = (remaining[child] ?? 0) - 1;

@@ -48,6 +48,11 @@ async function dueTimesOfJobs(queue: Queue, scheduleId: string): Promise<number[
     .sort((a, b) => a - b);
 }
 
+/** Deletes a queue's schedules, so no firing loop of the test run keeps starting their jobs. */
+async function deleteAll(schedules: QueueSchedules): Promise<void> {
+  for (const schedule of (await schedules.list({ limit: 200 })).items) await schedules.delete(schedule.id);
+}
+
 function expectEveryStep(times: number[], stepMs: number) {
   expect(new Set(times).size).toBe(times.length);
   for (let i = 1; i < times.length; i++) expect((times[i] as number) - (times[i - 1] as number)).toBe(stepMs);
@@ -56,13 +61,18 @@ function expectEveryStep(times: number[], stepMs: number) {
 describe.each(targets)("schedule firing (%s)", (_name, url) => {
   const redis = useRedis(url);
   const stops: (() => Promise<void>)[] = [];
+  const made: QueueSchedules[] = [];
   afterEach(async () => {
     await Promise.all(stops.splice(0).map((stop) => stop()));
+    // Every control plane of the test run fires every queue's schedules: leave none behind.
+    for (const schedules of made.splice(0)) await deleteAll(schedules);
   });
 
   const setup = (label: string) => {
     const queue = new Queue({ redis: redis(), name: uniqueQueue(label) });
-    return { queue, schedules: new QueueSchedules(queue) };
+    const schedules = new QueueSchedules(queue);
+    made.push(schedules);
+    return { queue, schedules };
   };
   const runs = async (schedules: QueueSchedules, id: string) => (await schedules.getOrThrow(id)).runs;
 
@@ -229,6 +239,7 @@ describe("schedule firing across a crash of Redis (standalone, AOF always)", () 
       const schedule = await schedules.getOrThrow("tick");
       expect(times.length).toBe(schedule.runs);
       expect(schedule.misfired).toBe(0);
+      await deleteAll(schedules);
     } finally {
       await Promise.all(stops.map((stop) => stop()));
       await redis.quit().catch(() => redis.disconnect());

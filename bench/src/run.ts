@@ -6,7 +6,7 @@
  * per line on stdout), and writes bench/results/latest.md (what README's
  * Benchmarks section is pasted from) and latest.jsonl.
  *
- * BENCH_ONLY=drain,priorities,bulk,failed,latency,http,scale-out,system,deps picks
+ * BENCH_ONLY=drain,priorities,bulk,failed,rate,fair,flow-overhead,latency,http,scale-out,system,deps picks
  * scenarios (`listing`, the dashboard queries over a million jobs, runs only when
  * named or with BENCH_FULL=1). BENCH_FULL=1 (`make bench-full`) uses 100k-job
  * sizes and 5 rounds throughout. BENCH_JOBS, BENCH_ROUNDS, BENCH_REDIS_URL tune it;
@@ -17,6 +17,7 @@ import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openBenchRedis } from "./bench-redis.js";
+import { type EngineModule, previousEngine } from "./previous-engine.js";
 import { Progress } from "./report/progress.js";
 import { medianFigures } from "./report/stats.js";
 import {
@@ -33,6 +34,8 @@ import { cronFanOut } from "./scenarios/cron-fanout.js";
 import { dependencyScale } from "./scenarios/dependencies.js";
 import { drain } from "./scenarios/drain.js";
 import { failedFootprint } from "./scenarios/failed-footprint.js";
+import { fairDrain, fairnessAfterBacklog, LIGHT_TENANTS, rateLimitedDrain } from "./scenarios/flow-drains.js";
+import { addedCommands, type TakePathFigures, takePathDrain } from "./scenarios/flow-overhead.js";
 import { httpSubmit } from "./scenarios/http-submit.js";
 import { addToStartLatency } from "./scenarios/latency.js";
 import { listingAtScale } from "./scenarios/listing-scale.js";
@@ -44,6 +47,8 @@ import { rqueue } from "./systems/rqueue.js";
 import type { QueueSystem, SystemFactory } from "./systems/system.js";
 
 const FULL = process.env.BENCH_FULL === "1";
+/** The commit that brought flow control in: the take path's overhead is measured against its parent. */
+const FLOW_CONTROL_COMMIT = "451f29b";
 const JOBS = Number(process.env.BENCH_JOBS ?? (FULL ? 100_000 : 20_000));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (FULL ? 5 : 3));
 const SCALE_ROUNDS = Number(process.env.BENCH_SCALE_ROUNDS ?? (FULL ? 3 : 1));
@@ -217,6 +222,139 @@ if (wanted("failed")) {
       values: pick(medians, "bytesPerFailedJob"),
     },
     { label: "its job hash alone (MEMORY USAGE)", unit: "bytes", values: pick(medians, "jobHashBytes") },
+  );
+}
+
+const flowLines: string[] = [];
+// Flow-control scenarios run at half the usual size under make bench, which stays under 3 minutes.
+const FLOW_JOBS = Number(process.env.BENCH_FLOW_JOBS ?? (FULL ? 100_000 : 10_000));
+if (wanted("rate")) {
+  // Burst 100 is 50 ms of the rate; burst 1 (the default) leaves a consumer that comes
+  // more than one interval (0.5 ms) late nothing to catch up.
+  const variants = [
+    { burst: 100, jobs: FULL ? 60_000 : 4_000 },
+    { burst: 1, jobs: FULL ? 10_000 : 1_000 },
+  ];
+  for (const { burst, jobs } of variants) {
+    const rate = { jobs, ratePerSecond: 2_000, burst, consumers: 4, concurrency: 50 };
+    const medians = await compare(
+      `rate-limited-drain-burst-${burst}`,
+      [rqueue],
+      rate,
+      (_s, _f, queueName, tick) =>
+        rateLimitedDrain(redis, queueName, { ...rate, onProgress: (n) => tick(`${n}/${jobs} completed`) }),
+    );
+    rows.push(
+      {
+        label: `rate-limited drain, ${thousands(jobs)} jobs, limit 2,000/s, burst ${burst}, ${rate.consumers} consumers`,
+        unit: "jobs/s",
+        values: pick(medians, "startsPerSecond"),
+        targets: [{ atLeast: rate.ratePerSecond * 0.95 }, { atMost: rate.ratePerSecond * 1.05 }],
+      },
+      {
+        label: "its Redis CPU per job (main thread)",
+        unit: "µs",
+        values: pick(medians, "redisCpuMicrosPerJob"),
+      },
+    );
+  }
+}
+
+if (wanted("fair")) {
+  const settings = { jobs: FLOW_JOBS, tenants: `1 heavy (half) + ${LIGHT_TENANTS} light`, concurrency: 50 };
+  const medians = await compare("fair-drain", [rqueue], settings, (_s, _f, queueName, tick) =>
+    fairDrain(redis, queueName, {
+      jobs: FLOW_JOBS,
+      concurrency: 50,
+      onProgress: (n) => tick(`${n}/${FLOW_JOBS} completed`),
+    }),
+  );
+  const backlog = FULL ? 100_000 : 10_000;
+  const fairness = await compare(
+    "fairness",
+    [rqueue],
+    { backlog, lightJobs: 10, concurrency: 50 },
+    (_s, _f, queueName, tick) =>
+      fairnessAfterBacklog(redis, queueName, { backlog, concurrency: 50, onProgress: tick }),
+  );
+  rows.push(
+    {
+      label: `fair drain, ${thousands(FLOW_JOBS)} jobs over 1 heavy + 1,000 light tenants, concurrency 50`,
+      unit: "jobs/s",
+      values: pick(medians, "jobsPerSecond"),
+    },
+    {
+      label: "its Redis CPU per job (main thread)",
+      unit: "µs",
+      values: pick(medians, "redisCpuMicrosPerJob"),
+    },
+    {
+      label: `heavy tenant's starts before a light tenant's 10 have all started (${thousands(backlog)} heavy pending)`,
+      unit: "starts",
+      values: pick(fairness, "heavyStartsBeforeLight"),
+    },
+  );
+  flowLines.push(
+    `fairness: the light tenant's 10 jobs all started ${fairness[RQUEUE]?.lightWaitMs?.toFixed(1)} ms after their submit, ` +
+      `with ${fairness[RQUEUE]?.heavyPendingAtSubmit} heavy jobs pending (median of ${ROUNDS})`,
+  );
+}
+
+if (wanted("flow-overhead")) {
+  const rounds = FULL ? 7 : 5;
+  const previous = await previousEngine(`${FLOW_CONTROL_COMMIT}^`);
+  const current = (await import("@rqueue/shared")) as unknown as EngineModule;
+  const engines: [string, EngineModule][] = [
+    [`before flow control (${FLOW_CONTROL_COMMIT}^)`, previous.engine],
+    ["this commit", current],
+  ];
+  const byEngine: Record<string, TakePathFigures[]> = {};
+  try {
+    for (let r = 0; r < rounds; r++) {
+      for (const [name, engine] of r % 2 ? [...engines].reverse() : engines) {
+        progress.step(`take path without flow features · ${name} · round ${r + 1}/${rounds}`);
+        const queueName = `bench${queueSeq++}`;
+        await redis.reset(rqueue.keyPatterns(queueName));
+        byEngine[name] = [
+          ...(byEngine[name] ?? []),
+          await takePathDrain(engine, redis, queueName, FLOW_JOBS),
+        ];
+        await redis.reset(rqueue.keyPatterns(queueName));
+      }
+    }
+  } finally {
+    previous.remove();
+  }
+  progress.done();
+  const [before, after] = engines.map(([name]) => {
+    const list = byEngine[name] ?? [];
+    const figures = medianFigures(
+      list.map(({ scriptMicrosPerJob, callsPerJob }) => ({ scriptMicrosPerJob, callsPerJob })),
+    );
+    const commands = medianFigures(list.map((round) => round.commandsPerCall));
+    results.push({
+      scenario: "take-path-unused-flow",
+      system: name,
+      figures: { ...figures, ...commands },
+      settings: { jobs: FLOW_JOBS, batch: 50, rounds },
+    });
+    return { figures, commands };
+  }) as [
+    { figures: Record<string, number>; commands: Record<string, number> },
+    { figures: Record<string, number>; commands: Record<string, number> },
+  ];
+  const beforeMicros = before.figures.scriptMicrosPerJob ?? Number.NaN;
+  rows.push({
+    label: `settle-and-take Redis time per job, no flow rules (before flow control: ${beforeMicros.toFixed(1)} µs)`,
+    unit: "µs",
+    values: { [RQUEUE]: after.figures.scriptMicrosPerJob ?? Number.NaN },
+    targets: [{ atMost: beforeMicros * 1.2 }],
+  });
+  const added = addedCommands(before.commands, after.commands);
+  flowLines.push(
+    `take path without flow features: ${(after.figures.scriptMicrosPerJob ?? 0).toFixed(2)} µs a job now, ` +
+      `${beforeMicros.toFixed(2)} µs before flow control (${(((after.figures.scriptMicrosPerJob ?? 0) / beforeMicros - 1) * 100).toFixed(0)}%, median of ${rounds} alternating rounds); ` +
+      `commands per settle-and-take call (50 jobs) that changed: ${added.map(([name, delta]) => `${name} ${delta > 0 ? "+" : ""}${delta.toFixed(2)}`).join(", ") || "none"}`,
   );
 }
 
@@ -414,13 +552,16 @@ const info: RunInfo = {
   ],
 };
 const dependencies = results.filter((r) => r.scenario === "dependencies" || r.scenario === "listing");
-const extra = dependencies.map(
-  (r) =>
-    `${r.settings.phase ?? r.settings.query}: ${r.figures.ms ?? r.figures.medianMs} ms` +
-    (r.figures.longestScriptMs !== undefined
-      ? `, longest script call ${r.figures.longestScriptMs.toFixed(2)} ms (${r.settings.longestScript})`
-      : ""),
-);
+const extra = [
+  ...flowLines,
+  ...dependencies.map(
+    (r) =>
+      `${r.settings.phase ?? r.settings.query}: ${r.figures.ms ?? r.figures.medianMs} ms` +
+      (r.figures.longestScriptMs !== undefined
+        ? `, longest script call ${r.figures.longestScriptMs.toFixed(2)} ms (${r.settings.longestScript})`
+        : ""),
+  ),
+];
 
 const outDir = join(dirname(fileURLToPath(import.meta.url)), "..", "results");
 mkdirSync(outDir, { recursive: true });

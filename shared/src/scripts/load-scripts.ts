@@ -91,7 +91,9 @@ export function scriptRunner(
   };
 }
 
-const commandName = (name: ScriptName) => `rq_${name.replaceAll("-", "_")}`;
+/** ioredis command names, built once: the hot path calls a script per batch of jobs. */
+const COMMAND_NAMES = new Map(SCRIPT_NAMES.map((name) => [name, `rq_${name.replaceAll("-", "_")}`]));
+const commandName = (name: ScriptName) => COMMAND_NAMES.get(name) as string;
 
 /**
  * Runs a script and then `WAIT replicas timeoutMs` in one pipeline, so WAIT runs on the

@@ -28,7 +28,15 @@ export interface LatencySummary {
 }
 
 export interface QueueStats {
-  counters: { added: number; completed: number; failed: number; retried: number; canceled: number };
+  counters: {
+    added: number;
+    completed: number;
+    failed: number;
+    retried: number;
+    canceled: number;
+    /** Outcomes a handler reported as rate limited upstream (no attempt spent; see upstream-limit.lua). */
+    limited: number;
+  };
   /** One point per second, oldest first, zeros included. */
   throughput: ThroughputPoint[];
   waitMs: LatencySummary;
@@ -105,6 +113,7 @@ export async function readStats(
       failed: counter("failed"),
       retried: counter("retried"),
       canceled: counter("canceled"),
+      limited: counter("limited"),
     },
     throughput: [...perSecond.values()],
     waitMs: summarizeLatency(wait),

@@ -4,6 +4,7 @@ import {
   createRedis,
   deregisterWorker,
   Queue,
+  RateLimitedError,
   type RedisClient,
   recordHeartbeat,
 } from "@rqueue/shared";
@@ -156,6 +157,46 @@ describe("GET /metrics", () => {
       expect([before.get(count), after.get(count)]).toEqual([3, 6]);
     } finally {
       await second.close();
+    }
+  });
+
+  it("reports flow control per queue and type, and runs limited upstream", async () => {
+    const queue = uniqueQueue("prom-flow");
+    const jobs = new Queue({ redis, name: queue });
+    await jobs.setFlowLimit({ scope: "group", type: "sync" }, { concurrency: 1 });
+    await jobs.addBulk([
+      ...["acme", "acme", "globex", "globex"].map((group) => ({ type: "sync", group })),
+      { type: "api" },
+    ]);
+    const consumer = new Consumer({ redis, queue, workerId: "prom-flow", types: ["sync"] });
+    expect((await consumer.settle([], 4)).taken).toHaveLength(2);
+    // Each group's one slot is taken: the next take parks both until a job of theirs ends.
+    expect((await consumer.settle([], 4)).taken).toHaveLength(0);
+    const upstream = new Consumer({ redis, queue, workerId: "prom-flow-api", types: ["api"] });
+    const [api] = (await upstream.settle([], 1)).taken;
+    await upstream.settle(
+      [{ lease: api as NonNullable<typeof api>, kind: "failed", error: new RateLimitedError(60_000) }],
+      0,
+    );
+    await Promise.all([consumer.close(), upstream.close()]);
+    const plane = await start();
+    try {
+      const metrics = await scrape(plane);
+      const flow = (name: string) => sampleValue(metrics, name, { queue, type: "sync" });
+      expect(metrics.types.get("rqueue_flow_groups_waiting_for_slot")).toBe("gauge");
+      expect([
+        flow("rqueue_flow_running_jobs"),
+        flow("rqueue_flow_groups_active"),
+        flow("rqueue_flow_groups_parked"),
+        flow("rqueue_flow_groups_waiting_for_slot"),
+      ]).toEqual([2, 0, 0, 2]);
+      // A type without a rule or groups has no flow series.
+      expect(sampleValue(metrics, "rqueue_flow_running_jobs", { queue, type: "api" })).toBeUndefined();
+      expect(metrics.types.get("rqueue_jobs_limited_total")).toBe("counter");
+      expect(sampleValue(metrics, "rqueue_jobs_limited_total", { queue })).toBe(1);
+      expect(sampleValue(metrics, "rqueue_jobs_failed_total", { queue })).toBe(0);
+    } finally {
+      await plane.close();
     }
   });
 

@@ -3,7 +3,8 @@
  * job counts per state, backlog, oldest pending age and paused flag per queue;
  * lifetime counters per queue; wait and run time histograms per queue and job
  * type; circuit breaker states; live workers and their busy and total slots;
- * schedules and their runs (schedule-metrics.ts).
+ * schedules and their runs (schedule-metrics.ts); flow control per queue and type
+ * (flow-metrics.ts).
  *
  * Counters and histograms are the engine's totals (the `stats` and `hist` hashes
  * the scripts update in the call that changes a job), so they are current, agree
@@ -18,6 +19,7 @@ import {
 } from "@rqueue/shared";
 import type { AppServices } from "../../app/services.js";
 import { archivePrometheus, readArchiveStatus } from "../../archive/archive-status.js";
+import { writeFlowMetrics } from "./flow-metrics.js";
 import { PrometheusText } from "./prometheus-text.js";
 import { writeScheduleMetrics } from "./schedule-metrics.js";
 
@@ -67,6 +69,12 @@ export async function renderPrometheus(services: AppServices): Promise<string> {
     out.family(name, "counter", `Jobs ${counter} since the queue was created.`);
     for (const q of perQueue) out.sample(name, { queue: q.name }, q.counters[counter]);
   }
+  out.family(
+    "rqueue_jobs_limited_total",
+    "counter",
+    "Runs a handler ended as rate limited upstream (RateLimitedError): delayed without spending an attempt.",
+  );
+  for (const q of perQueue) out.sample("rqueue_jobs_limited_total", { queue: q.name }, q.counters.limited);
 
   out.family("rqueue_job_wait_seconds", "histogram", "Time from pending (or due) to started, per attempt.");
   for (const q of perQueue) {
@@ -129,6 +137,7 @@ export async function renderPrometheus(services: AppServices): Promise<string> {
     healthy.reduce((sum, w) => sum + w.activeJobs, 0),
   );
   await writeScheduleMetrics(services, out);
+  await writeFlowMetrics(services, names, out);
   const archive = services.archive ? archivePrometheus(await readArchiveStatus(services.archive, names)) : "";
   return out.toString() + archive;
 }

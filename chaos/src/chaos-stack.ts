@@ -6,7 +6,7 @@
  * which jobs were acknowledged with 201, and a tail of the queue's events stream
  * (read continuously, so its cap never hides an event from the checks).
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -294,6 +294,8 @@ export class ChaosStack {
     if (!this.alongside) await this.controlPlane?.close();
     this.tail.disconnect();
     this.redis.disconnect();
+    // The ledger has been judged by now; a stack alongside leaves it to the one that made it.
+    if (!this.alongside) rmSync(this.ledgerDir, { recursive: true, force: true });
   }
 }
 

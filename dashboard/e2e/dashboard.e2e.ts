@@ -213,6 +213,20 @@ describe("dashboard end to end", () => {
       .poll(() => breakerRow.locator("[data-breaker-state]").textContent(), { timeout: 15_000 })
       .toBe("closed");
 
+    // A flow rule set from the Queues page form, shown with its state, then removed.
+    const flowForm = page.getByTestId("flow-rule-form");
+    await flowForm.locator('input[name="queue"]').fill("default");
+    await flowForm.locator('input[name="type"]').fill("sleep");
+    await flowForm.locator('input[name="concurrency"]').fill("2");
+    await flowForm.getByRole("button", { name: "Set rule" }).click();
+    const flowRule = page.locator('[data-testid="flow-rules-table"] tr[data-flow-rule="default/type sleep"]');
+    await expect.poll(() => flowRule.locator("td").nth(3).textContent(), { timeout: 15_000 }).toBe("2");
+    await expect
+      .poll(() => page.locator('[data-flow-state="default/sleep"] [data-flow-running]').textContent())
+      .toMatch(/^\d+ \/ 2$/);
+    await flowRule.getByRole("button", { name: "Remove" }).click();
+    await expect.poll(() => flowRule.count(), { timeout: 15_000 }).toBe(0);
+
     // A schedule every second: created from the form, fired by the control plane, run by the worker.
     await page.goto(`${stack.url}/schedules`);
     await page.getByText("New schedule").click();

@@ -9,6 +9,7 @@ import type { JobLogEntry } from "../queue/job-logs.js";
 import type { StateCounts } from "../queue/list-jobs.js";
 import type { QueueGauges } from "../queue/read-gauges.js";
 import type { LatencySummary } from "../queue/read-stats.js";
+import type { FlowState } from "../schemas/flow-limits.js";
 import type { RegisteredTypeWithWorkers } from "../workers/type-registry.js";
 import type { WorkerEntry } from "../workers/worker-registry.js";
 import type { JobFilter, OperationAction, StatsWindow } from "./api-schemas.js";
@@ -108,6 +109,20 @@ export interface TypesResponse {
 export interface QueueSettingsResponse {
   name: string;
   requireRegisteredType: boolean;
+}
+
+/** GET /v1/queues/:queue/flow, and every change of a flow rule. */
+export interface QueueFlowResponse extends FlowState {
+  name: string;
+}
+
+/** PUT and DELETE /v1/queues/:queue/flow/types/:type/groups/:group/weight */
+export interface GroupWeightResponse {
+  name: string;
+  type: string;
+  group: string;
+  /** The weight in force (1 after a reset). */
+  weight: number;
 }
 
 /** GET /v1/jobs/:id/logs */

@@ -12,10 +12,12 @@ import type {
   DeadLetterGroupsResponse,
   DeadLetterPurgeResponse,
   DeadLetterRetryResponse,
+  GroupWeightResponse,
   JobLogsResponse,
   MetricsSnapshot,
   Operation,
   OperationInput,
+  QueueFlowResponse,
   QueueSettingsResponse,
   QueuesResponse,
   ReplayInput,
@@ -33,6 +35,7 @@ import type { JobPage } from "../queue/list-jobs.js";
 import type { JobGraph } from "../queue/read-job.js";
 import type { SchedulePage } from "../schedules/queue-schedules.js";
 import type { Schedule } from "../schedules/schedule-view.js";
+import type { FlowRule, FlowScope } from "../schemas/flow-limits.js";
 import type { JobInput } from "../schemas/job-input.js";
 import type { JobState } from "../schemas/job-state.js";
 import type { ScheduleInput, ScheduleUpdate } from "../schemas/schedule-input.js";
@@ -82,6 +85,12 @@ const queryString = (query: Query = {}) => {
 };
 
 const path = (id: string) => encodeURIComponent(id);
+
+/** The path of a flow rule's scope under /v1/queues/:queue/flow. */
+const flowRulePath = (queue: string, scope: FlowScope) =>
+  scope.scope === "queue"
+    ? `/v1/queues/${path(queue)}/flow/rule`
+    : `/v1/queues/${path(queue)}/flow/types/${path(scope.type)}/${scope.scope === "type" ? "rule" : "group-rule"}`;
 
 export class ApiClient {
   private readonly baseUrl: string;
@@ -266,6 +275,43 @@ export class ApiClient {
     settings: { requireRegisteredType: boolean | null },
   ): Promise<QueueSettingsResponse> {
     return this.json("PUT", `/v1/queues/${path(queue)}/settings`, settings);
+  }
+
+  /** Rate limits and fair queuing: the rules, what they allow now, and the groups per type. */
+  flowState(queue: string): Promise<QueueFlowResponse> {
+    return this.json("GET", `/v1/queues/${path(queue)}/flow`);
+  }
+
+  /** Sets (replacing any) the rule of the queue, a type, or each group of a type; answers the new state. */
+  setFlowRule(queue: string, scope: FlowScope, rule: FlowRule): Promise<QueueFlowResponse> {
+    return this.json("PUT", flowRulePath(queue, scope), rule);
+  }
+
+  removeFlowRule(queue: string, scope: FlowScope): Promise<QueueFlowResponse> {
+    return this.json("DELETE", flowRulePath(queue, scope));
+  }
+
+  /** A group's weight for fair turns within its type; null resets it to 1. */
+  setGroupWeight(
+    queue: string,
+    type: string,
+    group: string,
+    weight: number | null,
+  ): Promise<GroupWeightResponse> {
+    return this.json(
+      "PUT",
+      `/v1/queues/${path(queue)}/flow/types/${path(type)}/groups/${path(group)}/weight`,
+      {
+        weight,
+      },
+    );
+  }
+
+  resetGroupWeight(queue: string, type: string, group: string): Promise<GroupWeightResponse> {
+    return this.json(
+      "DELETE",
+      `/v1/queues/${path(queue)}/flow/types/${path(type)}/groups/${path(group)}/weight`,
+    );
   }
 
   createOperation(input: OperationInput): Promise<Operation> {

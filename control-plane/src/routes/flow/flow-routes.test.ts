@@ -5,6 +5,7 @@
  * weights, group/groupFrom on submission and on the job read, 422s by field.
  */
 import { Consumer, type FlowState, type Job } from "@rqueue/shared";
+import { ApiClient } from "@rqueue/shared/client";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createTestApp, type TestApp, uniqueQueue } from "../../testing/test-app.js";
 
@@ -200,6 +201,37 @@ describe.each(targets)("flow routes (%s)", (_name, url) => {
     expect(await issues(await put(weight("%01"), { weight: 2 }))).toEqual(["group"]);
     expect((await put(`/v1/queues/bad{name}/flow/rule`, { concurrency: 1 })).status).toBe(422);
     expect((await flow(queue)).rules).toEqual([]);
+  });
+});
+
+describe("the typed client's flow methods", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(inject("redisUrl"));
+  });
+  afterAll(() => t.close());
+
+  it("reads, sets and removes rules of each scope and sets weights", async () => {
+    const client = new ApiClient({
+      baseUrl: "http://local",
+      fetch: (input, init) => Promise.resolve(t.app.request(String(input), init)),
+    });
+    const queue = uniqueQueue("flow-client");
+    await client.setFlowRule(queue, { scope: "queue" }, { concurrency: 5 });
+    await client.setFlowRule(queue, { scope: "type", type: "a" }, { rate: { limit: 10, windowMs: 1000 } });
+    const state = await client.setFlowRule(queue, { scope: "group", type: "a" }, { concurrency: 1 });
+    expect(
+      state.rules
+        .map((rule) => rule.scope)
+        .sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))),
+    ).toEqual([{ scope: "group", type: "a" }, { scope: "queue" }, { scope: "type", type: "a" }]);
+    await client.removeFlowRule(queue, { scope: "type", type: "a" });
+    await client.removeFlowRule(queue, { scope: "group", type: "a" });
+    expect((await client.flowState(queue)).rules).toEqual([
+      { scope: { scope: "queue" }, rule: { concurrency: 5 } },
+    ]);
+    expect(await client.setGroupWeight(queue, "a", "x/y", 3)).toMatchObject({ group: "x/y", weight: 3 });
+    expect(await client.resetGroupWeight(queue, "a", "x/y")).toMatchObject({ weight: 1 });
   });
 });
 

@@ -111,6 +111,9 @@ export default function JobDetailPage() {
               <dl class="fields">
                 <Field label="Type">{value().type}</Field>
                 <Field label="Queue">{value().queue}</Field>
+                <Show when={value().group}>
+                  <Field label="Group">{value().group}</Field>
+                </Show>
                 <Field label="Priority">{value().priority}</Field>
                 <Field label="Attempts">
                   {value().attempts} of {value().maxAttempts}

@@ -1,4 +1,7 @@
-/** Queues: counts per state, pause/resume, and each job type's circuit breaker with reset. */
+/**
+ * Queues: counts per state, pause/resume, each job type's circuit breaker with
+ * reset, and rate limits and fair queuing (flow-panel.tsx).
+ */
 import { JOB_STATES } from "@rqueue/shared/contract";
 import { A } from "@solidjs/router";
 import { For, Show } from "solid-js";
@@ -7,9 +10,17 @@ import { api, describeError } from "../../lib/api.js";
 import { formatCount, formatDuration, formatPercent, formatRelative } from "../../lib/format.js";
 import { createPoll } from "../../lib/poll.js";
 import { canAdmin } from "../../lib/session.js";
+import { FlowPanel } from "./flow-panel.js";
+
+/** The queues and each one's flow state, in one poll. */
+async function loadQueues() {
+  const { queues } = await api.queues();
+  const flows = await Promise.all(queues.map((queue) => api.flowState(queue.name)));
+  return { queues, flows };
+}
 
 export default function QueuesPage() {
-  const queues = createPoll(() => api.queues());
+  const queues = createPoll(loadQueues);
   const act = async (label: string, action: () => Promise<unknown>) => {
     try {
       await action();
@@ -166,6 +177,7 @@ export default function QueuesPage() {
                 </table>
               </div>
             </Show>
+            <FlowPanel flows={data().flows} queues={data().queues.map((queue) => queue.name)} act={act} />
           </Show>
         )}
       </Show>

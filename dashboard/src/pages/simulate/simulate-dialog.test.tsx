@@ -66,12 +66,14 @@ describe("simulate dialog", () => {
     expect(ms?.max).toBe("86400000");
     fireEvent.input(ms as HTMLInputElement, { target: { value: "250" } });
     fireEvent.input(input("count") as HTMLInputElement, { target: { value: "2" } });
+    fireEvent.input(input("group") as HTMLInputElement, { target: { value: "tenant" } });
+    fireEvent.input(input("groups") as HTMLInputElement, { target: { value: "2" } });
     fireEvent.submit(screen.getByTestId("simulate-form"));
     await waitFor(() => expect(api.batches).toHaveLength(1));
     expect(api.batches[0]).toMatchObject({
       jobs: [
-        { type: "sleep", queue: "default", payload: { ms: 250 } },
-        { type: "sleep", payload: { ms: 250 } },
+        { type: "sleep", queue: "default", payload: { ms: 250 }, group: "tenant-0" },
+        { type: "sleep", payload: { ms: 250 }, group: "tenant-1" },
       ],
     });
   });

@@ -96,6 +96,8 @@ export default function SimulateDialog(props: { onClose: () => void }) {
             payload,
             delayMs: number("delayMs", 0),
             maxAttempts: number("maxAttempts", 3),
+            group: text("group").trim(),
+            groups: number("groups", 1),
             chain: (form.elements.namedItem("chain") as HTMLInputElement).checked,
           });
         }}
@@ -199,6 +201,14 @@ export default function SimulateDialog(props: { onClose: () => void }) {
           <label>
             Max attempts
             <input name="maxAttempts" type="number" min="1" max="100" value="3" />
+          </label>
+          <label>
+            Group (optional)
+            <input name="group" placeholder="tenant" />
+          </label>
+          <label>
+            Spread over groups
+            <input name="groups" type="number" min="1" max="1000" value="1" />
           </label>
         </div>
         <label class="check">

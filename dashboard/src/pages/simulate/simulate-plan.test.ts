@@ -9,6 +9,8 @@ const plan = (overrides: Partial<SimulatePlan> = {}): SimulatePlan => ({
   payload: { ms: 100 },
   delayMs: 0,
   maxAttempts: 3,
+  group: "",
+  groups: 1,
   chain: false,
   ...overrides,
 });
@@ -33,6 +35,15 @@ describe("simulate plan", () => {
     const jobs = buildBatch(plan({ priority: "spread", count: 12, delayMs: 5_000 }), 0, null);
     expect(jobs.map((job) => job.priority)).toEqual([10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 10, 9]);
     expect(jobs.every((job) => job.delayMs === 5_000)).toBe(true);
+  });
+
+  it("puts the jobs in one group, or spreads them over several", () => {
+    expect(buildBatch(plan({ count: 2, group: "acme" }), 0, null).map((job) => job.group)).toEqual([
+      "acme",
+      "acme",
+    ]);
+    const spread = buildBatch(plan({ count: 4, group: "tenant", groups: 3 }), 0, null);
+    expect(spread.map((job) => job.group)).toEqual(["tenant-0", "tenant-1", "tenant-2", "tenant-0"]);
   });
 
   it("chains each job to the one before, across batches by the previous batch's last id", () => {

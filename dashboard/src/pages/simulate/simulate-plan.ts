@@ -1,8 +1,9 @@
 /**
  * Turns the Simulate form into batches of job inputs for POST /v1/jobs/batch:
  * a registered type with the payload its form built (see schema-fields.ts), a
- * fixed priority or one spread over 1–10, an optional delay, and optionally a
- * chain (each job depends on the one before, across batches by id).
+ * fixed priority or one spread over 1–10, an optional delay, an optional group
+ * (tenant) for fair queuing, one or spread over several, and optionally a chain
+ * (each job depends on the one before, across batches by id).
  */
 import { type JobInput, LIMITS, PRIORITY } from "@rqueue/shared/contract";
 
@@ -18,6 +19,10 @@ export interface SimulatePlan {
   payload: JobInput["payload"];
   delayMs: number;
   maxAttempts: number;
+  /** The jobs' group (tenant) for fair queuing; "" for none. */
+  group: string;
+  /** With a group: 1 puts every job in it, n > 1 spreads them over `<group>-0` … `<group>-<n-1>`. */
+  groups: number;
   chain: boolean;
 }
 
@@ -41,6 +46,7 @@ export function buildBatch(plan: SimulatePlan, start: number, previousId: string
       maxAttempts: plan.maxAttempts,
     };
     if (plan.delayMs > 0) job.delayMs = plan.delayMs;
+    if (plan.group !== "") job.group = plan.groups > 1 ? `${plan.group}-${index % plan.groups}` : plan.group;
     if (plan.chain) {
       job.ref = `j${index}`;
       if (index > start) job.dependsOn = [`j${index - 1}`];

@@ -76,6 +76,9 @@ export const DESCRIPTIONS: Record<string, string> = {
   RQ_LEASE_MS: "Lease of a running job; renewed while it runs, recovered when a worker dies.",
   RQ_REDIS_COMMAND_TIMEOUT_MS:
     "A worker's Redis command that gets no answer within this fails (a frozen node stalls only its own queues).",
+  RQ_SUBMIT_REPLICAS:
+    "Replicas each write of jobs waits for (Redis WAIT) before it is answered 201; when fewer confirm in time the answer is 503 not_replicated (submit again with the same Idempotency-Key). 0: off.",
+  RQ_SUBMIT_REPLICAS_TIMEOUT_MS: "How long a submission waits for RQ_SUBMIT_REPLICAS replicas.",
   RQ_SETTLE_REPLICAS:
     "Replicas each report of outcomes waits for (Redis WAIT); unacknowledged outcomes are sent again. 0: off.",
   RQ_SETTLE_REPLICAS_TIMEOUT_MS: "How long a report waits for RQ_SETTLE_REPLICAS replicas.",

@@ -42,6 +42,8 @@ export interface ControlPlaneContainerArgs {
   logGroupName: string;
   /** The worker service as the scaling policy sees it (the same values the workers run with). */
   workerFleet: WorkerFleetSettings;
+  /** Replicas each submission waits for (the cluster's min-replicas-to-write). */
+  submitReplicas: number;
 }
 
 export interface WorkerFleetSettings {
@@ -73,6 +75,8 @@ export function controlPlaneContainer(a: ControlPlaneContainerArgs): ContainerDe
       RQ_AUTOSCALE_MAX: String(a.workerFleet.maxCount),
       RQ_AUTOSCALE_TARGET_DRAIN_SECONDS: String(a.workerFleet.targetDrainSeconds),
       RQ_AUTOSCALE_FALLBACK_JOB_MS: String(Math.round(a.workerFleet.fallbackJobSeconds * 1000)),
+      // A job acknowledged with 201 is on a replica: a failover cannot discard it.
+      RQ_SUBMIT_REPLICAS: String(a.submitReplicas),
       NODE_ENV: "production",
     }),
     secrets: [
@@ -105,6 +109,7 @@ export interface ControlPlaneServiceArgs {
   serviceName: string;
   workerServiceName: string;
   workerFleet: WorkerFleetSettings;
+  submitReplicas: number;
   metricNamespace: string;
   image: { uri: pulumi.Input<string>; repositoryArn: pulumi.Input<string> };
   redisUrl: pulumi.Input<string>;
@@ -338,6 +343,7 @@ export class ControlPlaneService extends pulumi.ComponentResource {
                     clusterName,
                     workerServiceName: args.workerServiceName,
                     workerFleet: args.workerFleet,
+                    submitReplicas: args.submitReplicas,
                     redisPasswordArn,
                     apiKeysArn,
                     logGroupName,

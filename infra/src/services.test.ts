@@ -94,6 +94,7 @@ describe("ECS services", () => {
         targetDrainSeconds: 30,
         fallbackJobSeconds: 1,
       },
+      submitReplicas: 1,
       metricNamespace: METRIC_NAMESPACE,
       image: { uri: "repo/cp@sha256:2", repositoryArn: "arn:aws:ecr:eu-west-1:123456789012:repository/cp" },
       secrets: { redisPasswordArn: REDIS_PASSWORD_ARN, apiKeysArn: API_KEYS_ARN },
@@ -167,6 +168,7 @@ describe("ECS services", () => {
         RQ_AUTOSCALE_MAX: "10",
         RQ_AUTOSCALE_TARGET_DRAIN_SECONDS: "30",
         RQ_AUTOSCALE_FALLBACK_JOB_MS: "1000",
+        RQ_SUBMIT_REPLICAS: "1",
         NODE_ENV: "production",
       });
       expect(container?.portMappings).toEqual([{ containerPort: 8080, hostPort: 8080, protocol: "tcp" }]);

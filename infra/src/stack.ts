@@ -184,6 +184,7 @@ export function createStack(
       maxCount: config.worker.maxCount,
       ...config.autoscaling,
     },
+    submitReplicas: config.redis.minReplicasToWrite,
     metricNamespace: METRIC_NAMESPACE,
     image: { uri: images.controlPlane.imageUri, repositoryArn: images.controlPlane.repository.arn },
     secrets: { redisPasswordArn: secrets.redisPassword.arn, apiKeysArn: secrets.apiKeys.arn },

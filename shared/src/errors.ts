@@ -204,6 +204,27 @@ export function isScriptFault(error: unknown): boolean {
   return error instanceof Error && /rq-invalid-argument|user_script|Error running script/.test(error.message);
 }
 
+/**
+ * Jobs were written on the primary, but fewer replicas than required confirmed them
+ * in time (Queue's replicaAck): a failover now could discard them. Whether they
+ * survive is unknown, so the caller should submit again with the same idempotency
+ * key, which finds them if they did and writes them once if they did not.
+ */
+export class NotReplicatedError extends RQueueError {
+  constructor(
+    readonly queue: string,
+    readonly jobIds: string[],
+    readonly replicas: number,
+    readonly acknowledged: number,
+  ) {
+    super(
+      "not_replicated",
+      `written on the primary of queue ${queue}, but ${acknowledged} of ${replicas} replicas confirmed it in time: ` +
+        "a failover could lose it; submit again with the same Idempotency-Key",
+    );
+  }
+}
+
 /** No schedule with this id in that queue. */
 export class ScheduleNotFoundError extends RQueueError {
   constructor(

@@ -49,6 +49,8 @@ export interface Config {
   bodyLimitBytes: number;
   /** How long a request body may take to arrive before it is answered 408. */
   bodyTimeoutMs: number;
+  /** Replicas each write of jobs waits for (Redis WAIT; 0: off); see QueueOptions.replicaAck. */
+  submitAck: { replicas: number; timeoutMs: number };
   /** The least role that sees worker stack traces in job errors; "none" hides them from everyone. */
   stacksRole: Role | "none";
   /** Jobs per second each API key may submit (0: no limit), and its burst. */
@@ -122,6 +124,8 @@ export const EnvSchema = v.object({
   LOG_LEVEL: v.optional(v.picklist(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(", ")}`), "info"),
   RQ_BODY_LIMIT_BYTES: int(1024 * 1024, 1024, 64 * 1024 * 1024),
   RQ_BODY_TIMEOUT_MS: int(10_000, 100, 600_000),
+  RQ_SUBMIT_REPLICAS: int(0, 0, 16),
+  RQ_SUBMIT_REPLICAS_TIMEOUT_MS: int(500, 1, 60_000),
   RQ_SUBMIT_RATE: int(0, 0, 1_000_000),
   RQ_SUBMIT_BURST: v.optional(v.pipe(v.string(), v.trim(), v.regex(/^\d+$/, "must be a whole number"))),
   RQ_STACKS_ROLE: v.optional(
@@ -219,6 +223,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         ? blobs.config.maxBytes + 64 * 1024
         : e.RQ_BODY_LIMIT_BYTES,
     bodyTimeoutMs: e.RQ_BODY_TIMEOUT_MS,
+    submitAck: { replicas: e.RQ_SUBMIT_REPLICAS, timeoutMs: e.RQ_SUBMIT_REPLICAS_TIMEOUT_MS },
     stacksRole: e.RQ_STACKS_ROLE,
     // The default burst holds a full batch, so any batch can go through after a quiet spell.
     submitRate: {

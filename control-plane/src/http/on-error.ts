@@ -10,6 +10,7 @@ import {
   isRedisUnavailable,
   JobNotFoundError,
   LeaseLostError,
+  NotReplicatedError,
   RedisUnavailableError,
   RQueueError,
   ScheduleExistsError,
@@ -49,6 +50,10 @@ export function toApiError(error: unknown): ApiError | null {
   if (error instanceof ScheduleExistsError) return new ApiError(409, error.code, error.message);
   if (error instanceof IllegalTransitionError || error instanceof LeaseLostError) {
     return new ApiError(409, error.code, error.message);
+  }
+  if (error instanceof NotReplicatedError) {
+    // Written but maybe not durable: the same submission again (same Idempotency-Key) settles it.
+    return new ApiError(503, error.code, error.message, [], { "Retry-After": "1" });
   }
   if (isRedisUnavailable(error)) {
     const retryAfter = error instanceof RedisUnavailableError ? error.retryAfterSeconds : 1;

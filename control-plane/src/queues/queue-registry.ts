@@ -15,7 +15,10 @@ const MAX_CACHED = 1_000;
 export class QueueRegistry {
   private readonly cache = new Map<string, Queue>();
 
-  constructor(private readonly redis: RedisClient) {}
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly replicaAck?: { replicas: number; timeoutMs: number },
+  ) {}
 
   /** The queue object for a name (validated: 422 when the name is not a queue name). */
   get(name: string): Queue {
@@ -29,7 +32,11 @@ export class QueueRegistry {
         { path: "queue", message: "must be 1-64 characters of letters, digits, '_', '.', '-'" },
       ]);
     }
-    queue = new Queue({ redis: this.redis, name });
+    queue = new Queue({
+      redis: this.redis,
+      name,
+      ...(this.replicaAck ? { replicaAck: this.replicaAck } : {}),
+    });
     if (this.cache.size >= MAX_CACHED) {
       const oldest = this.cache.keys().next().value;
       if (oldest !== undefined) this.cache.delete(oldest);

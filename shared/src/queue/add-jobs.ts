@@ -4,7 +4,13 @@
  * one script call.
  */
 import * as v from "valibot";
-import { errorFromScriptCode, JobNotFoundError, SCRIPT_CODES, ValidationError } from "../errors.js";
+import {
+  errorFromScriptCode,
+  JobNotFoundError,
+  NotReplicatedError,
+  SCRIPT_CODES,
+  ValidationError,
+} from "../errors.js";
 import { decodeJob, type Job, pairsToRecord } from "../job.js";
 import { formatJobId } from "../job-id.js";
 import { createJobInputSchema, GroupKeySchema, type JobInput, PRIORITY } from "../schemas/job-input.js";
@@ -175,7 +181,20 @@ async function runAddJobs(ctx: QueueContext, inputs: readonly JobInput[], return
   for (const index of plan.order)
     args.push(...encodeJob(ctx, jobs[index] as ParsedJob, plan.parents[index] ?? []));
 
-  const reply = (await ctx.run("add-jobs", args)) as Reply;
+  let reply: Reply;
+  let acknowledged = Number.POSITIVE_INFINITY;
+  if (ctx.writeAck) {
+    const [raw, replicas] = await ctx.runAcked(
+      "add-jobs",
+      args,
+      ctx.writeAck.replicas,
+      ctx.writeAck.timeoutMs,
+    );
+    reply = raw as Reply;
+    acknowledged = replicas;
+  } else {
+    reply = (await ctx.run("add-jobs", args)) as Reply;
+  }
   if (typeof reply === "number") throw errorFromScriptCode(reply, "", undefined, "add");
   if (reply[0] === SCRIPT_CODES.unknownParent) {
     throw errorFromScriptCode(
@@ -186,6 +205,13 @@ async function runAddJobs(ctx: QueueContext, inputs: readonly JobInput[], return
     );
   }
   if (reply[0] === IDEMPOTENCY_CONFLICT) throw idempotencyConflict(ctx, jobs, plan.order, reply);
+  // Refusals above wrote nothing; jobs written that no replica holds yet are not reported as done.
+  if (ctx.writeAck && acknowledged < ctx.writeAck.replicas) {
+    const ids: string[] = [];
+    for (let i = 0; i < reply.length; i += returnJobs ? 3 : 2)
+      ids.push(formatJobId(ctx.name, String(reply[i])));
+    throw new NotReplicatedError(ctx.name, ids, ctx.writeAck.replicas, acknowledged);
+  }
   return { reply, plan, order: plan.order, width: returnJobs ? 3 : 2 };
 }
 

@@ -14,6 +14,8 @@ export interface QueueContext {
   readonly redis: RedisClient;
   readonly keys: QueueKeys;
   readonly settings: QueueSettings;
+  /** Replicas every write of jobs must reach before it is reported done (WAIT; absent: none). */
+  readonly writeAck: ReplicaAck | undefined;
   run(script: ScriptName, args: (string | number)[]): Promise<unknown>;
   /** `run`, then WAIT for `replicas` replicas on the same node (see runScriptAcked). */
   runAcked(
@@ -24,7 +26,17 @@ export interface QueueContext {
   ): Promise<[reply: unknown, acknowledged: number]>;
 }
 
-export function createQueueContext(redis: RedisClient, name: string, settings: QueueSettings): QueueContext {
+export interface ReplicaAck {
+  replicas: number;
+  timeoutMs: number;
+}
+
+export function createQueueContext(
+  redis: RedisClient,
+  name: string,
+  settings: QueueSettings,
+  writeAck?: ReplicaAck,
+): QueueContext {
   const keys = queueKeys(name);
   const encodedSettings = encodeSettings(settings);
   // Settings end with the call's deadline (0: none), see redis/request-deadline.ts.
@@ -41,6 +53,7 @@ export function createQueueContext(redis: RedisClient, name: string, settings: Q
     redis,
     keys,
     settings,
+    writeAck: writeAck && writeAck.replicas > 0 ? writeAck : undefined,
     run: (script, args) => withDeadline((lead) => runScript(script, keys.scriptKeys, [...lead, ...args])),
     runAcked: (script, args, replicas, timeoutMs) =>
       withDeadline((lead) =>

@@ -18,7 +18,7 @@ import { readFlowState, setFlowLimit, setGroupWeight } from "./flow-limits.js";
 import { cancelJob, removeJob, retryJob, runDeadLetterChunks } from "./job-actions.js";
 import { countJobs, type JobCounts, type JobPage, type ListJobsOptions, listJobs } from "./list-jobs.js";
 import { type MaintenanceResult, maintainQueue } from "./maintain-queue.js";
-import { createQueueContext, type QueueContext } from "./queue-context.js";
+import { createQueueContext, type QueueContext, type ReplicaAck } from "./queue-context.js";
 import { type QueueGauges, readGauges } from "./read-gauges.js";
 import { type JobGraph, readJob, readJobGraph } from "./read-job.js";
 import { type QueueStats, readStats } from "./read-stats.js";
@@ -29,6 +29,13 @@ export interface QueueOptions {
   /** Defaults to `default`. */
   name?: string;
   settings?: QueueSettingsInput;
+  /**
+   * Replicas a write of jobs must reach (Redis WAIT) before it is reported done; when
+   * fewer confirm within the timeout, adding throws NotReplicatedError (the jobs may
+   * not survive a failover: submit again with the same idempotency key). Set it to
+   * the cluster's min-replicas-to-write. Absent or 0: no wait.
+   */
+  replicaAck?: ReplicaAck;
 }
 
 export class Queue {
@@ -45,7 +52,12 @@ export class Queue {
       ]);
     }
     this.name = name;
-    this.context = createQueueContext(options.redis, name, resolveSettings(options.settings));
+    this.context = createQueueContext(
+      options.redis,
+      name,
+      resolveSettings(options.settings),
+      options.replicaAck,
+    );
   }
 
   /**

@@ -38,7 +38,7 @@ describe("loadConfig", () => {
     const problems = problemsOf({ PORT: "eighty", REDIS_URL: "http://x", LOG_LEVEL: "loud" });
     expect(problems).toHaveLength(3);
     expect(problems.join("\n")).toMatch(/PORT: must be a whole number/);
-    expect(problems.join("\n")).toMatch(/REDIS_URL: must be redis:\/\//);
+    expect(problems.join("\n")).toMatch(/REDIS_URL: must be a redis:\/\/, rediss:\/\//);
     expect(problems.join("\n")).toMatch(/LOG_LEVEL/);
     expect(problemsOf({ PORT: "70000" })).toEqual(["PORT: must be at most 65535"]);
   });

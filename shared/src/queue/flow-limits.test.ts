@@ -131,6 +131,20 @@ describe.each(targets)("flow limits (%s)", (_name, url) => {
     expect(rate).toBeLessThan(10 * 1.05);
   }, 90_000);
 
+  it("admits 50 ms of a rate at once by default, one at a time up to 20 a second", async () => {
+    const queue = new Queue({ redis: redis(), name: uniqueQueue("burst") });
+    await queue.setFlowLimit({ scope: "type", type: "fast" }, { rate: { limit: 2_000, windowMs: 1_000 } });
+    await queue.setFlowLimit({ scope: "type", type: "slow" }, { rate: { limit: 20, windowMs: 1_000 } });
+    await queue.setFlowLimit({ scope: "type", type: "tiny" }, { rate: { limit: 3, windowMs: 1 } });
+    const bursts = Object.fromEntries(
+      (await queue.flowState()).rules.map((entry) => [
+        entry.scope.scope === "type" ? entry.scope.type : "",
+        entry.rule.rate?.burst,
+      ]),
+    );
+    expect(bursts).toEqual({ fast: 100, slow: 1, tiny: 3 });
+  });
+
   it("applies a queue-wide rate to every type together", async () => {
     const name = uniqueQueue("queue-rate");
     const queue = new Queue({ redis: redis(), name });

@@ -30,9 +30,19 @@ function scopeField(scope: FlowScope): string {
 
 function encodeRule(rule: FlowRule): string {
   const rate = rule.rate;
-  return [rate?.limit ?? 0, rate?.windowMs ?? 0, rate ? (rate.burst ?? 1) : 0, rule.concurrency ?? 0].join(
-    ",",
-  );
+  const burst = rate ? (rate.burst ?? defaultBurst(rate)) : 0;
+  return [rate?.limit ?? 0, rate?.windowMs ?? 0, burst, rule.concurrency ?? 0].join(",");
+}
+
+const DEFAULT_BURST_MS = 50;
+
+/**
+ * 50 ms of the rate (at least 1, at most the limit): a consumer answered a little late
+ * still keeps up with a fast rate (with burst 1 at 2,000/s a slot lasts 0.5 ms, less
+ * than a round trip), while a rate up to 20 a second stays paced one at a time.
+ */
+function defaultBurst(rate: { limit: number; windowMs: number }): number {
+  return Math.min(rate.limit, Math.max(1, Math.ceil((rate.limit * DEFAULT_BURST_MS) / rate.windowMs)));
 }
 
 function decodeRule(encoded: string): FlowRule | null {

@@ -13,7 +13,10 @@ export const FLOW_LIMITS = {
   maxConcurrency: 1_000_000,
 } as const;
 
-/** At most `limit` starts per `windowMs`, paced evenly, `burst` (default 1) at once. */
+/**
+ * At most `limit` starts per `windowMs`, paced evenly, `burst` at once (default: 50 ms
+ * of the rate, at least 1, so a rate up to 20 a second is paced one at a time).
+ */
 export const RateRuleSchema = v.strictObject({
   limit: integerIn(1, FLOW_LIMITS.maxRate),
   windowMs: integerIn(1, FLOW_LIMITS.maxWindowMs),

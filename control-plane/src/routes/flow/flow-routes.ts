@@ -34,7 +34,7 @@ const RULE_BODY = {
   schema: ref("FlowRule"),
   description:
     "`rate`: at most `limit` starts per `windowMs`, paced evenly (one every windowMs/limit), " +
-    "`burst` (default 1) at once, so at most limit + burst in any window; `concurrency`: at most " +
+    "`burst` (default 50 ms of the rate, at least 1) at once, so at most limit + burst in any window; `concurrency`: at most " +
     "this many running at once across every worker. Give either or both; the rule replaces any before.",
 };
 

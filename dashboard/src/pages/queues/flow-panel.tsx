@@ -218,7 +218,7 @@ function FlowRuleForm(props: { queues: string[]; act: Act }) {
         </label>
         <label>
           Burst
-          <input name="burst" type="number" min="1" step="1" placeholder="1" />
+          <input name="burst" type="number" min="1" step="1" placeholder="50 ms of the rate" />
         </label>
         <label>
           Concurrency

@@ -229,8 +229,8 @@ const flowLines: string[] = [];
 // Flow-control scenarios run at half the usual size under make bench, which stays under 3 minutes.
 const FLOW_JOBS = Number(process.env.BENCH_FLOW_JOBS ?? (FULL ? 100_000 : 10_000));
 if (wanted("rate")) {
-  // Burst 100 is 50 ms of the rate; burst 1 (the default) leaves a consumer that comes
-  // more than one interval (0.5 ms) late nothing to catch up.
+  // Burst 100 is 50 ms of the rate (the default since 9ee0650); burst 1 leaves a consumer
+  // that comes more than one interval (0.5 ms) late nothing to catch up.
   const variants = [
     { burst: 100, jobs: FULL ? 60_000 : 4_000 },
     { burst: 1, jobs: FULL ? 10_000 : 1_000 },

@@ -53,6 +53,12 @@ export interface SubmitOptions {
   /** Pause between batches, to spread the load over the faults. */
   paceMs?: number;
   until?: () => boolean;
+  /**
+   * Each job carries an idempotency key, so a batch answered 503 and sent again never
+   * makes a job twice: what a client does when a 503 may have been written (e.g.
+   * `not_replicated`, with RQ_SUBMIT_REPLICAS).
+   */
+  idempotent?: boolean;
 }
 
 export class ChaosStack {
@@ -174,6 +180,7 @@ export class ChaosStack {
         maxAttempts: options.maxAttempts ?? 3,
         backoff: { strategy: "fixed", delayMs: 50 },
         timeoutMs: 2_000,
+        ...(options.idempotent ? { idempotencyKey: `${this.options.queue}-${start + i}` } : {}),
       }));
       await this.post(jobs);
       if (options.paceMs) await sleep(options.paceMs);

@@ -94,6 +94,28 @@ describe("isRedisUnavailable on a Cluster's real errors", () => {
     }
   });
 
+  it("classifies a bare MOVED reply, as a pipelined command gets one when its slot moved", async () => {
+    // A failover moves the slot: a command of a pipeline (a script and its WAIT) that went to
+    // the old owner can come back as a bare MOVED reply: ioredis did not redirect it in the
+    // chaos failover scenario, whose control plane answered 500 for it.
+    const client = await ready(cluster.url);
+    const { direct, self } = await owners(client, "{moved}k");
+    try {
+      let elsewhere = "";
+      for (let i = 0; !elsewhere; i++) {
+        const [owner] = client.slots[Number(await client.cluster("KEYSLOT", `{moved-${i}}k`))] ?? [];
+        if (Number(owner?.split(":")[1]) !== self.port) elsewhere = `{moved-${i}}k`;
+      }
+      const replies = (await direct.pipeline().get(elsewhere).call("WAIT", 0, 10).exec()) ?? [];
+      const moved = replies[0]?.[0];
+      expect(moved?.message).toMatch(/^MOVED \d+ 127\.0\.0\.1:\d+$/);
+      expect(isRedisUnavailable(moved)).toBe(true);
+    } finally {
+      direct.disconnect();
+      client.disconnect();
+    }
+  });
+
   it("classifies a killed master's connection errors; domain errors stay domain errors", async () => {
     const client = await ready(cluster.url);
     const key = "{killed}k";

@@ -27,9 +27,12 @@ const CONNECTION_TROUBLE =
 /**
  * Reply codes of a server that cannot serve the slot now: during a failover
  * (CLUSTERDOWN, TRYAGAIN, MOVED storms, a demoted master's READONLY, UNBLOCKED
- * waits), while loading or running a slow script, or short of replicas.
+ * waits), while loading or running a slow script, or short of replicas. A bare MOVED
+ * or ASK reached callers from a pipeline (a script and its WAIT) during a failover,
+ * unredirected by ioredis; the command did not run there, so a retry is safe.
  */
-const TRANSIENT_REPLY = /^(CLUSTERDOWN|LOADING|TRYAGAIN|MASTERDOWN|BUSY|READONLY|NOREPLICAS|UNBLOCKED)\b/;
+const TRANSIENT_REPLY =
+  /^(CLUSTERDOWN|LOADING|TRYAGAIN|MASTERDOWN|BUSY|READONLY|NOREPLICAS|UNBLOCKED|MOVED|ASK)\b/;
 
 /** The reply text inside an ioredis wrapper: `…Last error: ReplyError: CLUSTERDOWN …` → `CLUSTERDOWN …`. */
 function innerReply(message: string): string {

@@ -110,25 +110,36 @@ describe.each(targets)("flow limits (%s)", (_name, url) => {
   it("holds a rate across consumers within 5% of it, and tells an idle consumer when to look again", async () => {
     const name = uniqueQueue("rate");
     const queue = new Queue({ redis: redis(), name });
-    await queue.setFlowLimit({ scope: "type", type: "paced" }, { rate: { limit: 10, windowMs: 1_000 } });
-    await queue.addBulk(Array.from({ length: 31 }, () => ({ type: "paced", payload: {} })));
+    // A burst of 5 absorbs a consumer scheduled up to 400 ms late (a busy CI machine)
+    // without losing slots; it also bounds how far starts can run ahead of the pace.
+    const burst = 5;
+    await queue.setFlowLimit(
+      { scope: "type", type: "paced" },
+      { rate: { limit: 10, windowMs: 1_000, burst } },
+    );
+    await queue.addBulk(Array.from({ length: 45 }, () => ({ type: "paced", payload: {} })));
     const probe = new Consumer({ redis: redis(), queue: name, workerId: "probe" });
-    const [first] = await probe.take(10);
-    expect(first).toBeDefined();
-    const held = await probe.settle([{ lease: first as NonNullable<typeof first>, kind: "completed" }], 10);
+    const opening = await probe.take(20);
+    expect(opening).toHaveLength(burst);
+    const held = await probe.settle(
+      opening.map((lease) => ({ lease, kind: "completed" as const })),
+      10,
+    );
     expect(held.taken).toHaveLength(0);
     expect(held.nextDueInMs).toBeGreaterThan(0);
     expect(held.nextDueInMs).toBeLessThanOrEqual(100);
     // A limited job waits as pending and has spent nothing.
     const waiting = (await queue.list({ state: "pending" })).items;
-    expect(waiting).toHaveLength(30);
+    expect(waiting).toHaveLength(40);
     expect(waiting.every((job) => job.attempts === 0)).toBe(true);
 
-    const spans = await runLoops(url, name, 3, (done) => done.length === 30, { concurrency: 4 });
+    const spans = await runLoops(url, name, 3, (done) => done.length === 40, { concurrency: 4 });
     const starts = spans.map((span) => span.start).sort((a, b) => a - b);
-    const rate = ((starts.length - 1) / ((starts.at(-1) as number) - (starts[0] as number))) * 1_000;
+    const span = (starts.at(-1) as number) - (starts[0] as number);
+    const rate = ((starts.length - 1) / span) * 1_000;
     expect(rate).toBeGreaterThan(10 * 0.95);
-    expect(rate).toBeLessThan(10 * 1.05);
+    // Ahead of the pace by at most the burst: slots missed while a consumer was late.
+    expect(rate).toBeLessThanOrEqual(((starts.length - 1) / (starts.length - burst)) * 10 * 1.05);
   }, 90_000);
 
   it("admits 50 ms of a rate at once by default, one at a time up to 20 a second", async () => {
@@ -143,6 +154,35 @@ describe.each(targets)("flow limits (%s)", (_name, url) => {
       ]),
     );
     expect(bursts).toEqual({ fast: 100, slow: 1, tiny: 3 });
+  });
+
+  it("spends no rate on a job take refuses (expired), for the type and for its group", async () => {
+    const name = uniqueQueue("rate-refused");
+    const queue = new Queue({ redis: redis(), name });
+    const rule = { rate: { limit: 2, windowMs: 60_000, burst: 2 } };
+    await queue.setFlowLimit({ scope: "type", type: "t" }, rule);
+    await queue.setFlowLimit({ scope: "group", type: "g" }, rule);
+    const [expiring] = await queue.addBulk([
+      { type: "t", payload: {}, expireAfterMs: 20 },
+      { type: "g", payload: {}, group: "a", expireAfterMs: 20 },
+    ]);
+    const expiresAt = Date.parse((await queue.getJobOrThrow(expiring?.id as string)).expiresAt as string);
+    await eventually(async () => {
+      const [seconds, micros] = (await redis().time()) as [string, string];
+      return Number(seconds) * 1_000 + Number(micros) / 1_000 > expiresAt + 25;
+    });
+    await queue.addBulk([
+      { type: "t", payload: {} },
+      { type: "g", payload: {}, group: "a" },
+    ]);
+    const consumer = new Consumer({ redis: redis(), queue: name, workerId: "w-refused" });
+    // The expired jobs are canceled at take; each later job takes one token of two.
+    expect((await consumer.take(10)).map((job) => job.type).sort()).toEqual(["g", "t"]);
+    await queue.addBulk([
+      { type: "t", payload: {} },
+      { type: "g", payload: {}, group: "a" },
+    ]);
+    expect((await consumer.take(10)).map((job) => job.type).sort()).toEqual(["g", "t"]);
   });
 
   it("applies a queue-wide rate to every type together", async () => {

@@ -153,8 +153,10 @@ end
 
 function flow.count_started(scope, rule, started, now)
   flow.started_in_call[scope] = (flow.started_in_call[scope] or 0) + started
-  if started > 0 and rule and rule.interval then
-    flow.gcra_state[scope] = flow.gcra_from(flow.gcra_time(scope), rule, now) + started * rule.interval
+  if started ~= 0 and rule and rule.interval then
+    -- A start moves the scope's time on from its slot; a give-back (negative) moves it back.
+    local from = started > 0 and flow.gcra_from(flow.gcra_time(scope), rule, now) or flow.gcra_time(scope)
+    flow.gcra_state[scope] = from + started * rule.interval
     flow.gcra_dirty[scope] = true
   end
 end
@@ -169,6 +171,11 @@ end
 -- Counts jobs started in this call against their group.
 function flow.group_started(jtype, group, started, now)
   flow.count_started('g:' .. jtype .. ':' .. group, flow.rules()['g:' .. jtype], started, now)
+end
+
+-- A job counted by group_started that did not start after all (take refused it).
+function flow.group_unstarted(jtype, group, now)
+  flow.count_started('g:' .. jtype .. ':' .. group, flow.rules()['g:' .. jtype], -1, now)
 end
 
 -- Whether a job of this type that ends may let another one start (idle consumers must be woken).

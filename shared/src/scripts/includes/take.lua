@@ -123,7 +123,7 @@ local function pop_all(plain, grouped, n, now)
     if left <= 0 then break end
     if pool.jtype then
       for _, entry in ipairs(fair.pop(pool.jtype, take_limit(pool.jtype, left), now)) do
-        popped[#popped + 1] = { entry[1], pool.jtype }
+        popped[#popped + 1] = { entry[1], pool.jtype, entry[2] }
       end
     else
       for _, entry in ipairs(pop_pending(plain, left)) do popped[#popped + 1] = entry end
@@ -172,8 +172,13 @@ local function take_jobs(allowed, n, now, lease_ms, worker)
     if leased then
       taken[#taken + 1] = leased
       cb_taken(entry[2], now)
+      started[entry[2]] = (started[entry[2]] or 0) + 1
+    elseif entry[3] and entry[3] ~= '' then
+      -- Refused (expired, or a stale entry): it never starts, so its group's token is given
+      -- back, and a group parked for want of that token may take its turn again.
+      flow.group_unstarted(entry[2], entry[3], now)
+      if redis.call('ZSCORE', FLOW_KEYS.parked(entry[2]), entry[3]) then fair.unpark(entry[2], { entry[3] }) end
     end
-    started[entry[2]] = (started[entry[2]] or 0) + 1
   end
   for jtype, count in pairs(started) do flow.started(jtype, count, now) end
   flow.flush_gcra()

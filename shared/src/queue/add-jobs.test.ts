@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { targets, uniqueQueue, useRedis } from "../../test/engine-fixture.js";
+import { Consumer } from "../consumer/consumer.js";
 import { ValidationError } from "../errors.js";
 import { LIMITS } from "../schemas/limits.js";
 import { Queue } from "./queue.js";
@@ -155,6 +156,24 @@ describe.each(targets)("adding jobs (%s)", (_name, url) => {
     const second = await queue.add({ type: "noop", idempotencyKey: "k" });
     expect(second.created).toBe(true);
     expect(second.id).not.toBe(first.id);
+  });
+
+  it("stores no field for the default priority, and reads a hash from before that the same way", async () => {
+    const queue = newQueue();
+    const [plain, urgent, older] = await queue.addBulk([
+      { type: "noop" },
+      { type: "noop", priority: 9 },
+      { type: "noop" },
+    ]);
+    const seqOf = (id = "") => id.slice(queue.name.length + 1);
+    expect(await redis().hget(queue.context.keys.job(seqOf(plain?.id)), "p")).toBeNull();
+    expect(await redis().hget(queue.context.keys.job(seqOf(urgent?.id)), "p")).toBe("9");
+    // Older versions wrote every job's priority.
+    await redis().hset(queue.context.keys.job(seqOf(older?.id)), "p", "5");
+    expect((await queue.getJobOrThrow(plain?.id ?? "")).priority).toBe(5);
+    expect((await queue.getJobOrThrow(older?.id ?? "")).priority).toBe(5);
+    const consumer = new Consumer({ redis: redis(), queue: queue.name, workerId: "w-default-priority" });
+    expect((await consumer.take(3)).map((job) => job.id)).toEqual([urgent?.id, plain?.id, older?.id]);
   });
 
   it("answers null for an unknown job and a typed error for a malformed id", async () => {

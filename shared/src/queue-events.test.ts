@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { targets, uniqueQueue, useRedis } from "../test/engine-fixture.js";
 import { Consumer } from "./consumer/consumer.js";
 import { Queue } from "./queue/queue.js";
-import { decodeQueueEvent } from "./queue-events.js";
+import { decodeEventSeqs, decodeQueueEvent } from "./queue-events.js";
 
 describe.each(targets)("events stream (%s)", (_name, url) => {
   const redis = useRedis(url);
@@ -31,7 +31,17 @@ describe.each(targets)("events stream (%s)", (_name, url) => {
       ["failed", ["3"]],
       ["completed", ["1", "2"]],
     ]);
+    // A run of consecutive seqs is stored as one range.
+    expect(entries[0]?.[1]).toEqual(["e", "pending", "j", "1-3"]);
     expect(events[2]?.detail).toEqual({ progress: "40", detail: '{"step":1}' });
     expect(events[3]?.detail).toEqual({ reason: "error" });
+  });
+});
+
+describe("event seqs", () => {
+  it("expands runs and keeps plain lists from before runs as they are", () => {
+    expect(decodeEventSeqs("1-4,7,9-11")).toEqual(["1", "2", "3", "4", "7", "9", "10", "11"]);
+    expect(decodeEventSeqs("5,6")).toEqual(["5", "6"]);
+    expect(decodeEventSeqs("12")).toEqual(["12"]);
   });
 });

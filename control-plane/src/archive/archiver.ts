@@ -25,6 +25,7 @@ import { randomUUID } from "node:crypto";
 import {
   type ArchiveHoldLimits,
   DEFAULT_ARCHIVE_HOLD,
+  decodeEventSeqs,
   decodeJob,
   type Job,
   type QueueSettingsInput,
@@ -102,7 +103,7 @@ function collect(entries: StreamEntry[]): Work {
     let seqs: string[] = [];
     for (let i = 0; i + 1 < fields.length; i += 2) {
       if (fields[i] === "e") event = fields[i + 1] as string;
-      else if (fields[i] === "j") seqs = (fields[i + 1] as string).split(",");
+      else if (fields[i] === "j") seqs = decodeEventSeqs(fields[i + 1] as string);
     }
     if (FINAL_EVENTS.has(event)) {
       for (const seq of seqs) {

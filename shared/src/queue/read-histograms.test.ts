@@ -38,6 +38,36 @@ describe.each(targets)("lifetime latency histograms (%s)", (_name, url) => {
     expect(await redis().ttl(queueKeys(name).histograms)).toBe(-1);
   });
 
+  it("gives the per-minute throughput and latency keys an hour's TTL, also when a later call only adds to them", async () => {
+    const name = uniqueQueue("minute-ttl");
+    const queue = new Queue({ redis: redis(), name });
+    const consumer = new Consumer({ redis: redis(), queue: name, workerId: "w" });
+    const keys = queueKeys(name);
+    let checked = 0;
+    // Two rounds in one second and one minute (unless the clock turns between them):
+    // the second round's HINCRBYs all find their fields, and write no EXPIRE.
+    for (let round = 0; round < 2; round++) {
+      await queue.addBulk([{ type: "a" }, { type: "a" }]);
+      const { taken } = await consumer.settle([], 2);
+      await consumer.settle(
+        taken.map((lease) => ({ lease, kind: "completed" as const })),
+        0,
+      );
+      const [seconds] = await redis().time();
+      const minute = Math.floor(Number(seconds) / 60);
+      for (const key of [keys.throughput(minute), keys.latency(minute)]) {
+        if ((await redis().exists(key)) === 1) {
+          checked++;
+          const ttl = await redis().ttl(key);
+          expect(ttl).toBeGreaterThan(3500);
+          expect(ttl).toBeLessThanOrEqual(3600);
+        }
+      }
+    }
+    // Both keys of at least one round (a minute turning between a settle and TIME skips one).
+    expect(checked).toBeGreaterThanOrEqual(2);
+  });
+
   it("decodes bucket and sum fields and skips unknown ones", () => {
     const decoded = decodeHistograms({
       "w0:t": "2",

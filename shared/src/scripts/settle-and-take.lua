@@ -137,9 +137,9 @@ local function settle_and_take()
         state = limited_upstream(seq, jtype, job[7], reports[i], NOW)
       elseif kind == 'c' then
         if data ~= '' then
-          redis.call('HSET', jk, 's', 'completed', 'f', NOW, 'r', data)
+          redis.call('HSET', jk, 's', 'completed', 'f', NOW_S, 'r', data)
         else
-          redis.call('HSET', jk, 's', 'completed', 'f', NOW)
+          redis.call('HSET', jk, 's', 'completed', 'f', NOW_S)
         end
         enter_final(seq, jtype, 'completed', NOW, job[5], job[6])
         stat_count('completed', 1)

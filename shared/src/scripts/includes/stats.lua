@@ -14,7 +14,7 @@
   Latency buckets are quarter powers of two: bucket b holds ms <= 2^(b/4) - 1.
   The hist hash is bounded by the queue's types times the ~120 buckets up to days.
 ]]
-local STAT_COUNTERS, STAT_TP, STAT_LAT, STAT_HIST = {}, {}, {}, {}
+local STAT_COUNTERS, STAT_TP = {}, {}
 local LOG2 = math.log(2)
 
 local function stat_count(name, n)
@@ -32,36 +32,50 @@ local function stat_throughput(kind, now)
   STAT_TP[field] = (STAT_TP[field] or 0) + 1
 end
 
+-- Counted by number (kind, type, bucket) and named once per call at the flush: a
+-- field name per job would cost two number-to-string conversions and three string
+-- concatenations, a measurable share of the hot path.
 local LAT_BUCKETS = { w = {}, r = {} }
+local HIST_BY_TYPE = { w = {}, r = {} }
 local function stat_latency(kind, ms, jtype)
   if ms < 0 then ms = 0 end
-  local counts = LAT_BUCKETS[kind]
   local bucket = math.ceil(4 * math.log(ms + 1) / LOG2)
+  local counts = LAT_BUCKETS[kind]
   counts[bucket] = (counts[bucket] or 0) + 1
-  local field = kind .. bucket .. ':' .. jtype
-  STAT_HIST[field] = (STAT_HIST[field] or 0) + 1
-  local sum = kind .. 's:' .. jtype
-  STAT_HIST[sum] = (STAT_HIST[sum] or 0) + ms
-end
-
-local function flush_hash(key, increments)
-  local touched = false
-  for field, n in pairs(increments) do
-    redis.call('HINCRBY', key, field, n)
-    touched = true
+  local of_type = HIST_BY_TYPE[kind][jtype]
+  if not of_type then
+    of_type = { sum = 0, buckets = {} }
+    HIST_BY_TYPE[kind][jtype] = of_type
   end
-  return touched
+  of_type.sum = of_type.sum + ms
+  of_type.buckets[bucket] = (of_type.buckets[bucket] or 0) + 1
 end
 
+-- HINCRBYs every field; true when one of them created its field (the key may be new).
+local function flush_hash(key, increments)
+  local created = false
+  for field, n in pairs(increments) do
+    if redis.call('HINCRBY', key, field, n) == n then created = true end
+  end
+  return created
+end
+
+-- The per-minute keys expire an hour after they were created: a key whose fields
+-- all existed already was created, and given its TTL, by an earlier call.
 local function flush_stats(now)
   local minute = math.floor(now / 60000)
   flush_hash(STATS_KEY, STAT_COUNTERS)
   local tp_key = throughput_key(minute)
   if flush_hash(tp_key, STAT_TP) then redis.call('EXPIRE', tp_key, 3600) end
+  local lat, hist = {}, {}
   for kind, counts in pairs(LAT_BUCKETS) do
-    for bucket, n in pairs(counts) do STAT_LAT[kind .. bucket] = n end
+    for bucket, n in pairs(counts) do lat[kind .. bucket] = n end
+    for jtype, of_type in pairs(HIST_BY_TYPE[kind]) do
+      for bucket, n in pairs(of_type.buckets) do hist[kind .. bucket .. ':' .. jtype] = n end
+      hist[kind .. 's:' .. jtype] = of_type.sum
+    end
   end
   local lat_key = latency_key(minute)
-  if flush_hash(lat_key, STAT_LAT) then redis.call('EXPIRE', lat_key, 3600) end
-  flush_hash(HIST_KEY, STAT_HIST)
+  if flush_hash(lat_key, lat) then redis.call('EXPIRE', lat_key, 3600) end
+  flush_hash(HIST_KEY, hist)
 end

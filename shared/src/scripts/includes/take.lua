@@ -54,7 +54,7 @@ local function lease(seq, jtype, now, deadline, worker)
   if expiry.at_lease(seq, jtype, now) then return nil end
   local attempt = (tonumber(job[2]) or 0) + 1
   local token = (tonumber(job[3]) or 0) + 1
-  redis.call('HSET', jk, 's', 'processing', 'a', attempt, 'tk', token, 'w', worker, 'st', now)
+  redis.call('HSET', jk, 's', 'processing', 'a', attempt, 'tk', token, 'w', worker, 'st', now == NOW and NOW_S or now)
   if job[11] then fair.leased(jtype, job[11]) end
   defer_add(index_key('processing', jtype), time_score(deadline, seq), seq)
   stat_latency('w', now - (tonumber(job[7]) or tonumber(job[8]) or tonumber(job[6])), jtype)

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createRedis, queueKeys, type RedisClient } from "@rqueue/shared";
+import { createRedis, decodeEventSeqs, queueKeys, type RedisClient } from "@rqueue/shared";
 import { loadConfig } from "../../control-plane/src/config/config.js";
 import { createLogger } from "../../control-plane/src/logging/logger.js";
 import { type RunningControlPlane, startControlPlane } from "../../control-plane/src/server/start-server.js";
@@ -255,8 +255,7 @@ export class ChaosStack {
             for (let i = 0; i + 1 < fields.length; i += 2)
               record[fields[i] as string] = fields[i + 1] as string;
             const at = Number(id.split("-")[0]);
-            for (const seq of (record.j ?? "").split(",")) {
-              if (!seq) continue;
+            for (const seq of record.j ? decodeEventSeqs(record.j) : []) {
               const jobId = `${prefix}${seq}`;
               const seen = this.events.get(jobId) ?? [];
               seen.push({ event: record.e ?? "?", ...(record.reason ? { reason: record.reason } : {}), at });

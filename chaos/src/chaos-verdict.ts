@@ -7,7 +7,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { queueKeys } from "@rqueue/shared";
+import { decodeEventSeqs, queueKeys } from "@rqueue/shared";
 import type { ChaosStack, SeenEvent } from "./chaos-stack.js";
 import { sleep } from "./wait.js";
 
@@ -212,9 +212,9 @@ export async function completedTwiceInStream(stack: ChaosStack): Promise<string[
       const record = new Map<string, string>();
       for (let i = 0; i + 1 < fields.length; i += 2) record.set(fields[i] as string, fields[i + 1] as string);
       if (record.get("e") !== "completed") continue;
-      for (const seq of (record.get("j") ?? "").split(",")) {
-        if (seq) completions.set(seq, (completions.get(seq) ?? 0) + 1);
-      }
+      const seqs = record.get("j");
+      for (const seq of seqs ? decodeEventSeqs(seqs) : [])
+        completions.set(seq, (completions.get(seq) ?? 0) + 1);
     }
     if (entries.length < 5_000) break;
     start = `(${entries.at(-1)?.[0]}`;

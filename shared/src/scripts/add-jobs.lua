@@ -51,7 +51,6 @@ local count = tonumber(ARGV[6])
 local FIELDS = 14
 -- Expiry and debounce are the last two fields of each job.
 local EXPIRY_AT, DEBOUNCE_AT = FIELDS - 2, FIELDS - 1
-local NOW_STRING = string.format('%d', NOW)
 local IDEMPOTENCY_FIELD = '^' .. string.rep('%x', 32) .. '|.'
 
 -- Reject before writing anything, so the batch stays all-or-nothing: Redis does
@@ -174,7 +173,7 @@ for i = 0, count - 1 do
     -- Only non-default fields are stored: memory per pending job is a design target.
     -- Every reader of 'p' defaults it to 5, so the default priority costs no field;
     -- strings rather than numbers spare redis.call a printf per job.
-    local fields = { 't', jtype, 'd', payload, 'c', NOW_STRING, 'ma', max_attempts }
+    local fields = { 't', jtype, 'd', payload, 'c', NOW_S, 'ma', max_attempts }
     if priority ~= 5 then fields[#fields + 1] = 'p'; fields[#fields + 1] = string.format('%d', priority) end
     if backoff ~= '' then fields[#fields + 1] = 'bo'; fields[#fields + 1] = backoff end
     if timeout ~= '' then fields[#fields + 1] = 'to'; fields[#fields + 1] = timeout end

@@ -1,5 +1,6 @@
 /**
- * The soak's chart: four panels over time — Redis used_memory, RSS per process,
+ * The soak's chart: four panels over time — Redis used_memory, RSS per process
+ * (with the control plane's heap after GC and its memory outside the heap),
  * latencies (submit p99, worker event-loop delay p99, /healthz), throughput —
  * drawn as SVG by hand (no chart library needed for lines and axes) and rendered
  * to PNG with resvg, a small maintained Rust renderer shipped prebuilt on npm.
@@ -16,6 +17,12 @@ export interface SoakSample {
   submitP99Ms: number;
   redisUsedMemory: number;
   controlPlaneRss: number;
+  /** V8 heap used after the last forced full collection (soak-probe.ts); 0 when not measured. */
+  controlPlaneHeapAfterGc: number;
+  /** Memory outside the V8 heap: Buffers, sockets. */
+  controlPlaneExternal: number;
+  /** Submissions sent and not yet answered when the sample was taken. */
+  requestsInFlight: number;
   workerRss: number[];
   workerLagP99Ms: number;
   healthzMs: number;
@@ -82,6 +89,8 @@ export function soakSvg(samples: SoakSample[], verdict: string[]): string {
     ]),
     panel(PANEL, "Resident memory per process", "MB", times, [
       { label: "control plane", values: mbOf(samples.map((s) => s.controlPlaneRss)) },
+      { label: "its heap after GC", values: mbOf(samples.map((s) => s.controlPlaneHeapAfterGc)) },
+      { label: "its external", values: mbOf(samples.map((s) => s.controlPlaneExternal)) },
       ...Array.from({ length: workers }, (_, i) => ({
         label: `worker ${i + 1}`,
         values: mbOf(samples.map((s) => s.workerRss[i] ?? 0)),

@@ -81,15 +81,18 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const port = await freePort();
   const children: ChildProcess[] = [];
   try {
-    const controlPlane = spawnNode(["control-plane/src/main.ts"], {
-      REDIS_URL: server.url,
-      HOST: "127.0.0.1",
-      PORT: String(port),
-      LOG_LEVEL: "warn",
-      RQ_DASHBOARD_DIR: "/nonexistent-dashboard",
-      // The soak workers are engine loops of their own, which do not advertise their types.
-      RQ_REQUIRE_REGISTERED_TYPES: "0",
-    });
+    const controlPlane = spawnNode(
+      ["--expose-gc", "--import", "./chaos/src/soak-probe.ts", "control-plane/src/main.ts"],
+      {
+        REDIS_URL: server.url,
+        HOST: "127.0.0.1",
+        PORT: String(port),
+        LOG_LEVEL: "warn",
+        RQ_DASHBOARD_DIR: "/nonexistent-dashboard",
+        // The soak workers are engine loops of their own, which do not advertise their types.
+        RQ_REQUIRE_REGISTERED_TYPES: "0",
+      },
+    );
     children.push(controlPlane);
     // Its log must be read: pino writes synchronously, so a full pipe would block the process.
     const controlPlaneLog = new Map<string, number>();
@@ -101,6 +104,18 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       for (const line of lines) {
         const msg = /"msg":"([^"]*)"/.exec(line)?.[1] ?? line.slice(0, 120);
         controlPlaneLog.set(msg, (controlPlaneLog.get(msg) ?? 0) + 1);
+      }
+    });
+    // What chaos/src/soak-probe.ts reports from inside the control plane.
+    const probe = { heapAfterGc: 0, external: 0 };
+    let probePartial = "";
+    controlPlane.stderr?.setEncoding("utf8");
+    controlPlane.stderr?.on("data", (chunk: string) => {
+      const lines = (probePartial + chunk).split("\n");
+      probePartial = lines.pop() ?? "";
+      for (const line of lines) {
+        if (line.startsWith('{"soakProbe"'))
+          Object.assign(probe, (JSON.parse(line) as { soakProbe: typeof probe }).soakProbe);
       }
     });
     const base = `http://127.0.0.1:${port}`;
@@ -221,6 +236,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         submitP99Ms: percentile(latencies, 99),
         redisUsedMemory: Number(memory ?? 0),
         controlPlaneRss: rssOf(controlPlane.pid),
+        controlPlaneHeapAfterGc: probe.heapAfterGc,
+        controlPlaneExternal: probe.external,
+        requestsInFlight: inFlight.size,
         workerRss: workerPids.map(rssOf),
         workerLagP99Ms: Math.max(...workerLag.values()),
         healthzMs,
@@ -233,6 +251,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       log(
         `soak t=${sample.t}s submitted ${sample.submittedPerS.toFixed(0)}/s done ${sample.donePerS.toFixed(0)}/s ` +
           `redis ${(sample.redisUsedMemory / 1e6).toFixed(1)} MB cp ${(sample.controlPlaneRss / 1e6).toFixed(0)} MB ` +
+          `(heap after GC ${(sample.controlPlaneHeapAfterGc / 1e6).toFixed(0)} MB, ${sample.requestsInFlight} in flight) ` +
           `p99 ${sample.submitP99Ms.toFixed(1)} ms lag ${sample.workerLagP99Ms.toFixed(1)} ms`,
       );
     }
@@ -332,6 +351,19 @@ export function judgeSoak(samples: SoakSample[], ratePerSecond: number, submitEr
       rssFloor,
       true,
     ),
+    // The leak check proper: what the control plane retains after a full collection.
+    // Absent (0) in CSVs written before the probe existed.
+    ...(half.some((sample) => sample.controlPlaneHeapAfterGc > 0)
+      ? [
+          plateau(
+            "control-plane heap after GC",
+            half.map((sample) => sample.controlPlaneHeapAfterGc),
+            0.05,
+            span * 2 >= 600 ? 2e6 : 8e6,
+            true,
+          ),
+        ]
+      : []),
     ...Array.from({ length: workerCount }, (_, i) =>
       plateau(
         `worker ${i + 1} RSS`,
@@ -364,6 +396,9 @@ async function writeSoakOutput(
     "submit_p99_ms",
     "redis_used_memory_bytes",
     "control_plane_rss_bytes",
+    "control_plane_heap_after_gc_bytes",
+    "control_plane_external_bytes",
+    "requests_in_flight",
     ...Array.from({ length: workers }, (_, i) => `worker${i + 1}_rss_bytes`),
     "worker_lag_p99_ms",
     "healthz_ms",
@@ -376,6 +411,9 @@ async function writeSoakOutput(
       s.submitP99Ms.toFixed(2),
       s.redisUsedMemory,
       s.controlPlaneRss,
+      s.controlPlaneHeapAfterGc,
+      s.controlPlaneExternal,
+      s.requestsInFlight,
       ...s.workerRss,
       s.workerLagP99Ms.toFixed(2),
       s.healthzMs.toFixed(2),

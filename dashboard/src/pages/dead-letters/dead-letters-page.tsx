@@ -6,6 +6,7 @@
 import type { DeadLetterGroup } from "@rqueue/shared/contract";
 import { A, useSearchParams } from "@solidjs/router";
 import { createSignal, For, type JSX, Show } from "solid-js";
+import { ACTIONS, DataTable, num } from "../../components/data-table.js";
 import { ConfirmDialog } from "../../components/modal.js";
 import { notify } from "../../components/notices.js";
 import { api, describeError } from "../../lib/api.js";
@@ -114,80 +115,72 @@ export default function DeadLettersPage() {
               {data().complete ? "" : ` · grouped from the newest ${formatCount(data().examined)}`}
             </p>
             <Show when={data().groups.length > 0} fallback={<p class="empty">No dead-lettered job.</p>}>
-              <div class="table-wrap">
-                <table class="table" data-testid="dead-letter-groups">
-                  <thead>
-                    <tr>
-                      <th>Type</th>
-                      <th>Error</th>
-                      <th class="num">Count</th>
-                      <th>First seen</th>
-                      <th>Last seen</th>
-                      <th>Jobs</th>
-                      <Show when={canAdmin()}>
-                        <th />
+              <DataTable
+                testId="dead-letter-groups"
+                columns={[
+                  "Type",
+                  "Error",
+                  num("Count"),
+                  "First seen",
+                  "Last seen",
+                  "Jobs",
+                  canAdmin() && ACTIONS,
+                ]}
+                rows={data().groups}
+              >
+                {(group) => (
+                  <tr data-group={`${group.type}|${group.message}`}>
+                    <td class="mono">{group.type}</td>
+                    <td class="error-message">
+                      <Show when={group.reason && group.reason !== "error"}>
+                        <span class="chip">{group.reason}</span>{" "}
                       </Show>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    <For each={data().groups}>
-                      {(group) => (
-                        <tr data-group={`${group.type}|${group.message}`}>
-                          <td class="mono">{group.type}</td>
-                          <td class="error-message">
-                            <Show when={group.reason && group.reason !== "error"}>
-                              <span class="chip">{group.reason}</span>{" "}
-                            </Show>
-                            {group.message}
-                          </td>
-                          <td class="num">{formatCount(group.count)}</td>
-                          <td title={formatTimestamp(group.firstSeen)}>{formatRelative(group.firstSeen)}</td>
-                          <td title={formatTimestamp(group.lastSeen)}>{formatRelative(group.lastSeen)}</td>
-                          <td>
-                            <For each={group.jobIds.slice(0, 3)}>
-                              {(id) => (
-                                <A href={`/jobs/${encodeURIComponent(id)}`} class="chip mono">
-                                  {id}
-                                </A>
-                              )}
-                            </For>
-                            <A
-                              href={`/jobs?queue=${encodeURIComponent(data().queue)}&state=failed&type=${encodeURIComponent(group.type)}`}
-                              class="link"
-                            >
-                              all
-                            </A>
-                          </td>
-                          <Show when={canAdmin()}>
-                            <td class="row-actions">
-                              <button
-                                type="button"
-                                onClick={() =>
-                                  void run(
-                                    async () =>
-                                      `Retried ${(await api.retryJob(group.jobIds[0] as string)).id}`,
-                                  )
-                                }
-                              >
-                                Retry one
-                              </button>
-                              <button type="button" onClick={() => retryGroup(group)}>
-                                Retry group
-                              </button>
-                              <button type="button" onClick={() => retryType(group.type)}>
-                                Retry type
-                              </button>
-                              <button type="button" class="danger" onClick={() => purge(group.type)}>
-                                Purge type
-                              </button>
-                            </td>
-                          </Show>
-                        </tr>
-                      )}
-                    </For>
-                  </tbody>
-                </table>
-              </div>
+                      {group.message}
+                    </td>
+                    <td class="num">{formatCount(group.count)}</td>
+                    <td title={formatTimestamp(group.firstSeen)}>{formatRelative(group.firstSeen)}</td>
+                    <td title={formatTimestamp(group.lastSeen)}>{formatRelative(group.lastSeen)}</td>
+                    <td>
+                      <For each={group.jobIds.slice(0, 3)}>
+                        {(id) => (
+                          <A href={`/jobs/${encodeURIComponent(id)}`} class="chip mono">
+                            {id}
+                          </A>
+                        )}
+                      </For>
+                      <A
+                        href={`/jobs?queue=${encodeURIComponent(data().queue)}&state=failed&type=${encodeURIComponent(group.type)}`}
+                        class="link"
+                      >
+                        all
+                      </A>
+                    </td>
+                    <Show when={canAdmin()}>
+                      <td class="row-actions">
+                        <button
+                          type="button"
+                          onClick={() =>
+                            void run(
+                              async () => `Retried ${(await api.retryJob(group.jobIds[0] as string)).id}`,
+                            )
+                          }
+                        >
+                          Retry one
+                        </button>
+                        <button type="button" onClick={() => retryGroup(group)}>
+                          Retry group
+                        </button>
+                        <button type="button" onClick={() => retryType(group.type)}>
+                          Retry type
+                        </button>
+                        <button type="button" class="danger" onClick={() => purge(group.type)}>
+                          Purge type
+                        </button>
+                      </td>
+                    </Show>
+                  </tr>
+                )}
+              </DataTable>
             </Show>
           </>
         )}

@@ -6,6 +6,7 @@
  */
 import type { FlowRule, FlowScope, QueueFlowResponse } from "@rqueue/shared/contract";
 import { createSignal, For, Show } from "solid-js";
+import { ACTIONS, DataTable, num } from "../../components/data-table.js";
 import { api } from "../../lib/api.js";
 import { formatCount, formatDuration, formatRelative } from "../../lib/format.js";
 import { canAdmin } from "../../lib/session.js";
@@ -55,84 +56,66 @@ export function FlowPanel(props: { flows: QueueFlowResponse[]; queues: string[];
         fallback={<p class="muted">No queue has a rate limit, a concurrency limit or grouped jobs.</p>}
       >
         <Show when={rules().length > 0}>
-          <div class="table-wrap">
-            <table class="table" data-testid="flow-rules-table">
-              <thead>
-                <tr>
-                  <th>Queue</th>
-                  <th>Applies to</th>
-                  <th>Rate</th>
-                  <th class="num">Concurrency</th>
-                  <Show when={canAdmin()}>
-                    <th />
-                  </Show>
-                </tr>
-              </thead>
-              <tbody>
-                <For each={rules()}>
-                  {(entry) => (
-                    <tr data-flow-rule={`${entry.queue}/${scopeLabel(entry.scope)}`}>
-                      <td class="mono">{entry.queue}</td>
-                      <td>{scopeLabel(entry.scope)}</td>
-                      <td>{rateLabel(entry.rule)}</td>
-                      <td class="num">{entry.rule.concurrency ?? "—"}</td>
-                      <Show when={canAdmin()}>
-                        <td>
-                          <button
-                            type="button"
-                            onClick={() =>
-                              props.act(`Removed the rule of ${scopeLabel(entry.scope)}`, () =>
-                                api.removeFlowRule(entry.queue, entry.scope),
-                              )
-                            }
-                          >
-                            Remove
-                          </button>
-                        </td>
-                      </Show>
-                    </tr>
-                  )}
-                </For>
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            testId="flow-rules-table"
+            columns={["Queue", "Applies to", "Rate", num("Concurrency"), canAdmin() && ACTIONS]}
+            rows={rules()}
+          >
+            {(entry) => (
+              <tr data-flow-rule={`${entry.queue}/${scopeLabel(entry.scope)}`}>
+                <td class="mono">{entry.queue}</td>
+                <td>{scopeLabel(entry.scope)}</td>
+                <td>{rateLabel(entry.rule)}</td>
+                <td class="num">{entry.rule.concurrency ?? "—"}</td>
+                <Show when={canAdmin()}>
+                  <td>
+                    <button
+                      type="button"
+                      onClick={() =>
+                        props.act(`Removed the rule of ${scopeLabel(entry.scope)}`, () =>
+                          api.removeFlowRule(entry.queue, entry.scope),
+                        )
+                      }
+                    >
+                      Remove
+                    </button>
+                  </td>
+                </Show>
+              </tr>
+            )}
+          </DataTable>
         </Show>
         <Show when={rows().length > 0}>
-          <div class="table-wrap">
-            <table class="table" data-testid="flow-state-table">
-              <thead>
-                <tr>
-                  <th>Queue</th>
-                  <th>Type</th>
-                  <th class="num">Allowed now</th>
-                  <th>Next slot</th>
-                  <th class="num">Running</th>
-                  <th class="num">Groups active</th>
-                  <th class="num">Parked</th>
-                  <th class="num">Waiting for slot</th>
-                </tr>
-              </thead>
-              <tbody>
-                <For each={rows()}>
-                  {(row) => (
-                    <tr data-flow-state={`${row.queue}/${row.type ?? ""}`}>
-                      <td class="mono">{row.queue}</td>
-                      <td class="mono">{row.type ?? "whole queue"}</td>
-                      <td class="num">{allowedLabel(row.allowedNow)}</td>
-                      <td>{nextLabel(row.allowedNow, row.nextAt)}</td>
-                      <td class="num" data-flow-running>
-                        {row.running === null ? "—" : formatCount(row.running)}
-                        <Show when={concurrencyOf(row.queue, row.type)}>{(limit) => ` / ${limit()}`}</Show>
-                      </td>
-                      <td class="num">{row.groups ? formatCount(row.groups.groupsActive) : "—"}</td>
-                      <td class="num">{row.groups ? formatCount(row.groups.groupsParked) : "—"}</td>
-                      <td class="num">{row.groups ? formatCount(row.groups.groupsWaitingForSlot) : "—"}</td>
-                    </tr>
-                  )}
-                </For>
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            testId="flow-state-table"
+            columns={[
+              "Queue",
+              "Type",
+              num("Allowed now"),
+              "Next slot",
+              num("Running"),
+              num("Groups active"),
+              num("Parked"),
+              num("Waiting for slot"),
+            ]}
+            rows={rows()}
+          >
+            {(row) => (
+              <tr data-flow-state={`${row.queue}/${row.type ?? ""}`}>
+                <td class="mono">{row.queue}</td>
+                <td class="mono">{row.type ?? "whole queue"}</td>
+                <td class="num">{allowedLabel(row.allowedNow)}</td>
+                <td>{nextLabel(row.allowedNow, row.nextAt)}</td>
+                <td class="num" data-flow-running>
+                  {row.running === null ? "—" : formatCount(row.running)}
+                  <Show when={concurrencyOf(row.queue, row.type)}>{(limit) => ` / ${limit()}`}</Show>
+                </td>
+                <td class="num">{row.groups ? formatCount(row.groups.groupsActive) : "—"}</td>
+                <td class="num">{row.groups ? formatCount(row.groups.groupsParked) : "—"}</td>
+                <td class="num">{row.groups ? formatCount(row.groups.groupsWaitingForSlot) : "—"}</td>
+              </tr>
+            )}
+          </DataTable>
         </Show>
       </Show>
       <Show when={canAdmin()}>

@@ -5,6 +5,7 @@
 import { JOB_STATES } from "@rqueue/shared/contract";
 import { A } from "@solidjs/router";
 import { For, Show } from "solid-js";
+import { ACTIONS, DataTable, num } from "../../components/data-table.js";
 import { notify } from "../../components/notices.js";
 import { api, describeError } from "../../lib/api.js";
 import { formatCount, formatDuration, formatPercent, formatRelative } from "../../lib/format.js";
@@ -38,75 +39,64 @@ export default function QueuesPage() {
       <Show when={queues.data()} fallback={<p class="empty">Loading…</p>}>
         {(data) => (
           <Show when={data().queues.length > 0} fallback={<p class="empty">No queue has jobs yet.</p>}>
-            <div class="table-wrap">
-              <table class="table" data-testid="queues-table">
-                <thead>
-                  <tr>
-                    <th>Queue</th>
-                    <th>Status</th>
-                    <For each={JOB_STATES}>{(state) => <th class="num">{state}</th>}</For>
-                    <th class="num">Backlog</th>
-                    <th class="num">Oldest pending</th>
-                    <Show when={canAdmin()}>
-                      <th />
-                    </Show>
-                  </tr>
-                </thead>
-                <tbody>
-                  <For each={data().queues}>
-                    {(queue) => (
-                      <tr data-queue={queue.name}>
-                        <td class="mono">
-                          <A href={`/jobs?queue=${encodeURIComponent(queue.name)}`}>{queue.name}</A>
-                        </td>
-                        <td>
-                          <span class="badge" data-paused={queue.paused ? "yes" : "no"}>
-                            {queue.paused ? "paused" : "running"}
-                          </span>
-                        </td>
-                        <For each={JOB_STATES}>
-                          {(state) => (
-                            <td class="num">
-                              <A href={`/jobs?queue=${encodeURIComponent(queue.name)}&state=${state}`}>
-                                {formatCount(queue.counts[state])}
-                              </A>
-                            </td>
-                          )}
-                        </For>
-                        <td class="num">{formatCount(queue.backlog)}</td>
-                        <td class="num">{formatDuration(queue.oldestPendingAgeSeconds * 1000)}</td>
-                        <Show when={canAdmin()}>
-                          <td>
-                            <Show
-                              when={queue.paused}
-                              fallback={
-                                <button
-                                  type="button"
-                                  onClick={() =>
-                                    act(`Paused ${queue.name}`, () => api.pauseQueue(queue.name))
-                                  }
-                                >
-                                  Pause
-                                </button>
-                              }
-                            >
-                              <button
-                                type="button"
-                                onClick={() =>
-                                  act(`Resumed ${queue.name}`, () => api.resumeQueue(queue.name))
-                                }
-                              >
-                                Resume
-                              </button>
-                            </Show>
-                          </td>
-                        </Show>
-                      </tr>
+            <DataTable
+              testId="queues-table"
+              columns={[
+                "Queue",
+                "Status",
+                ...JOB_STATES.map((state) => num(state)),
+                num("Backlog"),
+                num("Oldest pending"),
+                canAdmin() && ACTIONS,
+              ]}
+              rows={data().queues}
+            >
+              {(queue) => (
+                <tr data-queue={queue.name}>
+                  <td class="mono">
+                    <A href={`/jobs?queue=${encodeURIComponent(queue.name)}`}>{queue.name}</A>
+                  </td>
+                  <td>
+                    <span class="badge" data-paused={queue.paused ? "yes" : "no"}>
+                      {queue.paused ? "paused" : "running"}
+                    </span>
+                  </td>
+                  <For each={JOB_STATES}>
+                    {(state) => (
+                      <td class="num">
+                        <A href={`/jobs?queue=${encodeURIComponent(queue.name)}&state=${state}`}>
+                          {formatCount(queue.counts[state])}
+                        </A>
+                      </td>
                     )}
                   </For>
-                </tbody>
-              </table>
-            </div>
+                  <td class="num">{formatCount(queue.backlog)}</td>
+                  <td class="num">{formatDuration(queue.oldestPendingAgeSeconds * 1000)}</td>
+                  <Show when={canAdmin()}>
+                    <td>
+                      <Show
+                        when={queue.paused}
+                        fallback={
+                          <button
+                            type="button"
+                            onClick={() => act(`Paused ${queue.name}`, () => api.pauseQueue(queue.name))}
+                          >
+                            Pause
+                          </button>
+                        }
+                      >
+                        <button
+                          type="button"
+                          onClick={() => act(`Resumed ${queue.name}`, () => api.resumeQueue(queue.name))}
+                        >
+                          Resume
+                        </button>
+                      </Show>
+                    </td>
+                  </Show>
+                </tr>
+              )}
+            </DataTable>
             <h2>Circuit breakers</h2>
             <Show
               when={data().queues.some((queue) => queue.breakers.length > 0)}
@@ -116,66 +106,57 @@ export default function QueuesPage() {
                 </p>
               }
             >
-              <div class="table-wrap">
-                <table class="table" data-testid="breakers-table">
-                  <thead>
-                    <tr>
-                      <th>Queue</th>
-                      <th>Type</th>
-                      <th>State</th>
-                      <th class="num">Failure rate</th>
-                      <th class="num">Calls</th>
-                      <th class="num">Threshold</th>
-                      <th>Opened</th>
-                      <th>Reopens</th>
-                      <Show when={canAdmin()}>
-                        <th />
-                      </Show>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    <For
-                      each={data().queues.flatMap((queue) =>
-                        queue.breakers.map((breaker) => ({ queue: queue.name, breaker })),
-                      )}
-                    >
-                      {({ queue, breaker }) => (
-                        <tr data-breaker={`${queue}/${breaker.type}`}>
-                          <td class="mono">{queue}</td>
-                          <td class="mono">{breaker.type}</td>
-                          <td>
-                            <span class="badge" data-breaker-state={breaker.state}>
-                              {breaker.state}
-                            </span>
-                          </td>
-                          <td class="num">{formatPercent(breaker.failureRate)}</td>
-                          <td class="num">
-                            {breaker.failures}/{breaker.calls}
-                          </td>
-                          <td class="num">
-                            {formatPercent(breaker.config.failureRateThreshold)} of ≥{breaker.config.minCalls}
-                          </td>
-                          <td>{formatRelative(breaker.openedAt)}</td>
-                          <td>{breaker.reopensAt ? formatRelative(breaker.reopensAt) : "—"}</td>
-                          <Show when={canAdmin()}>
-                            <td>
-                              <button
-                                type="button"
-                                disabled={breaker.state === "closed"}
-                                onClick={() =>
-                                  act(`Reset ${breaker.type}`, () => api.resetBreaker(queue, breaker.type))
-                                }
-                              >
-                                Reset
-                              </button>
-                            </td>
-                          </Show>
-                        </tr>
-                      )}
-                    </For>
-                  </tbody>
-                </table>
-              </div>
+              <DataTable
+                testId="breakers-table"
+                columns={[
+                  "Queue",
+                  "Type",
+                  "State",
+                  num("Failure rate"),
+                  num("Calls"),
+                  num("Threshold"),
+                  "Opened",
+                  "Reopens",
+                  canAdmin() && ACTIONS,
+                ]}
+                rows={data().queues.flatMap((queue) =>
+                  queue.breakers.map((breaker) => ({ queue: queue.name, breaker })),
+                )}
+              >
+                {({ queue, breaker }) => (
+                  <tr data-breaker={`${queue}/${breaker.type}`}>
+                    <td class="mono">{queue}</td>
+                    <td class="mono">{breaker.type}</td>
+                    <td>
+                      <span class="badge" data-breaker-state={breaker.state}>
+                        {breaker.state}
+                      </span>
+                    </td>
+                    <td class="num">{formatPercent(breaker.failureRate)}</td>
+                    <td class="num">
+                      {breaker.failures}/{breaker.calls}
+                    </td>
+                    <td class="num">
+                      {formatPercent(breaker.config.failureRateThreshold)} of ≥{breaker.config.minCalls}
+                    </td>
+                    <td>{formatRelative(breaker.openedAt)}</td>
+                    <td>{breaker.reopensAt ? formatRelative(breaker.reopensAt) : "—"}</td>
+                    <Show when={canAdmin()}>
+                      <td>
+                        <button
+                          type="button"
+                          disabled={breaker.state === "closed"}
+                          onClick={() =>
+                            act(`Reset ${breaker.type}`, () => api.resetBreaker(queue, breaker.type))
+                          }
+                        >
+                          Reset
+                        </button>
+                      </td>
+                    </Show>
+                  </tr>
+                )}
+              </DataTable>
             </Show>
             <FlowPanel flows={data().flows} queues={data().queues.map((queue) => queue.name)} act={act} />
           </Show>

@@ -7,6 +7,7 @@
 import { MISFIRE_POLICIES, OVERLAP_POLICIES, type Schedule, type ScheduleRun } from "@rqueue/shared/contract";
 import { A } from "@solidjs/router";
 import { createSignal, For, Show } from "solid-js";
+import { ACTIONS, DataTable, num } from "../../components/data-table.js";
 import { notify } from "../../components/notices.js";
 import { api, describeError } from "../../lib/api.js";
 import { formatDuration, formatRelative, formatTimestamp } from "../../lib/format.js";
@@ -186,131 +187,123 @@ export default function SchedulesPage() {
       <Show when={schedules.data()} fallback={<p class="empty">Loading…</p>}>
         {(data) => (
           <Show when={data().items.length > 0} fallback={<p class="empty">No schedules yet.</p>}>
-            <div class="table-wrap">
-              <table class="table" data-testid="schedules-table">
-                <thead>
-                  <tr>
-                    <th>Schedule</th>
-                    <th>Job</th>
-                    <th>Timing</th>
-                    <th>Status</th>
-                    <th>Next runs</th>
-                    <th>Last runs</th>
-                    <th class="num">Runs</th>
-                    <Show when={canSubmit()}>
-                      <th />
+            <DataTable
+              testId="schedules-table"
+              columns={[
+                "Schedule",
+                "Job",
+                "Timing",
+                "Status",
+                "Next runs",
+                "Last runs",
+                num("Runs"),
+                canSubmit() && ACTIONS,
+              ]}
+              rows={data().items}
+            >
+              {(schedule) => (
+                <tr data-schedule={`${schedule.queue}/${schedule.id}`}>
+                  <td class="mono">
+                    {schedule.id}
+                    <div class="muted">{schedule.queue}</div>
+                  </td>
+                  <td class="mono">{schedule.job.type}</td>
+                  <td>
+                    <span class="mono">{timingOf(schedule)}</span>
+                    <div class="muted">
+                      misfire {schedule.misfire}, overlap {schedule.overlap}
+                      {schedule.limit !== null ? `, limit ${schedule.limit}` : ""}
+                    </div>
+                  </td>
+                  <td>
+                    <span class="badge" data-paused={schedule.status === "active" ? "no" : "yes"}>
+                      {schedule.status}
+                    </span>
+                    <Show when={schedule.lastError}>
+                      {(error) => (
+                        <div class="error-text" title={formatTimestamp(error().at)}>
+                          {error().message}
+                        </div>
+                      )}
                     </Show>
-                  </tr>
-                </thead>
-                <tbody>
-                  <For each={data().items}>
-                    {(schedule) => (
-                      <tr data-schedule={`${schedule.queue}/${schedule.id}`}>
-                        <td class="mono">
-                          {schedule.id}
-                          <div class="muted">{schedule.queue}</div>
-                        </td>
-                        <td class="mono">{schedule.job.type}</td>
-                        <td>
-                          <span class="mono">{timingOf(schedule)}</span>
-                          <div class="muted">
-                            misfire {schedule.misfire}, overlap {schedule.overlap}
-                            {schedule.limit !== null ? `, limit ${schedule.limit}` : ""}
-                          </div>
-                        </td>
-                        <td>
-                          <span class="badge" data-paused={schedule.status === "active" ? "no" : "yes"}>
-                            {schedule.status}
-                          </span>
-                          <Show when={schedule.lastError}>
-                            {(error) => (
-                              <div class="error-text" title={formatTimestamp(error().at)}>
-                                {error().message}
-                              </div>
-                            )}
-                          </Show>
-                        </td>
-                        <td>
-                          <Show when={schedule.nextRuns.length > 0} fallback={<span class="muted">—</span>}>
-                            <ul class="run-list">
-                              <For each={schedule.nextRuns.slice(0, 3)}>
-                                {(at) => <li title={formatTimestamp(at)}>{formatRelative(at)}</li>}
-                              </For>
-                            </ul>
-                          </Show>
-                        </td>
-                        <td>
-                          <LastRuns runs={schedule.lastRuns} />
-                        </td>
-                        <td
-                          class="num"
-                          title={`${schedule.misfired} misfired, ${schedule.overlapSkipped} skipped for overlap`}
+                  </td>
+                  <td>
+                    <Show when={schedule.nextRuns.length > 0} fallback={<span class="muted">—</span>}>
+                      <ul class="run-list">
+                        <For each={schedule.nextRuns.slice(0, 3)}>
+                          {(at) => <li title={formatTimestamp(at)}>{formatRelative(at)}</li>}
+                        </For>
+                      </ul>
+                    </Show>
+                  </td>
+                  <td>
+                    <LastRuns runs={schedule.lastRuns} />
+                  </td>
+                  <td
+                    class="num"
+                    title={`${schedule.misfired} misfired, ${schedule.overlapSkipped} skipped for overlap`}
+                  >
+                    {schedule.runs}
+                    {schedule.triggered > 0 ? ` + ${schedule.triggered}` : ""}
+                  </td>
+                  <Show when={canSubmit()}>
+                    <td class="row-actions">
+                      <Show
+                        when={schedule.status === "paused"}
+                        fallback={
+                          <button
+                            type="button"
+                            disabled={schedule.status === "finished"}
+                            onClick={() =>
+                              act(`Paused ${schedule.id}`, () =>
+                                api.pauseSchedule(schedule.queue, schedule.id),
+                              )
+                            }
+                          >
+                            Pause
+                          </button>
+                        }
+                      >
+                        <button
+                          type="button"
+                          onClick={() =>
+                            act(`Resumed ${schedule.id}`, () =>
+                              api.resumeSchedule(schedule.queue, schedule.id),
+                            )
+                          }
                         >
-                          {schedule.runs}
-                          {schedule.triggered > 0 ? ` + ${schedule.triggered}` : ""}
-                        </td>
-                        <Show when={canSubmit()}>
-                          <td class="row-actions">
-                            <Show
-                              when={schedule.status === "paused"}
-                              fallback={
-                                <button
-                                  type="button"
-                                  disabled={schedule.status === "finished"}
-                                  onClick={() =>
-                                    act(`Paused ${schedule.id}`, () =>
-                                      api.pauseSchedule(schedule.queue, schedule.id),
-                                    )
-                                  }
-                                >
-                                  Pause
-                                </button>
-                              }
-                            >
-                              <button
-                                type="button"
-                                onClick={() =>
-                                  act(`Resumed ${schedule.id}`, () =>
-                                    api.resumeSchedule(schedule.queue, schedule.id),
-                                  )
-                                }
-                              >
-                                Resume
-                              </button>
-                            </Show>
-                            <button
-                              type="button"
-                              onClick={() =>
-                                act(`Triggered ${schedule.id}`, () =>
-                                  api.triggerSchedule(schedule.queue, schedule.id),
-                                )
-                              }
-                            >
-                              Trigger
-                            </button>
-                            <Show when={canAdmin()}>
-                              <button
-                                type="button"
-                                class="danger"
-                                onClick={() => {
-                                  if (!window.confirm(`Delete schedule ${schedule.id}? Its jobs stay.`))
-                                    return;
-                                  void act(`Deleted ${schedule.id}`, () =>
-                                    api.deleteSchedule(schedule.queue, schedule.id),
-                                  );
-                                }}
-                              >
-                                Delete
-                              </button>
-                            </Show>
-                          </td>
-                        </Show>
-                      </tr>
-                    )}
-                  </For>
-                </tbody>
-              </table>
-            </div>
+                          Resume
+                        </button>
+                      </Show>
+                      <button
+                        type="button"
+                        onClick={() =>
+                          act(`Triggered ${schedule.id}`, () =>
+                            api.triggerSchedule(schedule.queue, schedule.id),
+                          )
+                        }
+                      >
+                        Trigger
+                      </button>
+                      <Show when={canAdmin()}>
+                        <button
+                          type="button"
+                          class="danger"
+                          onClick={() => {
+                            if (!window.confirm(`Delete schedule ${schedule.id}? Its jobs stay.`)) return;
+                            void act(`Deleted ${schedule.id}`, () =>
+                              api.deleteSchedule(schedule.queue, schedule.id),
+                            );
+                          }}
+                        >
+                          Delete
+                        </button>
+                      </Show>
+                    </td>
+                  </Show>
+                </tr>
+              )}
+            </DataTable>
           </Show>
         )}
       </Show>

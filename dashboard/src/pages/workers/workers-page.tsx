@@ -1,6 +1,7 @@
 /** Workers: each worker's health, where it runs, its queues, load, counters, memory and event-loop lag. */
 import type { WorkerEntry } from "@rqueue/shared/contract";
-import { For, Show } from "solid-js";
+import { Show } from "solid-js";
+import { DataTable, num } from "../../components/data-table.js";
 import { api } from "../../lib/api.js";
 import {
   formatBytes,
@@ -32,52 +33,47 @@ export default function WorkersPage() {
       <Show when={workers.data()} fallback={<p class="empty">Loading…</p>}>
         {(data) => (
           <Show when={data().workers.length > 0} fallback={<p class="empty">No worker has reported.</p>}>
-            <div class="table-wrap">
-              <table class="table" data-testid="workers-table">
-                <thead>
-                  <tr>
-                    <th>Worker</th>
-                    <th>Health</th>
-                    <th>Host or task</th>
-                    <th>Queues</th>
-                    <th class="num">Active</th>
-                    <th class="num">Processed</th>
-                    <th class="num">Failed</th>
-                    <th class="num">Memory</th>
-                    <th class="num">Loop lag</th>
-                    <th>Last heartbeat</th>
-                    <th>Started</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  <For each={data().workers}>
-                    {(worker) => (
-                      <tr classList={{ stale: worker.status === "stale" }}>
-                        <td class="mono">{worker.id}</td>
-                        <td>
-                          <span class="badge" data-health={worker.status}>
-                            {worker.status}
-                          </span>
-                        </td>
-                        <td class="mono">{where(worker)}</td>
-                        <td>{worker.queues.join(", ")}</td>
-                        <td class="num">
-                          {worker.activeJobs}/{worker.concurrency}
-                        </td>
-                        <td class="num">{formatCount(worker.processed)}</td>
-                        <td class="num">{formatCount(worker.failed)}</td>
-                        <td class="num">{formatBytes(worker.memoryRssBytes)}</td>
-                        <td class="num">{formatDuration(worker.eventLoopLagMs)}</td>
-                        <td title={formatTimestamp(worker.lastHeartbeatAt)}>
-                          {formatRelative(worker.lastHeartbeatAt)}
-                        </td>
-                        <td title={formatTimestamp(worker.startedAt)}>{formatRelative(worker.startedAt)}</td>
-                      </tr>
-                    )}
-                  </For>
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              testId="workers-table"
+              columns={[
+                "Worker",
+                "Health",
+                "Host or task",
+                "Queues",
+                num("Active"),
+                num("Processed"),
+                num("Failed"),
+                num("Memory"),
+                num("Loop lag"),
+                "Last heartbeat",
+                "Started",
+              ]}
+              rows={data().workers}
+            >
+              {(worker) => (
+                <tr classList={{ stale: worker.status === "stale" }}>
+                  <td class="mono">{worker.id}</td>
+                  <td>
+                    <span class="badge" data-health={worker.status}>
+                      {worker.status}
+                    </span>
+                  </td>
+                  <td class="mono">{where(worker)}</td>
+                  <td>{worker.queues.join(", ")}</td>
+                  <td class="num">
+                    {worker.activeJobs}/{worker.concurrency}
+                  </td>
+                  <td class="num">{formatCount(worker.processed)}</td>
+                  <td class="num">{formatCount(worker.failed)}</td>
+                  <td class="num">{formatBytes(worker.memoryRssBytes)}</td>
+                  <td class="num">{formatDuration(worker.eventLoopLagMs)}</td>
+                  <td title={formatTimestamp(worker.lastHeartbeatAt)}>
+                    {formatRelative(worker.lastHeartbeatAt)}
+                  </td>
+                  <td title={formatTimestamp(worker.startedAt)}>{formatRelative(worker.startedAt)}</td>
+                </tr>
+              )}
+            </DataTable>
           </Show>
         )}
       </Show>

@@ -3,9 +3,10 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Queue } from "@rqueue/shared";
+import { logDestination } from "@rqueue/shared/log-destination";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { uniqueQueue, useRedis } from "../../shared/test/engine-fixture.js";
-import { createLogger, logDestination } from "./logger.js";
+import { createLogger } from "./logger.js";
 import { memoryLogger, startTestWorker, testConfig } from "./testing/in-process.js";
 import { waitFor } from "./testing/wait.js";
 

@@ -6,9 +6,8 @@
  * Errors are reduced to their message and code, so a log line never carries a
  * payload by accident.
  */
-import { createRequire } from "node:module";
+import { logDestination } from "@rqueue/shared/log-destination";
 import { type DestinationStream, pino } from "pino";
-import type PinoPretty from "pino-pretty";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -27,25 +26,6 @@ export function describeError(error: unknown): { error: string; code?: string } 
     return { error: error.message || error.name, ...(typeof code === "string" ? { code } : {}) };
   }
   return { error: String(error) };
-}
-
-/** Pretty lines for a terminal, JSON lines otherwise; synchronous, to stdout unless `dest` (fd or path) says. */
-export function logDestination(
-  terminal = process.stdout.isTTY === true,
-  dest: number | string = 1,
-): DestinationStream {
-  if (terminal) {
-    // Loaded only for a terminal: it costs a process start a few hundred milliseconds.
-    const pretty = createRequire(import.meta.url)("pino-pretty") as typeof PinoPretty;
-    return pretty({
-      colorize: dest === 1,
-      sync: true,
-      destination: dest,
-      translateTime: "SYS:HH:MM:ss.l",
-      ignore: "pid,hostname",
-    });
-  }
-  return pino.destination({ dest, sync: true });
 }
 
 export interface LoggerOptions {

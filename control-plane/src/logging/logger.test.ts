@@ -2,8 +2,9 @@ import { readFileSync, rmSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { logDestination } from "@rqueue/shared/log-destination";
 import { afterAll, describe, expect, it } from "vitest";
-import { createLogger, logDestination } from "./logger.js";
+import { createLogger } from "./logger.js";
 
 const dir = await mkdtemp(join(tmpdir(), "rq-cp-log-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -48,6 +48,7 @@ export {
 } from "./schedules/fire-schedules.js";
 export * from "./schedules/queue-schedules.js";
 export type { Schedule, ScheduleRun, ScheduleStatus } from "./schedules/schedule-view.js";
+export * from "./schemas/env-number.js";
 export * from "./schemas/flow-limits.js";
 export * from "./schemas/job-input.js";
 export * from "./schemas/job-state.js";

@@ -10,6 +10,7 @@ import {
   type CircuitBreakerConfig,
   DEFAULT_CIRCUIT_BREAKER,
   DEFAULT_SCALING_POLICY,
+  envWholeNumber,
   parseQueueList,
   type QueueWeight,
   REDIS_URL_MESSAGE,
@@ -68,18 +69,6 @@ export interface WorkerConfig {
 
 export type ConfigResult = { ok: true; config: WorkerConfig } | { ok: false; errors: string[] };
 
-const wholeNumber = (min: number, max: number, fallback: number) => {
-  const message = `must be a whole number from ${min} to ${max}`;
-  return v.pipe(
-    v.optional(v.string(), String(fallback)),
-    v.trim(),
-    v.regex(/^\d+$/, message),
-    v.transform(Number),
-    v.minValue(min, message),
-    v.maxValue(max, message),
-  );
-};
-
 const QueuesSchema = v.pipe(
   v.optional(v.string(), "default"),
   v.rawTransform(({ dataset, addIssue, NEVER }) => {
@@ -108,15 +97,15 @@ export const EnvSchema = v.object({
   ),
   REDIS_PASSWORD: v.optional(v.string()),
   REDIS_TLS_CA_FILE: v.optional(v.string()),
-  RQ_REDIS_COMMAND_TIMEOUT_MS: wholeNumber(100, 600_000, 10_000),
+  RQ_REDIS_COMMAND_TIMEOUT_MS: envWholeNumber(10_000, 100, 600_000),
   RQ_QUEUES: QueuesSchema,
-  RQ_CONCURRENCY: wholeNumber(1, 1_000, 50),
-  RQ_LEASE_MS: wholeNumber(100, 3_600_000, 30_000),
-  RQ_SETTLE_REPLICAS: wholeNumber(0, 16, 0),
-  RQ_SETTLE_REPLICAS_TIMEOUT_MS: wholeNumber(1, 60_000, 100),
-  RQ_DRAIN_TIMEOUT_MS: wholeNumber(0, 3_600_000, 25_000),
-  RQ_HEARTBEAT_MS: wholeNumber(50, 600_000, 5_000),
-  RQ_THREADS: wholeNumber(1, 64, Math.max(availableParallelism(), 1)),
+  RQ_CONCURRENCY: envWholeNumber(50, 1, 1_000),
+  RQ_LEASE_MS: envWholeNumber(30_000, 100, 3_600_000),
+  RQ_SETTLE_REPLICAS: envWholeNumber(0, 0, 16),
+  RQ_SETTLE_REPLICAS_TIMEOUT_MS: envWholeNumber(100, 1, 60_000),
+  RQ_DRAIN_TIMEOUT_MS: envWholeNumber(25_000, 0, 3_600_000),
+  RQ_HEARTBEAT_MS: envWholeNumber(5_000, 50, 600_000),
+  RQ_THREADS: envWholeNumber(Math.max(availableParallelism(), 1), 1, 64),
   RQ_HEALTH_FILE: v.optional(v.string(), join(tmpdir(), "rqueue-worker.health")),
   RQ_HANDLERS_DIR: v.optional(
     v.pipe(
@@ -127,26 +116,30 @@ export const EnvSchema = v.object({
   ),
   ECS_AGENT_URI: httpUrl,
   ECS_CONTAINER_METADATA_URI_V4: httpUrl,
-  RQ_TASK_PROTECTION_MINUTES: wholeNumber(1, 2_880, 10),
+  RQ_TASK_PROTECTION_MINUTES: envWholeNumber(10, 1, 2_880),
   RQ_CB_FAILURE_RATE: v.pipe(
     v.optional(v.string(), String(DEFAULT_CIRCUIT_BREAKER.failureRateThreshold)),
     v.trim(),
     v.regex(/^(0?\.\d*[1-9]\d*|1(\.0*)?)$/, "must be a number more than 0 and at most 1"),
     v.transform(Number),
   ),
-  RQ_CB_MIN_CALLS: wholeNumber(1, 100_000, DEFAULT_CIRCUIT_BREAKER.minCalls),
-  RQ_CB_WINDOW_MS: wholeNumber(10, 86_400_000, DEFAULT_CIRCUIT_BREAKER.windowMs),
-  RQ_CB_COOLDOWN_MS: wholeNumber(1, 86_400_000, DEFAULT_CIRCUIT_BREAKER.cooldownMs),
-  RQ_CB_PROBES: wholeNumber(1, 1_000, DEFAULT_CIRCUIT_BREAKER.halfOpenProbes),
-  RQ_AUTOSCALE_MIN: wholeNumber(1, 10, DEFAULT_SCALING_POLICY.min),
-  RQ_AUTOSCALE_MAX: wholeNumber(1, 10, DEFAULT_SCALING_POLICY.max),
-  RQ_AUTOSCALE_TARGET_DRAIN_SECONDS: wholeNumber(1, 86_400, DEFAULT_SCALING_POLICY.targetDrainSeconds),
-  RQ_AUTOSCALE_FALLBACK_JOB_MS: wholeNumber(1, 3_600_000, DEFAULT_SCALING_POLICY.fallbackJobSeconds * 1000),
-  RQ_AUTOSCALE_INTERVAL_MS: wholeNumber(50, 600_000, 2_000),
-  RQ_AUTOSCALE_SCALE_OUT_COOLDOWN_MS: wholeNumber(0, 3_600_000, DEFAULT_SCALING_POLICY.scaleOutCooldownMs),
-  RQ_AUTOSCALE_SCALE_IN_COOLDOWN_MS: wholeNumber(0, 3_600_000, DEFAULT_SCALING_POLICY.scaleInCooldownMs),
-  RQ_AUTOSCALE_RESTART_BACKOFF_MS: wholeNumber(10, 600_000, 1_000),
-  RQ_AUTOSCALE_RESTART_BACKOFF_MAX_MS: wholeNumber(10, 3_600_000, 30_000),
+  RQ_CB_MIN_CALLS: envWholeNumber(DEFAULT_CIRCUIT_BREAKER.minCalls, 1, 100_000),
+  RQ_CB_WINDOW_MS: envWholeNumber(DEFAULT_CIRCUIT_BREAKER.windowMs, 10, 86_400_000),
+  RQ_CB_COOLDOWN_MS: envWholeNumber(DEFAULT_CIRCUIT_BREAKER.cooldownMs, 1, 86_400_000),
+  RQ_CB_PROBES: envWholeNumber(DEFAULT_CIRCUIT_BREAKER.halfOpenProbes, 1, 1_000),
+  RQ_AUTOSCALE_MIN: envWholeNumber(DEFAULT_SCALING_POLICY.min, 1, 10),
+  RQ_AUTOSCALE_MAX: envWholeNumber(DEFAULT_SCALING_POLICY.max, 1, 10),
+  RQ_AUTOSCALE_TARGET_DRAIN_SECONDS: envWholeNumber(DEFAULT_SCALING_POLICY.targetDrainSeconds, 1, 86_400),
+  RQ_AUTOSCALE_FALLBACK_JOB_MS: envWholeNumber(
+    DEFAULT_SCALING_POLICY.fallbackJobSeconds * 1000,
+    1,
+    3_600_000,
+  ),
+  RQ_AUTOSCALE_INTERVAL_MS: envWholeNumber(2_000, 50, 600_000),
+  RQ_AUTOSCALE_SCALE_OUT_COOLDOWN_MS: envWholeNumber(DEFAULT_SCALING_POLICY.scaleOutCooldownMs, 0, 3_600_000),
+  RQ_AUTOSCALE_SCALE_IN_COOLDOWN_MS: envWholeNumber(DEFAULT_SCALING_POLICY.scaleInCooldownMs, 0, 3_600_000),
+  RQ_AUTOSCALE_RESTART_BACKOFF_MS: envWholeNumber(1_000, 10, 600_000),
+  RQ_AUTOSCALE_RESTART_BACKOFF_MAX_MS: envWholeNumber(30_000, 10, 3_600_000),
 });
 
 /** Reads the configuration from `env`; an empty variable counts as unset. */

@@ -7,6 +7,7 @@
  */
 import { S3Client } from "@aws-sdk/client-s3";
 import * as v from "valibot";
+import { envWholeNumber } from "../schemas/env-number.js";
 import type { BlobOffloadOptions } from "./blob-refs.js";
 import { DEFAULT_BLOB_MAX_BYTES, DEFAULT_BLOB_THRESHOLD_BYTES } from "./blob-refs.js";
 import { LocalBlobStore } from "./local-blob-store.js";
@@ -21,17 +22,6 @@ export interface BlobConfig {
 
 export type BlobConfigResult = { ok: true; config: BlobConfig | null } | { ok: false; problems: string[] };
 
-const wholeNumber = (fallback: number, min: number, max: number) => {
-  const message = `must be a whole number from ${min} to ${max}`;
-  return v.pipe(
-    v.optional(v.string(), String(fallback)),
-    v.trim(),
-    v.regex(/^\d+$/, message),
-    v.transform(Number),
-    v.minValue(min, message),
-    v.maxValue(max, message),
-  );
-};
 const text = v.optional(v.pipe(v.string(), v.trim()));
 
 /** The variables the blob store reads (also what docs/configuration.md lists). */
@@ -39,8 +29,8 @@ export const BlobEnvSchema = v.object({
   RQ_BLOB_DIR: text,
   RQ_BLOB_S3_BUCKET: text,
   RQ_BLOB_S3_PREFIX: v.optional(v.pipe(v.string(), v.trim()), ""),
-  RQ_BLOB_THRESHOLD_BYTES: wholeNumber(DEFAULT_BLOB_THRESHOLD_BYTES, 1_024, 64 * 1024 * 1024),
-  RQ_BLOB_MAX_BYTES: wholeNumber(DEFAULT_BLOB_MAX_BYTES, 1_024, 1024 * 1024 * 1024),
+  RQ_BLOB_THRESHOLD_BYTES: envWholeNumber(DEFAULT_BLOB_THRESHOLD_BYTES, 1_024, 64 * 1024 * 1024),
+  RQ_BLOB_MAX_BYTES: envWholeNumber(DEFAULT_BLOB_MAX_BYTES, 1_024, 1024 * 1024 * 1024),
   AWS_REGION: text,
   AWS_DEFAULT_REGION: text,
   RQ_AWS_ENDPOINT: text,

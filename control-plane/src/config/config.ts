@@ -18,6 +18,7 @@ import type { WorkerFleet } from "../cloud/scaling-signal.js";
 import { parseAllowlist } from "../http/scrape-auth.js";
 import type { SubmitRate } from "../http/submit-rate-limit.js";
 import { type ApiKey, parseApiKeys, type Role } from "./api-keys.js";
+import { int } from "./env-number.js";
 import { loadWorkerFleet } from "./worker-fleet.js";
 
 export interface CloudWatchConfig {
@@ -89,19 +90,6 @@ export class ConfigError extends Error {
     super(`invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
   }
 }
-
-const int = (fallback: number, min: number, max: number) =>
-  v.optional(
-    v.pipe(
-      v.string(),
-      v.trim(),
-      v.regex(/^\d+$/, "must be a whole number"),
-      v.transform(Number),
-      v.minValue(min, `must be at least ${min}`),
-      v.maxValue(max, `must be at most ${max}`),
-    ),
-    String(fallback),
-  );
 
 const flag = v.optional(v.picklist(["", "0", "1", "false", "true"], "must be 1/true or 0/false"), "0");
 const text = v.optional(v.pipe(v.string(), v.trim()));

@@ -8,30 +8,18 @@
 import { checkScalingPolicy, DEFAULT_SCALING_POLICY, parseQueueList } from "@rqueue/shared";
 import * as v from "valibot";
 import type { WorkerFleet } from "../cloud/scaling-signal.js";
+import { int } from "./env-number.js";
 
 /** The worker's own default concurrency (worker-image/src/config.ts). */
 const WORKER_DEFAULT_CONCURRENCY = 50;
 
-const whole = (fallback: number, min: number, max: number) =>
-  v.optional(
-    v.pipe(
-      v.string(),
-      v.trim(),
-      v.regex(/^\d+$/, "must be a whole number"),
-      v.transform(Number),
-      v.minValue(min, `must be at least ${min}`),
-      v.maxValue(max, `must be at most ${max}`),
-    ),
-    String(fallback),
-  );
-
 export const FleetEnvSchema = v.object({
   RQ_QUEUES: v.optional(v.string(), "default"),
-  RQ_WORKER_CONCURRENCY: whole(WORKER_DEFAULT_CONCURRENCY, 1, 1_000),
-  RQ_AUTOSCALE_MIN: whole(DEFAULT_SCALING_POLICY.min, 1, 10),
-  RQ_AUTOSCALE_MAX: whole(DEFAULT_SCALING_POLICY.max, 1, 10),
-  RQ_AUTOSCALE_TARGET_DRAIN_SECONDS: whole(DEFAULT_SCALING_POLICY.targetDrainSeconds, 1, 86_400),
-  RQ_AUTOSCALE_FALLBACK_JOB_MS: whole(DEFAULT_SCALING_POLICY.fallbackJobSeconds * 1000, 1, 3_600_000),
+  RQ_WORKER_CONCURRENCY: int(WORKER_DEFAULT_CONCURRENCY, 1, 1_000),
+  RQ_AUTOSCALE_MIN: int(DEFAULT_SCALING_POLICY.min, 1, 10),
+  RQ_AUTOSCALE_MAX: int(DEFAULT_SCALING_POLICY.max, 1, 10),
+  RQ_AUTOSCALE_TARGET_DRAIN_SECONDS: int(DEFAULT_SCALING_POLICY.targetDrainSeconds, 1, 86_400),
+  RQ_AUTOSCALE_FALLBACK_JOB_MS: int(DEFAULT_SCALING_POLICY.fallbackJobSeconds * 1000, 1, 3_600_000),
   RQ_ECS_SERVICE: v.optional(v.pipe(v.string(), v.trim())),
 });
 

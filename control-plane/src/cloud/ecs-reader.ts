@@ -5,18 +5,8 @@
  * error the last known counts are served, marked stale, and the failure is logged.
  */
 import { DescribeServicesCommand, type ECSClient } from "@aws-sdk/client-ecs";
+import type { EcsTaskCounts } from "@rqueue/shared";
 import type { Logger } from "../logging/logger.js";
-
-export interface EcsServiceCounts {
-  cluster: string;
-  service: string;
-  runningCount: number;
-  desiredCount: number;
-  pendingCount: number;
-  fetchedAt: string;
-  /** True when the latest DescribeServices failed and these counts are older. */
-  stale: boolean;
-}
 
 export interface EcsReaderOptions {
   client: ECSClient;
@@ -28,9 +18,9 @@ export interface EcsReaderOptions {
 }
 
 export class EcsReader {
-  private last: EcsServiceCounts | null = null;
+  private last: EcsTaskCounts | null = null;
   private lastAttemptAt = Number.NEGATIVE_INFINITY;
-  private inFlight: Promise<EcsServiceCounts | null> | null = null;
+  private inFlight: Promise<EcsTaskCounts | null> | null = null;
   private readonly now: () => number;
 
   constructor(private readonly options: EcsReaderOptions) {
@@ -38,7 +28,7 @@ export class EcsReader {
   }
 
   /** The cached counts, refreshed when older than the cache period; null if never read. */
-  read(): Promise<EcsServiceCounts | null> {
+  read(): Promise<EcsTaskCounts | null> {
     if (this.inFlight) return this.inFlight;
     if (this.now() - this.lastAttemptAt < this.options.cacheMs) return Promise.resolve(this.last);
     this.inFlight = this.refresh().finally(() => {
@@ -47,7 +37,7 @@ export class EcsReader {
     return this.inFlight;
   }
 
-  private async refresh(): Promise<EcsServiceCounts | null> {
+  private async refresh(): Promise<EcsTaskCounts | null> {
     const { client, cluster, service, log } = this.options;
     this.lastAttemptAt = this.now();
     try {

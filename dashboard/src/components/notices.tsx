@@ -1,5 +1,6 @@
 /** Short-lived notices ("Retried 12 jobs", "Cannot cancel: it is completed") in one corner. */
 import { createSignal, For } from "solid-js";
+import { describeError } from "../lib/api.js";
 
 interface Notice {
   id: number;
@@ -14,6 +15,23 @@ export function notify(text: string, kind: Notice["kind"] = "info") {
   const id = nextId++;
   setNotices((list) => [...list.slice(-3), { id, text, kind }]);
   setTimeout(() => setNotices((list) => list.filter((notice) => notice.id !== id)), 5000);
+}
+
+/**
+ * A page's action runner: each action ends in a notice with its label, or the
+ * label and the API's error when it fails, and then in `refresh` (the page's
+ * poll) either way, so the page shows what the action changed.
+ */
+export function noticeThenRefresh(refresh: () => Promise<void>) {
+  return async (label: string, action: () => Promise<unknown>) => {
+    try {
+      await action();
+      notify(label);
+    } catch (error) {
+      notify(`${label}: ${describeError(error)}`, "error");
+    }
+    await refresh();
+  };
 }
 
 export function Notices() {

@@ -6,8 +6,8 @@ import { JOB_STATES } from "@rqueue/shared/contract";
 import { A } from "@solidjs/router";
 import { For, Show } from "solid-js";
 import { ACTIONS, DataTable, num } from "../../components/data-table.js";
-import { notify } from "../../components/notices.js";
-import { api, describeError } from "../../lib/api.js";
+import { noticeThenRefresh } from "../../components/notices.js";
+import { api } from "../../lib/api.js";
 import { formatCount, formatDuration, formatPercent, formatRelative } from "../../lib/format.js";
 import { createPoll } from "../../lib/poll.js";
 import { canAdmin } from "../../lib/session.js";
@@ -22,15 +22,7 @@ async function loadQueues() {
 
 export default function QueuesPage() {
   const queues = createPoll(loadQueues);
-  const act = async (label: string, action: () => Promise<unknown>) => {
-    try {
-      await action();
-      notify(label);
-    } catch (error) {
-      notify(`${label}: ${describeError(error)}`, "error");
-    }
-    await queues.refresh();
-  };
+  const act = noticeThenRefresh(queues.refresh);
   return (
     <section>
       <div class="page-head">

@@ -8,7 +8,7 @@ import { MISFIRE_POLICIES, OVERLAP_POLICIES, type Schedule, type ScheduleRun } f
 import { A } from "@solidjs/router";
 import { createSignal, For, Show } from "solid-js";
 import { ACTIONS, DataTable, num } from "../../components/data-table.js";
-import { notify } from "../../components/notices.js";
+import { noticeThenRefresh, notify } from "../../components/notices.js";
 import { api, describeError } from "../../lib/api.js";
 import { formatDuration, formatRelative, formatTimestamp } from "../../lib/format.js";
 import { createPoll } from "../../lib/poll.js";
@@ -164,15 +164,7 @@ function CreateForm(props: { onCreated: () => void }) {
 
 export default function SchedulesPage() {
   const schedules = createPoll(() => api.listSchedules({ limit: 200 }));
-  const act = async (label: string, action: () => Promise<unknown>) => {
-    try {
-      await action();
-      notify(label);
-    } catch (error) {
-      notify(`${label}: ${describeError(error)}`, "error");
-    }
-    await schedules.refresh();
-  };
+  const act = noticeThenRefresh(schedules.refresh);
   return (
     <section>
       <div class="page-head">

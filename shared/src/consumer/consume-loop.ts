@@ -72,6 +72,16 @@ export interface ConsumeLoopOptions {
   ) => void;
 }
 
+/** The options that stay unset when not given: the loop has no default for them. */
+type UndefaultedOption =
+  | "onJobStart"
+  | "onJobEnd"
+  | "typeTimeoutsMs"
+  | "typeConcurrency"
+  | "typeMaxAttempts"
+  | "onStall"
+  | "onResume";
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class ConsumeLoop {
@@ -98,28 +108,8 @@ export class ConsumeLoop {
   private blockingWait: Promise<boolean> | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private maintenanceTimer: NodeJS.Timeout | undefined;
-  private readonly options: Required<
-    Omit<
-      ConsumeLoopOptions,
-      | "onJobStart"
-      | "onJobEnd"
-      | "typeTimeoutsMs"
-      | "typeConcurrency"
-      | "typeMaxAttempts"
-      | "onStall"
-      | "onResume"
-    >
-  > &
-    Pick<
-      ConsumeLoopOptions,
-      | "onJobStart"
-      | "onJobEnd"
-      | "typeTimeoutsMs"
-      | "typeConcurrency"
-      | "typeMaxAttempts"
-      | "onStall"
-      | "onResume"
-    >;
+  private readonly options: Required<Omit<ConsumeLoopOptions, UndefaultedOption>> &
+    Pick<ConsumeLoopOptions, UndefaultedOption>;
   /** Since when settles have gone unanswered (null: the last one succeeded). */
   private unansweredSince: number | null = null;
   private stalled = false;

@@ -5,6 +5,7 @@
  */
 import type { BenchmarkRun } from "@rqueue/shared/contract";
 import { createMemo, createSignal, Show } from "solid-js";
+import { FormProblem } from "../../components/form-problem.js";
 import { LineChart } from "../../components/line-chart.js";
 import { notify } from "../../components/notices.js";
 import { ProgressBar } from "../../components/progress-bar.js";
@@ -86,11 +87,7 @@ export default function BenchmarkPage() {
               <input name="cpuRounds" type="number" min="1" max="1000000" value="2000" />
             </label>
           </div>
-          <Show when={problem()}>
-            <p class="error-text" role="alert">
-              {problem()}
-            </p>
-          </Show>
+          <FormProblem text={problem()} />
           <div class="modal-actions">
             <button type="submit" class="primary" disabled={current.data()?.status === "running"}>
               Start

@@ -5,8 +5,9 @@
  */
 import { type Job, ReplayInputSchema } from "@rqueue/shared/contract";
 import { useNavigate } from "@solidjs/router";
-import { createSignal, Show } from "solid-js";
+import { createSignal } from "solid-js";
 import * as v from "valibot";
+import { FormProblem } from "../../components/form-problem.js";
 import { Modal } from "../../components/modal.js";
 import { notify } from "../../components/notices.js";
 import { api, describeError } from "../../lib/api.js";
@@ -75,11 +76,7 @@ export function ReplayDialog(props: { job: Job; onClose: () => void }) {
             <input name="delayMs" type="number" min="0" value="0" />
           </label>
         </div>
-        <Show when={problem()}>
-          <p class="error-text" role="alert">
-            {problem()}
-          </p>
-        </Show>
+        <FormProblem text={problem()} />
         <div class="modal-actions">
           <button type="button" onClick={props.onClose}>
             Cancel

@@ -4,7 +4,8 @@
  */
 import type { JobFilter, OperationAction } from "@rqueue/shared/contract";
 import { useNavigate } from "@solidjs/router";
-import { createSignal, Show } from "solid-js";
+import { createSignal } from "solid-js";
+import { FormProblem } from "../../components/form-problem.js";
 import { Modal } from "../../components/modal.js";
 import { api, describeError } from "../../lib/api.js";
 import { formatCount } from "../../lib/format.js";
@@ -33,11 +34,7 @@ export default function OperationDialog(props: {
           {describeFilter({ filter: props.filter })}.
         </p>
         <p class="muted">It runs on the server in chunks; you can follow it and cancel it.</p>
-        <Show when={problem()}>
-          <p class="error-text" role="alert">
-            {problem()}
-          </p>
-        </Show>
+        <FormProblem text={problem()} />
       </div>
       <div class="modal-actions">
         <button type="button" onClick={props.onClose}>

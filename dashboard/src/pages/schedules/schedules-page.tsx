@@ -8,6 +8,7 @@ import { MISFIRE_POLICIES, OVERLAP_POLICIES, type Schedule, type ScheduleRun } f
 import { A } from "@solidjs/router";
 import { createSignal, For, Show } from "solid-js";
 import { ACTIONS, DataTable, num } from "../../components/data-table.js";
+import { FormProblem } from "../../components/form-problem.js";
 import { noticeThenRefresh, notify } from "../../components/notices.js";
 import { api, describeError } from "../../lib/api.js";
 import { formatDuration, formatRelative, formatTimestamp } from "../../lib/format.js";
@@ -148,11 +149,7 @@ function CreateForm(props: { onCreated: () => void }) {
         Payload (JSON)
         <textarea name="payload" rows="2" placeholder="{}" />
       </label>
-      <Show when={problem()}>
-        <p class="error-text" role="alert">
-          {problem()}
-        </p>
-      </Show>
+      <FormProblem text={problem()} />
       <div class="actions">
         <button type="submit" class="primary">
           Create schedule

@@ -6,6 +6,7 @@
  */
 import { DEFAULT_QUEUE, type JsonValue } from "@rqueue/shared/contract";
 import { createMemo, createResource, createSignal, For, Show } from "solid-js";
+import { FormProblem } from "../../components/form-problem.js";
 import { Modal } from "../../components/modal.js";
 import { notify } from "../../components/notices.js";
 import { api, describeError } from "../../lib/api.js";
@@ -214,11 +215,7 @@ export default function SimulateDialog(props: { onClose: () => void }) {
         <label class="check">
           <input name="chain" type="checkbox" /> Chain them: each job depends on the one before
         </label>
-        <Show when={problem()}>
-          <p class="error-text" role="alert">
-            {problem()}
-          </p>
-        </Show>
+        <FormProblem text={problem()} />
         <div class="modal-actions">
           <Show when={sent() !== null}>
             <span class="muted">{formatCount(sent() ?? 0)} sent…</span>

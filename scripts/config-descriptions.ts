@@ -60,6 +60,8 @@ export const DESCRIPTIONS: Record<string, string> = {
     "Refuse (422) job types no worker has registered, for queues without their own setting.",
   RQ_EVENT_STREAMS_PER_KEY: "Server-Sent Event streams (`GET /v1/events`) one API key may hold open at once.",
   RQ_EVENT_HEARTBEAT_MS: "How often an event stream sends a heartbeat comment.",
+  RQ_QUEUE_MAX_BYTES:
+    "Memory budget of every queue, in accounted bytes (a per-job estimate plus payloads held in Redis): a submission that would pass it is refused with 429 `queue_full`, nothing written (0: none).",
   RQ_QUEUES: "Queues to serve, `name[:weight],…` (the control plane uses the names for the scaling signal).",
   RQ_WORKER_CONCURRENCY: "The workers' job slots each, for the control plane's scaling signal.",
   RQ_AUTOSCALE_MIN: "Fewest worker processes (per task).",

@@ -149,6 +149,7 @@ export const SCRIPT_CODES = {
   unknownParent: -5,
   parentFailed: -6,
   hasDependents: -7,
+  queueFull: -9,
 } as const;
 
 /** Turns a script's per-item failure code into the typed error, in one place. */
@@ -221,6 +222,26 @@ export class NotReplicatedError extends RQueueError {
       "not_replicated",
       `written on the primary of queue ${queue}, but ${acknowledged} of ${replicas} replicas confirmed it in time: ` +
         "a failover could lose it; submit again with the same Idempotency-Key",
+    );
+  }
+}
+
+/**
+ * The queue's memory budget (maxQueueBytes) cannot take a submission: the bytes the
+ * queue holds plus the submission's would pass it. Nothing was written; submit again
+ * once jobs finished and retention trimmed them, or raise the budget.
+ */
+export class QueueFullError extends RQueueError {
+  constructor(
+    readonly queue: string,
+    readonly maxBytes: number,
+    readonly heldBytes: number,
+    readonly requestedBytes: number,
+  ) {
+    super(
+      "queue_full",
+      `queue ${queue} holds ${heldBytes} bytes of its ${maxBytes}-byte budget (maxQueueBytes); ` +
+        `these jobs need ${requestedBytes} more: nothing was written`,
     );
   }
 }

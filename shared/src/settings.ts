@@ -35,7 +35,23 @@ export interface QueueSettings {
   idempotencyWindowMs: number;
   /** Largest accepted payload, in bytes of JSON. */
   maxPayloadBytes: number;
+  /**
+   * The queue's memory budget (RabbitMQ's `max-length-bytes` with `overflow=reject-publish`):
+   * a submission that would take the queue's accounted bytes past it is refused whole
+   * (QueueFullError). 0: no budget. Accounted: JOB_OVERHEAD_BYTES plus the payload
+   * as Redis holds it, per job kept (see scripts/includes/queue-bytes.lua).
+   */
+  maxQueueBytes: number;
 }
+
+/**
+ * What one job costs Redis besides its payload, as the budget counts it: the bench's
+ * "Redis bytes per pending job" (bench/src/scenarios/bulk-enqueue.ts: INFO used_memory
+ * over 20,000 pending jobs, 175.3 bytes in the README's run) less that run's payload,
+ * `{"i":<n>}`, 10.4 bytes on average. An estimate: results, error history and logs are
+ * bounded by their own caps, not counted.
+ */
+export const JOB_OVERHEAD_BYTES = 165;
 
 export const DEFAULT_SETTINGS: QueueSettings = {
   retention: {
@@ -52,6 +68,7 @@ export const DEFAULT_SETTINGS: QueueSettings = {
   defaultTimeoutMs: 5 * 60_000,
   idempotencyWindowMs: DAY,
   maxPayloadBytes: LIMITS.payloadBytes,
+  maxQueueBytes: 0,
 };
 
 export interface QueueSettingsInput {
@@ -62,9 +79,11 @@ export interface QueueSettingsInput {
   defaultTimeoutMs?: number;
   idempotencyWindowMs?: number;
   maxPayloadBytes?: number;
+  maxQueueBytes?: number;
 }
 
 const YEAR = 366 * DAY;
+export const MAX_QUEUE_BYTES = 2 ** 40;
 const count = integerIn(0, 100_000_000);
 const age = integerIn(1, 10 * YEAR);
 
@@ -92,6 +111,8 @@ export const QueueSettingsSchema = v.strictObject({
   defaultTimeoutMs: v.optional(integerIn(1, LIMITS.maxTimeoutMs)),
   idempotencyWindowMs: v.optional(integerIn(1, 10 * YEAR)),
   maxPayloadBytes: v.optional(integerIn(1, 64 * 1024 * 1024)),
+  // Lua numbers are doubles: exact far beyond any Redis's memory (1 TiB).
+  maxQueueBytes: v.optional(integerIn(0, MAX_QUEUE_BYTES)),
 });
 
 /** Validated settings with defaults filled in; a bad value throws a ValidationError naming it. */
@@ -129,6 +150,8 @@ export function encodeSettings(settings: QueueSettings): string {
     b.jitter ? 1 : 0,
     LIMITS.typesPerQueue,
     LIMITS.maxBackoffMs,
+    settings.maxQueueBytes,
+    JOB_OVERHEAD_BYTES,
   ].join(",");
 }
 

@@ -52,7 +52,7 @@ export function createServices(
     config,
     redis,
     log,
-    queues: new QueueRegistry(redis, config.submitAck),
+    queues: new QueueRegistry(redis, config.submitAck, { maxQueueBytes: config.queueMaxBytes }),
     breaker: new RedisBreaker(redis),
     events: new JobEvents(eventHub),
     eventHub,

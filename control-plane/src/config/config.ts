@@ -7,6 +7,7 @@
 import {
   DEFAULT_ARCHIVE_HOLD,
   LIMITS,
+  MAX_QUEUE_BYTES,
   REDIS_URL_MESSAGE,
   REDIS_URL_PATTERN,
   redisTlsCa,
@@ -75,6 +76,8 @@ export interface Config {
   blobs: BlobConfig | null;
   /** Days a blob is kept: the archive's retention when there is one, else past Redis's longest (8). */
   blobRetentionDays: number;
+  /** Every queue's memory budget in accounted bytes (QueueSettings.maxQueueBytes; 0: none). */
+  queueMaxBytes: number;
   /** Whether queues without their own setting refuse job types no worker ever registered. */
   requireRegisteredTypes: boolean;
   /** Server-Sent Event streams (GET /v1/events) one API key may hold open at once. */
@@ -145,6 +148,7 @@ export const EnvSchema = v.object({
     v.picklist(["0", "1", "false", "true"], "must be 1/true or 0/false"),
     "1",
   ),
+  RQ_QUEUE_MAX_BYTES: int(0, 0, MAX_QUEUE_BYTES),
   RQ_EVENT_STREAMS_PER_KEY: int(10, 1, 1_000),
   RQ_EVENT_HEARTBEAT_MS: int(15_000, 100, 300_000),
   RQ_ARCHIVE_HOLD_MAX_JOBS: int(DEFAULT_ARCHIVE_HOLD.holdMaxJobs, 1, 100_000_000),
@@ -255,6 +259,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         }
       : null,
     workers: workers.fleet,
+    queueMaxBytes: e.RQ_QUEUE_MAX_BYTES,
     requireRegisteredTypes: e.RQ_REQUIRE_REGISTERED_TYPES === "1" || e.RQ_REQUIRE_REGISTERED_TYPES === "true",
     eventStreamsPerKey: e.RQ_EVENT_STREAMS_PER_KEY,
     eventHeartbeatMs: e.RQ_EVENT_HEARTBEAT_MS,

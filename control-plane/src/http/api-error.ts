@@ -1,6 +1,7 @@
 /**
  * The one error shape clients see, and the exception that carries it through Hono:
- * `{"error": {"code", "message", "issues": [{"path", "message"}], "issuesTotal"?}}`.
+ * `{"error": {"code", "message", "issues": [{"path", "message"}], "issuesTotal"?, ...details}}`,
+ * where details are a few named fields some codes add (429 queue_full: queue, maxBytes, bytes).
  * At most ISSUES_LISTED issues are listed; `issuesTotal` is there when more were found,
  * so a hostile body cannot make the answer larger than a few kilobytes.
  */
@@ -8,8 +9,16 @@ import { describeIssues, type FieldIssue, ISSUES_LISTED } from "@rqueue/shared";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
+export type ErrorDetails = Record<string, string | number>;
+
 export interface ErrorBody {
-  error: { code: string; message: string; issues: FieldIssue[]; issuesTotal?: number };
+  error: {
+    code: string;
+    message: string;
+    issues: FieldIssue[];
+    issuesTotal?: number;
+    [detail: string]: unknown;
+  };
 }
 
 export class ApiError extends HTTPException {
@@ -22,6 +31,7 @@ export class ApiError extends HTTPException {
     message: string,
     readonly issues: FieldIssue[] = [],
     readonly headers: Record<string, string> = {},
+    readonly details: ErrorDetails = {},
   ) {
     super(status, { message });
     this.issuesTotal = issues.length;
@@ -33,8 +43,10 @@ export const errorBody = (
   message: string,
   issues: FieldIssue[] = [],
   total = issues.length,
+  details: ErrorDetails = {},
 ): ErrorBody => ({
   error: {
+    ...details,
     code,
     message,
     issues: issues.length > ISSUES_LISTED ? issues.slice(0, ISSUES_LISTED) : issues,

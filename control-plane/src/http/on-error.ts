@@ -11,6 +11,7 @@ import {
   JobNotFoundError,
   LeaseLostError,
   NotReplicatedError,
+  QueueFullError,
   RedisUnavailableError,
   RQueueError,
   ScheduleExistsError,
@@ -55,6 +56,22 @@ export function toApiError(error: unknown): ApiError | null {
     // Written but maybe not durable: the same submission again (same Idempotency-Key) settles it.
     return new ApiError(503, error.code, error.message, [], { "Retry-After": "1" });
   }
+  if (error instanceof QueueFullError) {
+    // Nothing was written: the same submission succeeds once the queue holds less.
+    return new ApiError(
+      429,
+      error.code,
+      error.message,
+      [],
+      {},
+      {
+        queue: error.queue,
+        maxBytes: error.maxBytes,
+        bytes: error.heldBytes,
+        requestedBytes: error.requestedBytes,
+      },
+    );
+  }
   if (isRedisUnavailable(error)) {
     const retryAfter = error instanceof RedisUnavailableError ? error.retryAfterSeconds : 1;
     return new ApiError(503, "redis_unavailable", "Redis is unavailable; retry shortly", [], {
@@ -86,7 +103,7 @@ export function handleError(error: Error, c: Context<AppEnv>, baseLog: Logger): 
     if (apiError.status === 503) log.warn({ err: error.message }, "redis unavailable");
     for (const [name, value] of Object.entries(apiError.headers)) c.header(name, value);
     return c.json(
-      errorBody(apiError.code, apiError.message, apiError.issues, apiError.issuesTotal),
+      errorBody(apiError.code, apiError.message, apiError.issues, apiError.issuesTotal, apiError.details),
       apiError.status,
     );
   }

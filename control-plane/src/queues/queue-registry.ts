@@ -5,7 +5,13 @@
  * Every queue a request uses goes through get(), which lets the Redis breaker
  * refuse it while its node is failing.
  */
-import { QUEUES_KEY, Queue, QueueNameSchema, type RedisClient } from "@rqueue/shared";
+import {
+  QUEUES_KEY,
+  Queue,
+  QueueNameSchema,
+  type QueueSettingsInput,
+  type RedisClient,
+} from "@rqueue/shared";
 import * as v from "valibot";
 import { ApiError, unprocessable } from "../http/api-error.js";
 import { enterQueue } from "../redis/redis-breaker.js";
@@ -18,6 +24,8 @@ export class QueueRegistry {
   constructor(
     private readonly redis: RedisClient,
     private readonly replicaAck?: { replicas: number; timeoutMs: number },
+    /** The settings every queue of this process uses (the memory budget from RQ_QUEUE_MAX_BYTES). */
+    private readonly settings: QueueSettingsInput = {},
   ) {}
 
   /** The queue object for a name (validated: 422 when the name is not a queue name). */
@@ -35,6 +43,7 @@ export class QueueRegistry {
     queue = new Queue({
       redis: this.redis,
       name,
+      settings: this.settings,
       ...(this.replicaAck ? { replicaAck: this.replicaAck } : {}),
     });
     if (this.cache.size >= MAX_CACHED) {

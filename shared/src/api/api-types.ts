@@ -50,7 +50,10 @@ export interface MetricsSnapshot {
   generatedAt: string;
   queues: Record<
     string,
-    Pick<QueueGauges, "paused" | "counts" | "backlog" | "dueScheduled" | "oldestPendingAgeSeconds">
+    Pick<
+      QueueGauges,
+      "paused" | "counts" | "backlog" | "dueScheduled" | "oldestPendingAgeSeconds" | "bytes" | "maxBytes"
+    >
   >;
   counts: StateCounts;
   backlog: number;

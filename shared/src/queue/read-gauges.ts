@@ -2,7 +2,8 @@
  * The gauges an operator and the autoscaler need per queue, read in one script
  * call: counts per state and type, backlog (pending plus due scheduled — what
  * could start now, so delayed and prioritized jobs are never missed), the oldest
- * pending job's age, and whether the queue is paused.
+ * pending job's age, whether the queue is paused, and the bytes its memory budget
+ * counts.
  */
 import { JOB_STATES, type JobState } from "../schemas/job-state.js";
 import type { StateCounts } from "./list-jobs.js";
@@ -19,19 +20,19 @@ export interface QueueGauges {
   backlog: number;
   /** 0 when nothing is pending. */
   oldestPendingAgeSeconds: number;
+  /** The queue's accounted bytes: a per-job estimate plus payloads, for its jobs kept (see maxQueueBytes). */
+  bytes: number;
+  /** The memory budget `bytes` is held to (the maxQueueBytes setting of this process); 0: none. */
+  maxBytes: number;
 }
 
 const zeroCounts = (): StateCounts =>
   Object.fromEntries(JOB_STATES.map((state) => [state, 0])) as StateCounts;
 
 export async function readGauges(ctx: QueueContext): Promise<QueueGauges> {
-  const [flat, dueScheduled, oldest, paused, now] = (await ctx.run("read-queue-gauges", [...JOB_STATES])) as [
-    (string | number)[],
-    number,
-    number | null,
-    number,
-    number,
-  ];
+  const [flat, dueScheduled, oldest, paused, now, bytes] = (await ctx.run("read-queue-gauges", [
+    ...JOB_STATES,
+  ])) as [(string | number)[], number, number | null, number, number, number];
   const total = zeroCounts();
   const countsByType: Record<string, StateCounts> = {};
   const width = JOB_STATES.length + 1;
@@ -51,5 +52,7 @@ export async function readGauges(ctx: QueueContext): Promise<QueueGauges> {
     dueScheduled,
     backlog: total.pending + dueScheduled,
     oldestPendingAgeSeconds: oldest === null ? 0 : Math.max(0, Math.round((now - oldest) / 100) / 10),
+    bytes,
+    maxBytes: ctx.settings.maxQueueBytes,
   };
 }

@@ -1,7 +1,8 @@
 --[[
   read-queue-gauges: what operators and autoscalers watch, in one call and without
   a scan of jobs: counts per state and type, due scheduled jobs not promoted yet,
-  the oldest pending job's waiting start, and the paused flag.
+  the oldest pending job's waiting start, the paused flag, and the queue's
+  accounted bytes (what its memory budget counts, see includes/queue-bytes.lua).
   Cost: O(types x (states + 10 x log n)).
 
   KEYS[1..6]  meta, types, marker, events, stats, seq of the queue
@@ -9,7 +10,7 @@
   ARGV[2..3]  settings, random (unused)
   ARGV[4..]   the states to count
 
-  Returns: { counts, dueScheduled, oldestPendingSinceMs|false, paused (1|0), nowMs }
+  Returns: { counts, dueScheduled, oldestPendingSinceMs|false, paused (1|0), nowMs, bytes }
     counts: flat array of (type, count per state in ARGV order...) groups
 ]]
 --!include includes/keys.lua
@@ -33,4 +34,5 @@ for _, jtype in ipairs(redis.call('SMEMBERS', TYPES_KEY)) do
     end
   end
 end
-return { counts, due, oldest, redis.call('HEXISTS', META_KEY, 'paused'), NOW }
+local meta = redis.call('HMGET', META_KEY, 'paused', QUEUE_BYTES_FIELD)
+return { counts, due, oldest, meta[1] and 1 or 0, NOW, tonumber(meta[2]) or 0 }

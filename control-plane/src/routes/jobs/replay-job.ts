@@ -26,6 +26,9 @@ export function registerReplayJob(router: Hono<AppEnv>, services: AppServices): 
         "201": { description: "The new job", schema: ref("Job") },
         "404": errorResponse("No such job"),
         "422": errorResponse("Not a job id, or bad edits"),
+        "429": errorResponse(
+          "The queue's memory budget cannot take the new job (`queue_full`, nothing written)",
+        ),
       },
     }),
     requireRole("submit"),

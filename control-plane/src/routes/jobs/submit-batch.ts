@@ -151,6 +151,10 @@ export function registerSubmitBatch(router: Hono<AppEnv>, services: AppServices)
         "409": errorResponse(
           "An idempotency key reused with a different body (both fingerprints in the error)",
         ),
+        "429": errorResponse(
+          "Over the key's submit rate (`rate_limited`, Retry-After), or the queue's memory budget RQ_QUEUE_MAX_BYTES " +
+            "cannot take the jobs (`queue_full`: queue, maxBytes, bytes; nothing written); with several queues, a 207 entry",
+        ),
       },
     }),
     requireRole("submit"),
@@ -277,7 +281,13 @@ async function within<T>(work: Promise<T>, ms: number): Promise<T> {
 function failureOf(error: unknown, services: AppServices): Omit<BatchQueueResult, "queue" | "created"> {
   const apiError = toApiError(error);
   if (apiError) {
-    const { error: body } = errorBody(apiError.code, apiError.message, apiError.issues, apiError.issuesTotal);
+    const { error: body } = errorBody(
+      apiError.code,
+      apiError.message,
+      apiError.issues,
+      apiError.issuesTotal,
+      apiError.details,
+    );
     return { status: apiError.status, error: body };
   }
   services.log.error({ err: error }, "batch share failed");

@@ -61,6 +61,10 @@ export function registerSubmitJob(router: Hono<AppEnv>, services: AppServices): 
         "409": errorResponse(
           "The idempotency key was used before with a different body (both fingerprints in the error)",
         ),
+        "429": errorResponse(
+          "Over the key's submit rate (`rate_limited`, Retry-After), or the queue's memory budget RQ_QUEUE_MAX_BYTES " +
+            "cannot take the job (`queue_full`: queue, maxBytes, bytes; nothing written)",
+        ),
       },
     }),
     requireRole("submit"),

@@ -10,7 +10,8 @@ import type { AppServices } from "../../app/services.js";
 import { unprocessable } from "../../http/api-error.js";
 import { requireRole } from "../../http/auth.js";
 import { toFieldIssues } from "../jobs/job-input.js";
-import { describeRoute, errorResponse } from "../openapi/describe-route.js";
+import { describeRoute, errorResponse, jsonSchemaOf } from "../openapi/describe-route.js";
+import { SnapshotQueueSchema } from "../openapi/response-schemas.js";
 import { buildMetricsSnapshot } from "./metrics-snapshot.js";
 import { renderPrometheus } from "./prometheus.js";
 import { SnapshotCache } from "./snapshot-cache.js";
@@ -35,7 +36,10 @@ export function snapshotRoutes(services: AppServices, cacheMs = 1_000): Hono<App
           description: "The snapshot",
           schema: {
             type: "object",
-            properties: { generatedAt: { type: "string" }, queues: { type: "object" } },
+            properties: {
+              generatedAt: { type: "string" },
+              queues: { type: "object", additionalProperties: jsonSchemaOf(SnapshotQueueSchema) },
+            },
           },
           headers: { ETag: { description: "Identifies this snapshot" } },
         },

@@ -55,6 +55,8 @@ export async function buildMetricsSnapshot(
           backlog: gauges.backlog,
           dueScheduled: gauges.dueScheduled,
           oldestPendingAgeSeconds: gauges.oldestPendingAgeSeconds,
+          bytes: gauges.bytes,
+          maxBytes: gauges.maxBytes,
         },
       ]),
     ),

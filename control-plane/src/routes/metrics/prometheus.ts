@@ -1,6 +1,7 @@
 /**
  * GET /metrics in the Prometheus text format, read from Redis at each scrape:
- * job counts per state, backlog, oldest pending age and paused flag per queue;
+ * job counts per state, backlog, oldest pending age, paused flag, accounted bytes
+ * and memory budget per queue;
  * lifetime counters per queue; wait and run time histograms per queue and job
  * type; circuit breaker states; live workers and their busy and total slots;
  * schedules and their runs (schedule-metrics.ts); flow control per queue and type
@@ -59,6 +60,16 @@ export async function renderPrometheus(services: AppServices): Promise<string> {
       (q) => q.gauges.oldestPendingAgeSeconds,
     ],
     ["rqueue_queue_paused", "1 when the queue is paused.", (q) => (q.gauges.paused ? 1 : 0)],
+    [
+      "rqueue_queue_bytes",
+      "Accounted bytes: a per-job estimate plus payloads, for the jobs Redis keeps (what the budget counts).",
+      (q) => q.gauges.bytes,
+    ],
+    [
+      "rqueue_queue_max_bytes",
+      "The queue's memory budget (RQ_QUEUE_MAX_BYTES); 0: none.",
+      (q) => q.gauges.maxBytes,
+    ],
   ];
   for (const [name, help, read] of gauges) {
     out.family(name, "gauge", help);

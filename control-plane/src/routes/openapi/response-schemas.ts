@@ -3,7 +3,7 @@
  * engine's `Job` is a TypeScript interface). A compile-time check keeps the Job
  * schema's fields identical to the engine's `Job`.
  */
-import { type Job, JobStateSchema } from "@rqueue/shared";
+import { type Job, JobStateSchema, type MetricsSnapshot, type QueueGauges } from "@rqueue/shared";
 import * as v from "valibot";
 
 const json = v.pipe(v.unknown(), v.description("any JSON value"));
@@ -72,6 +72,34 @@ type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] ext
 // Fails to compile when the engine's Job gains or loses a field the document does not describe.
 export const JOB_SCHEMA_MATCHES_ENGINE: SameKeys<v.InferOutput<typeof JobSchema>, Job> = true;
 
+const StateCountsSchema = v.pipe(v.record(v.string(), v.number()), v.description("jobs per state"));
+
+/** One queue's gauges (GET /v1/queues), which the snapshot (GET /v1/metrics) shows part of. */
+export const QueueGaugesSchema = v.object({
+  name: v.string(),
+  paused: v.boolean(),
+  counts: StateCountsSchema,
+  countsByType: v.record(v.string(), StateCountsSchema),
+  dueScheduled: v.pipe(v.number(), v.description("scheduled jobs due but not promoted yet")),
+  backlog: v.pipe(v.number(), v.description("pending plus due scheduled")),
+  oldestPendingAgeSeconds: v.number(),
+  bytes: v.pipe(
+    v.number(),
+    v.description("accounted bytes: a per-job estimate plus each kept job's payload as Redis holds it"),
+  ),
+  maxBytes: v.pipe(v.number(), v.description("the memory budget (RQ_QUEUE_MAX_BYTES); 0: none")),
+});
+export const QUEUE_GAUGES_SCHEMA_MATCHES_ENGINE: SameKeys<
+  v.InferOutput<typeof QueueGaugesSchema>,
+  QueueGauges
+> = true;
+
+export const SnapshotQueueSchema = v.omit(QueueGaugesSchema, ["name", "countsByType"]);
+export const SNAPSHOT_QUEUE_SCHEMA_MATCHES_ENGINE: SameKeys<
+  v.InferOutput<typeof SnapshotQueueSchema>,
+  MetricsSnapshot["queues"][string]
+> = true;
+
 export const JobPageSchema = v.object({ items: v.array(JobSchema), nextCursor: nullable(v.string()) });
 
 export const ErrorSchema = v.object({
@@ -92,6 +120,14 @@ export const ErrorSchema = v.object({
     ),
     fingerprint: v.optional(
       v.pipe(v.string(), v.description("409 idempotency_conflict: this body's fingerprint")),
+    ),
+    queue: v.optional(v.pipe(v.string(), v.description("429 queue_full: the queue whose budget refused"))),
+    maxBytes: v.optional(
+      v.pipe(v.number(), v.description("429 queue_full: its memory budget (maxQueueBytes)")),
+    ),
+    bytes: v.optional(v.pipe(v.number(), v.description("429 queue_full: the bytes the queue holds"))),
+    requestedBytes: v.optional(
+      v.pipe(v.number(), v.description("429 queue_full: the bytes the refused jobs would have added")),
     ),
   }),
 });

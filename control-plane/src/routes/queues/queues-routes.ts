@@ -8,7 +8,8 @@ import { Hono } from "hono";
 import type { AppEnv } from "../../app/app-env.js";
 import type { AppServices } from "../../app/services.js";
 import { requireRole } from "../../http/auth.js";
-import { describeRoute, errorResponse } from "../openapi/describe-route.js";
+import { describeRoute, errorResponse, jsonSchemaOf } from "../openapi/describe-route.js";
+import { QueueGaugesSchema } from "../openapi/response-schemas.js";
 
 const QUEUE_PARAM = { description: "Queue name", example: "default" };
 const PAUSED = {
@@ -32,7 +33,7 @@ export function queuesRoutes(services: AppServices): Hono<AppEnv> {
           description: "Every known queue",
           schema: {
             type: "object",
-            properties: { queues: { type: "array", items: { type: "object" } } },
+            properties: { queues: { type: "array", items: jsonSchemaOf(QueueGaugesSchema) } },
             required: ["queues"],
           },
         },

@@ -50,7 +50,8 @@ end
   Replaces a waiting job's payload, run time (`due`, ms) and expiry (ms, or nil for
   none) with a later submission's. A pending job whose new run time is ahead goes
   back to scheduled, a scheduled one whose run time has come becomes pending; one
-  that stays pending keeps its place in line.
+  that stays pending keeps its place in line. Returns how many bytes the payload
+  grew by (negative when it shrank), for the queue's accounted bytes (queue-bytes.lua).
 ]]
 function debounce.replace(seq, payload, due, expires_at)
   -- The job may come from this very call: its index writes must land before they move.
@@ -58,6 +59,7 @@ function debounce.replace(seq, payload, due, expires_at)
   local jk = job_key(seq)
   local job = redis.call('HMGET', jk, 's', 't', 'p', 'ex')
   local state, jtype = job[1], job[2]
+  local grown = #payload - redis.call('HSTRLEN', jk, 'd')
   redis.call('HSET', jk, 'd', payload)
   if due > NOW then
     if state == 'pending' then
@@ -80,4 +82,5 @@ function debounce.replace(seq, payload, due, expires_at)
   elseif job[4] then
     expiry.forget(seq)
   end
+  return grown
 end

@@ -7,6 +7,8 @@
 local META_KEY, TYPES_KEY, MARKER_KEY = KEYS[1], KEYS[2], KEYS[3]
 local EVENTS_KEY, STATS_KEY, SEQ_KEY = KEYS[4], KEYS[5], KEYS[6]
 local P = ARGV[1]
+-- The meta hash's field holding the queue's accounted bytes (see queue-bytes.lua).
+local QUEUE_BYTES_FIELD = 'bytes'
 
 local function job_key(seq) return P .. 'j:' .. seq end
 local function log_key(seq) return P .. 'log:' .. seq end

@@ -12,7 +12,7 @@ do
     'keep_completed', 'completed_age_ms', 'keep_failed', 'failed_age_ms',
     'keep_canceled', 'canceled_age_ms', 'events_max_len',
     'backoff_fixed', 'backoff_delay_ms', 'backoff_max_ms', 'backoff_jitter',
-    'max_types', 'max_backoff_ms', 'deadline_ms',
+    'max_types', 'max_backoff_ms', 'max_queue_bytes', 'job_overhead_bytes', 'deadline_ms',
   }
   local i = 1
   for value in string.gmatch(ARGV[2], '[^,]+') do

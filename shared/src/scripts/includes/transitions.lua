@@ -10,6 +10,7 @@
   re-enters one index in the same call ends up in it.
 ]]
 --!include includes/pending.lua
+--!include includes/queue-bytes.lua
 
 -- Wake-ups go to the queue's marker (consumers of every type) and to the marker of
 -- each type concerned (consumers of some types), so a consumer that cannot run a
@@ -115,15 +116,23 @@ local RETENTION = {
 }
 
 
+-- Every deletion of jobs goes through here, so the queue's accounted bytes stay
+-- right. Every job has a non-empty payload (at least '{}'), so a payload of length 0
+-- means a job already gone, which frees nothing.
 local function delete_jobs(seqs)
   local keys = {}
+  local freed = 0
   for _, seq in ipairs(seqs) do
-    keys[#keys + 1] = job_key(seq)
+    local jk = job_key(seq)
+    local payload_bytes = redis.call('HSTRLEN', jk, 'd')
+    if payload_bytes > 0 then freed = freed + SETTINGS.job_overhead_bytes + payload_bytes end
+    keys[#keys + 1] = jk
     keys[#keys + 1] = log_key(seq)
     keys[#keys + 1] = children_key(seq)
     keys[#keys + 1] = waiting_key(seq)
   end
   for i = 1, #keys, 4000 do redis.call('DEL', unpack(keys, i, math.min(i + 3999, #keys))) end
+  queue_bytes.change(-freed)
 end
 
 -- A parent with blocked children (field hb > 0, and a member of this set) is kept:

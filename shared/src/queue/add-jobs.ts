@@ -18,7 +18,7 @@ import { createJobInputSchema, GroupKeySchema, type JobInput, PRIORITY } from ".
 import { countParents, LIMITS } from "../schemas/limits.js";
 import { encodeBackoff } from "../settings.js";
 import { IDEMPOTENCY_CONFLICT, IdempotencyConflictError, jobFingerprint } from "./idempotency.js";
-import { planDependencies } from "./plan-dependencies.js";
+import { type PlannedDependencies, planDependencies } from "./plan-dependencies.js";
 import type { QueueContext } from "./queue-context.js";
 import { readJob } from "./read-job.js";
 
@@ -132,6 +132,53 @@ function encodeJob(ctx: QueueContext, job: ParsedJob, parents: string[]): (strin
   ];
 }
 
+/** A run's '=<n>', type and maxAttempts, before its payloads. */
+const RUN_HEAD = 3;
+
+/** A long form whose fields past type, payload and maxAttempts are all default. */
+function isDefault(fields: (string | number)[]): boolean {
+  if (fields[2] !== PRIORITY.default || fields[3] !== 0 || fields[4] !== 0) return false;
+  for (let at = 6; at < fields.length; at++) if (fields[at] !== "") return false;
+  return true;
+}
+
+/**
+ * add-jobs.lua's job arguments, in the plan's order. Consecutive jobs whose options are
+ * all default and that share type and maxAttempts go as one run ('=<n>', type,
+ * maxAttempts, then their payloads), every other job as the 14 fields of the long form:
+ * a bulk add of plain jobs sends one argument per job instead of 14.
+ */
+function encodeJobs(ctx: QueueContext, jobs: ParsedJob[], plan: PlannedDependencies) {
+  const args: (string | number)[] = [];
+  // Where the open run's '=<n>' goes (-1: none), and what its jobs share.
+  let head = -1;
+  let runType = "";
+  let runAttempts = 0;
+  const close = () => {
+    if (head >= 0) args[head] = `=${args.length - head - RUN_HEAD}`;
+    head = -1;
+  };
+  for (const index of plan.order) {
+    const fields = encodeJob(ctx, jobs[index] as ParsedJob, plan.parents[index] ?? []);
+    if (!isDefault(fields)) {
+      close();
+      for (const field of fields) args.push(field);
+      continue;
+    }
+    const [type, payload, , , , maxAttempts] = fields as [string, string, number, number, number, number];
+    if (head < 0 || type !== runType || maxAttempts !== runAttempts) {
+      close();
+      head = args.length;
+      runType = type;
+      runAttempts = maxAttempts;
+      args.push("", type, maxAttempts);
+    }
+    args.push(payload);
+  }
+  close();
+  return args;
+}
+
 /** The script's { -8, i, seq | '@k', fingerprint } as an error: 409 for an earlier job, 422 within the batch. */
 function idempotencyConflict(
   ctx: QueueContext,
@@ -178,9 +225,12 @@ async function runAddJobs(ctx: QueueContext, inputs: readonly JobInput[], return
   const single = inputs.length === 1;
   const jobs = inputs.map((input, index) => parseJob(ctx, input, single ? "" : `jobs.${index}`));
   const plan = planDependencies(ctx.name, jobs, single);
-  const args: (string | number)[] = [ctx.settings.idempotencyWindowMs, returnJobs ? "1" : "", jobs.length];
-  for (const index of plan.order)
-    args.push(...encodeJob(ctx, jobs[index] as ParsedJob, plan.parents[index] ?? []));
+  const args: (string | number)[] = [
+    ctx.settings.idempotencyWindowMs,
+    returnJobs ? "1" : "",
+    jobs.length,
+    ...encodeJobs(ctx, jobs, plan),
+  ];
 
   let reply: Reply;
   let acknowledged = Number.POSITIVE_INFINITY;

@@ -11,6 +11,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
+import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { createRedis, queueKeys } from "@rqueue/shared";
 import { freePort, startRedisServer } from "../../shared/test/redis-harness.js";
@@ -58,6 +59,17 @@ function spawnNode(args: string[], env: Record<string, string>): ChildProcess {
   return child;
 }
 
+/** Calls `onLine` for each complete line a child writes to `stream`. */
+function eachLine(stream: Readable | null, onLine: (line: string) => void): void {
+  let partial = "";
+  stream?.setEncoding("utf8");
+  stream?.on("data", (chunk: string) => {
+    const lines = (partial + chunk).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) onLine(line);
+  });
+}
+
 const rssOf = (pid: number | undefined): number => {
   try {
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
@@ -96,27 +108,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     children.push(controlPlane);
     // Its log must be read: pino writes synchronously, so a full pipe would block the process.
     const controlPlaneLog = new Map<string, number>();
-    let cpPartial = "";
-    controlPlane.stdout?.setEncoding("utf8");
-    controlPlane.stdout?.on("data", (chunk: string) => {
-      const lines = (cpPartial + chunk).split("\n");
-      cpPartial = lines.pop() ?? "";
-      for (const line of lines) {
-        const msg = /"msg":"([^"]*)"/.exec(line)?.[1] ?? line.slice(0, 120);
-        controlPlaneLog.set(msg, (controlPlaneLog.get(msg) ?? 0) + 1);
-      }
+    eachLine(controlPlane.stdout, (line) => {
+      const msg = /"msg":"([^"]*)"/.exec(line)?.[1] ?? line.slice(0, 120);
+      controlPlaneLog.set(msg, (controlPlaneLog.get(msg) ?? 0) + 1);
     });
     // What chaos/src/soak-probe.ts reports from inside the control plane.
     const probe = { heapAfterGc: 0, external: 0 };
-    let probePartial = "";
-    controlPlane.stderr?.setEncoding("utf8");
-    controlPlane.stderr?.on("data", (chunk: string) => {
-      const lines = (probePartial + chunk).split("\n");
-      probePartial = lines.pop() ?? "";
-      for (const line of lines) {
-        if (line.startsWith('{"soakProbe"'))
-          Object.assign(probe, (JSON.parse(line) as { soakProbe: typeof probe }).soakProbe);
-      }
+    eachLine(controlPlane.stderr, (line) => {
+      if (line.startsWith('{"soakProbe"'))
+        Object.assign(probe, (JSON.parse(line) as { soakProbe: typeof probe }).soakProbe);
     });
     const base = `http://127.0.0.1:${port}`;
     await waitFor(
@@ -139,15 +139,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     for (let i = 0; i < options.workers; i++) {
       const worker = spawnNode(["chaos/src/soak-worker.ts"], workerEnv);
       children.push(worker);
-      let partial = "";
-      worker.stdout?.setEncoding("utf8");
-      worker.stdout?.on("data", (chunk: string) => {
-        const lines = (partial + chunk).split("\n");
-        partial = lines.pop() ?? "";
-        for (const line of lines) {
-          if (line.startsWith("{"))
-            workerLag.set(worker.pid ?? 0, (JSON.parse(line) as { lagP99Ms: number }).lagP99Ms);
-        }
+      eachLine(worker.stdout, (line) => {
+        if (line.startsWith("{"))
+          workerLag.set(worker.pid ?? 0, (JSON.parse(line) as { lagP99Ms: number }).lagP99Ms);
       });
     }
     const workerPids = children.slice(1).map((child) => child.pid ?? 0);

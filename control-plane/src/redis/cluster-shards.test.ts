@@ -82,6 +82,27 @@ describe("the API on a Cluster with one failing shard", () => {
     }
   });
 
+  it("answers 503 when a script of a queue whose slot is migrating meets a key that is not there", async () => {
+    const { a, nodeA, nodeB } = queuesOnTwoMasters();
+    expect((await submit(a)).status).toBe(201);
+    // Every declared key is on the owner, so Redis runs the script there; the new job's
+    // key is not, and in a migrating slot Redis refuses the script's access to it.
+    const seqBefore = await t.redis.get(queueKeys(a).sequence);
+    const restore = await strandSlot(a, nodeA, nodeB);
+    try {
+      const res = await submit(a);
+      const body = (await res.json()) as { error: { code: string } };
+      expect({ status: res.status, code: body.error.code }).toEqual({
+        status: 503,
+        code: "redis_unavailable",
+      });
+    } finally {
+      await restore();
+    }
+    // Refused before its first write: not even a job number was taken.
+    expect(await t.redis.get(queueKeys(a).sequence)).toBe(seqBefore);
+  });
+
   it("answers per queue what a batch over a healthy and a hung queue wrote (207, never 500)", async () => {
     const { a, b, nodeA } = queuesOnTwoMasters();
     expect((await submit(a)).status).toBe(201);

@@ -47,6 +47,9 @@ export function isRedisUnavailable(error: unknown): boolean {
   if (UNAVAILABLE_NAMES.has(error.name)) return true;
   // A script refused because the request's deadline passed before Redis ran it.
   if (error.message.includes("rq-deadline-passed")) return true;
+  // A script that met a key of its slot which a Cluster migration has not brought here
+  // (add-jobs meets it before its first write); after the migration it runs in full.
+  if (error.message.includes("Script attempted to access a non local key in a cluster node")) return true;
   return (
     CONNECTION_TROUBLE.test(error.message) ||
     TRANSIENT_REPLY.test(error.message) ||

@@ -188,6 +188,10 @@ if batch_bytes > 0 then
   local held = queue_bytes.held()
   if held + batch_bytes > budget then return { -9, held, batch_bytes } end
 end
+-- While a Cluster moves this queue's slot, Redis refuses a script's access to a key of
+-- the slot that is not on this node, which the new jobs' keys never are: reading the
+-- first of them here makes that refusal come before the first write (types, seq).
+redis.call('EXISTS', job_key(string.format('%d', (tonumber(redis.call('GET', SEQ_KEY)) or 0) + 1)))
 if #new_types > 0 then
   if redis.call('SCARD', TYPES_KEY) + #new_types > SETTINGS.max_types then return -4 end
   redis.call('SADD', TYPES_KEY, unpack(new_types))

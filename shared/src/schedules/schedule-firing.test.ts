@@ -130,49 +130,60 @@ describe.each(targets)("schedule firing (%s)", (_name, url) => {
   });
 
   /**
-   * Ten due times missed: the schedule's anchor and stored next due time are moved 10 s
-   * back (as if created then and down since), then one round runs. Firing loops of other suites'
-   * control planes may run that round instead (they fire every queue's schedules):
-   * they decide the same, so the test judges only the due times before the real next.
+   * Ten due times missed: the schedule is created an hour out (so no firing loop can touch it
+   * yet), then rewritten in one MULTI as if created 10.5 intervals ago with `everyMs`, and one
+   * round runs. The due times sit half an interval off the clock on both sides: the last missed
+   * one is long past any grace of 0, and the real next one is far from due, whichever loop fires.
+   * Firing loops of other suites' control planes may run that round instead (they fire every
+   * queue's schedules): they decide the same, so the test judges only the due times before next.
    */
-  async function afterDowntime(definition: Omit<ScheduleInput, "job">) {
+  async function afterDowntime(definition: Omit<ScheduleInput, "job" | "everyMs"> & { everyMs: number }) {
     const { queue, schedules } = setup("sched-misfire");
-    const created = await schedules.create({ id: "s", job: { type: "t" }, ...definition });
-    const next = Date.parse(created.nextRunAt as string);
+    const every = definition.everyMs;
+    await schedules.create({ id: "s", job: { type: "t" }, ...definition, everyMs: 3_600_000 });
     const { keys } = queue.context;
-    // As if created 10 s earlier: its interval counts from the anchor.
-    const anchor = await redis().hget(keys.schedules.of("s"), "a");
+    const stored = JSON.parse((await redis().hget(keys.schedules.of("s"), "d")) as string);
+    const anchor = (await redisNow(redis())) - 10.5 * every;
     await redis()
       .multi()
-      .hset(keys.schedules.of("s"), "n", next - 10_000, "a", Number(anchor) - 10_000)
-      .zadd(keys.schedules.due, next - 10_000, "s")
+      .hset(
+        keys.schedules.of("s"),
+        "d",
+        JSON.stringify({ ...stored, everyMs: every }),
+        "a",
+        anchor,
+        "n",
+        anchor + every,
+      )
+      .zadd(keys.schedules.due, anchor + every, "s")
       .exec();
     await schedules.fireDue();
+    const next = anchor + 11 * every;
     const missed = (await dueTimesOfJobs(queue, "s")).filter((due) => due < next);
     return { next, missed, schedule: await schedules.getOrThrow("s") };
   }
 
   it("misfire runOnce starts one job for the due times missed, the latest", async () => {
     const { next, missed, schedule } = await afterDowntime({
-      everyMs: 1_000,
+      everyMs: 10_000,
       misfire: "runOnce",
       misfireGraceMs: 0,
     });
-    expect(missed).toEqual([next - 1_000]);
+    expect(missed).toEqual([next - 10_000]);
     expect(schedule.misfired).toBeGreaterThanOrEqual(9);
   });
 
   it("misfire skip starts none of them, runAll the latest maxCatchUp", async () => {
-    const skipped = await afterDowntime({ everyMs: 1_000, misfire: "skip", misfireGraceMs: 0 });
+    const skipped = await afterDowntime({ everyMs: 10_000, misfire: "skip", misfireGraceMs: 0 });
     expect(skipped.missed).toEqual([]);
     expect(skipped.schedule.misfired).toBeGreaterThanOrEqual(10);
 
-    const all = await afterDowntime({ everyMs: 1_000, misfire: "runAll", maxCatchUp: 3, misfireGraceMs: 0 });
-    expect(all.missed).toEqual([all.next - 3_000, all.next - 2_000, all.next - 1_000]);
+    const all = await afterDowntime({ everyMs: 10_000, misfire: "runAll", maxCatchUp: 3, misfireGraceMs: 0 });
+    expect(all.missed).toEqual([all.next - 30_000, all.next - 20_000, all.next - 10_000]);
     expect(all.schedule.misfired).toBeGreaterThanOrEqual(7);
 
     // Within the grace, a late due time is no misfire: every one of them starts.
-    const late = await afterDowntime({ everyMs: 1_000, misfire: "skip", misfireGraceMs: 60_000 });
+    const late = await afterDowntime({ everyMs: 10_000, misfire: "skip", misfireGraceMs: 200_000 });
     expect(late.missed).toHaveLength(10);
     expect(late.schedule.misfired).toBe(0);
   });

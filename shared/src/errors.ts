@@ -202,7 +202,10 @@ export function circuitBreakerErrorFromScriptCode(code: number, queue: string, t
  * sending the same call again cannot succeed.
  */
 export function isScriptFault(error: unknown): boolean {
-  return error instanceof Error && /rq-invalid-argument|user_script|Error running script/.test(error.message);
+  return (
+    error instanceof Error &&
+    /rq-invalid-argument|user_script|user_function|Error running script/.test(error.message)
+  );
 }
 
 /**

@@ -55,7 +55,7 @@ export * from "./schemas/job-state.js";
 export * from "./schemas/json-value.js";
 export * from "./schemas/limits.js";
 export * from "./schemas/schedule-input.js";
-export { scriptNameBySha } from "./scripts/load-scripts.js";
+export { scriptNameOfFunction } from "./scripts/load-scripts.js";
 export * from "./settings.js";
 export * from "./workers/type-registry.js";
 export * from "./workers/worker-registry.js";

@@ -4,7 +4,7 @@
  * child. For each phase, the longest single script call Redis ran (SLOWLOG with a
  * 0 µs threshold): the issue bounds unblocking at 10 ms per call.
  */
-import { Consumer, createRedis, Queue, scriptNameBySha } from "@rqueue/shared";
+import { Consumer, createRedis, Queue, scriptNameOfFunction } from "@rqueue/shared";
 import type { Redis } from "ioredis";
 
 export interface PhaseResult {
@@ -22,7 +22,7 @@ async function phase(admin: Redis, name: string, run: () => Promise<void>): Prom
   await run();
   const ms = Math.round(performance.now() - started);
   const entries = (await admin.slowlog("GET", 100_000)) as SlowlogEntry[];
-  const scripts = entries.filter((entry) => /^evalsha$/i.test(entry[3][0] ?? ""));
+  const scripts = entries.filter((entry) => /^fcall$/i.test(entry[3][0] ?? ""));
   const longest = scripts.reduce<SlowlogEntry | undefined>(
     (max, entry) => (!max || entry[2] > max[2] ? entry : max),
     undefined,
@@ -31,7 +31,7 @@ async function phase(admin: Redis, name: string, run: () => Promise<void>): Prom
     phase: name,
     ms,
     longestScriptMs: (longest?.[2] ?? 0) / 1000,
-    longestScript: scriptNameBySha(longest?.[3][1] ?? "") ?? "-",
+    longestScript: scriptNameOfFunction(longest?.[3][1] ?? "") ?? "-",
   };
 }
 

@@ -13,7 +13,18 @@ import { commandMicros, parseCommandStats } from "../redis-info.js";
 
 const BATCH = 50;
 // The bench's own INFO and CONFIG, connection set-up, and the scripts themselves.
-const NOT_THE_SCRIPTS = new Set(["info", "config", "eval", "evalsha", "ping", "client", "cluster", "select"]);
+const NOT_THE_SCRIPTS = new Set([
+  "info",
+  "config",
+  "eval",
+  "evalsha",
+  "fcall",
+  "function|load",
+  "ping",
+  "client",
+  "cluster",
+  "select",
+]);
 
 export interface TakePathFigures {
   scriptMicrosPerJob: number;
@@ -37,7 +48,7 @@ export async function takePathDrain(
         Array.from({ length: Math.min(1_000, jobs - start) }, () => ({ type: "noop", payload: {} })),
       );
     }
-    // Loads the script (NOSCRIPT, then EVAL) before the figures start.
+    // Loads the script's library before the figures start.
     await consumer.settle([], 0);
     await redis.admin.config("RESETSTAT");
     let calls = 0;

@@ -10,6 +10,7 @@ import { Queue } from "../queue/queue.js";
 import { createQueueContext } from "../queue/queue-context.js";
 import { createRedis } from "../redis/connection.js";
 import { hasLoneSurrogate } from "../schemas/unicode.js";
+import { scriptRunner } from "../scripts/load-scripts.js";
 import { resolveSettings } from "../settings.js";
 import { listWorkers, recordHeartbeat } from "../workers/worker-registry.js";
 import { ConsumeLoop, JobAbortedError } from "./consume-loop.js";
@@ -242,12 +243,9 @@ describe.each(targets)("engine regressions (%s)", (_name, url) => {
       const keys = queue.context.keys;
       const before = await redis().exists(keys.index("pending", "t"));
       // A settings string of the wrong shape (a caller other than encodeSettings).
-      createQueueContext(redis(), queue.name, resolveSettings()); // registers the scripts
-      const raw = redis() as unknown as Record<string, (k: string[], a: unknown[]) => Promise<unknown>>;
-      const call = raw.rq_add_jobs;
-      if (!call) throw new Error("script not registered");
+      const run = scriptRunner(redis());
       await expect(
-        call.call(redis(), keys.scriptKeys, [
+        run("add-jobs", keys.scriptKeys, [
           keys.prefix,
           "1,2,3",
           0,

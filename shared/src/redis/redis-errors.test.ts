@@ -170,6 +170,7 @@ describe("isRedisUnavailable on recorded messages", () => {
     "ERR user_script:1: Script attempted to access nonexistent global variable 'nope'",
     "rq-invalid-argument: lease",
     "NOSCRIPT No matching script. Please use EVAL.",
+    "ERR Function not found",
   ])("%s → not unavailable", (message) => {
     expect(isRedisUnavailable(new Error(message))).toBe(false);
   });

@@ -1,7 +1,12 @@
 /**
- * Loads the Lua scripts: resolves `--!include` lines, registers each script on a
- * connection with ioredis's defineCommand (EVALSHA, falling back to EVAL when Redis
- * answers NOSCRIPT, e.g. after a restart), and gives them typed call sites.
+ * Loads the Lua scripts as Redis Functions: each script is a library of its own
+ * (includes/call.lua, its `--!include`s resolved, its body as the one registered
+ * function), named after a hash of its code, so versions of R-queue running side by
+ * side during a deploy call each their own. A library's chunk (every include's
+ * functions) runs once at FUNCTION LOAD; as EVAL scripts it ran on every call, which
+ * cost settle-and-take about 45 µs of Redis's time per call. Libraries are loaded
+ * when Redis answers that a function is missing (a new server, a restart without
+ * persistence, a new Cluster master), then the call is sent again: it had not run.
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -41,84 +46,161 @@ export const SCRIPT_NAMES = [
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
-/** Every script takes the same six fixed keys of its queue (see includes/keys.lua). */
-export const SCRIPT_KEY_COUNT = 6;
-
 const INCLUDE = /^--!include (\S+)\s*$/gm;
 
-function readScript(file: string, seen = new Set<string>()): string {
-  const source = readFileSync(join(SCRIPT_DIR, file), "utf8");
+function resolveIncludes(source: string, seen: Set<string>): string {
   return source.replace(INCLUDE, (_line, included: string) => {
     if (seen.has(included)) return "";
     seen.add(included);
-    return readScript(included, seen);
+    return resolveIncludes(readFileSync(join(SCRIPT_DIR, included), "utf8"), seen);
   });
 }
 
-const sources = new Map<ScriptName, string>();
-export function scriptSource(name: ScriptName): string {
-  let source = sources.get(name);
-  if (!source) {
-    source = readScript(`${name}.lua`);
-    sources.set(name, source);
-  }
-  return source;
+/** Scripts that only read: allowed when Redis is out of memory, as reads are. */
+const READ_ONLY = new Set<ScriptName>([
+  "list-jobs",
+  "count-jobs",
+  "read-queue-gauges",
+  "read-dead-letters",
+  "read-flow-state",
+  "read-circuit-breakers",
+  "due-schedules",
+]);
+
+export interface ScriptLibrary {
+  /** The library's name, also the name of its one function. */
+  readonly name: string;
+  readonly code: string;
 }
 
-/** Which script an EVALSHA ran, e.g. to read SLOWLOG entries. */
-export function scriptNameBySha(sha: string): ScriptName | undefined {
-  return SCRIPT_NAMES.find((name) => createHash("sha1").update(scriptSource(name)).digest("hex") === sha);
+/**
+ * The library of one script: the includes at the top of its file make the chunk, the
+ * rest of the file is the body of its function, after the call's set-up.
+ */
+function buildLibrary(script: ScriptName): ScriptLibrary {
+  const file = readFileSync(join(SCRIPT_DIR, `${script}.lua`), "utf8");
+  const lines = file.split("\n");
+  let last = -1;
+  lines.forEach((line, index) => {
+    if (/^--!include /.test(line)) last = index;
+  });
+  const chunk = resolveIncludes(
+    ["--!include includes/call.lua", ...lines.slice(0, last + 1)].join("\n"),
+    new Set(),
+  );
+  const functionBody = lines.slice(last + 1).join("\n");
+  const flags = READ_ONLY.has(script) ? "{ 'no-writes' }" : "{}";
+  const unnamed = `${chunk}
+redis.register_function{ function_name = '@NAME@', flags = ${flags}, callback = function(keys, args)
+  local refused = begin_call(keys, args)
+  if refused then return refused end
+${functionBody}
+end }
+`;
+  const hash = createHash("sha1").update(unnamed).digest("hex").slice(0, 16);
+  const name = `rq_${script.replaceAll("-", "_")}_${hash}`;
+  return { name, code: `#!lua name=${name}\n${unnamed.replace("@NAME@", name)}` };
+}
+
+const libraries = new Map<ScriptName, ScriptLibrary>();
+export function scriptLibrary(script: ScriptName): ScriptLibrary {
+  let library = libraries.get(script);
+  if (!library) {
+    library = buildLibrary(script);
+    libraries.set(script, library);
+  }
+  return library;
+}
+
+/** Which script a function is, e.g. to read SLOWLOG entries (`FCALL <name> …`). */
+export function scriptNameOfFunction(name: string): ScriptName | undefined {
+  return SCRIPT_NAMES.find((script) => scriptLibrary(script).name === name);
 }
 
 export type RedisClient = Redis | Cluster;
-type ScriptCall = (keys: string[], args: (string | number)[]) => Promise<unknown>;
 
-const registered = new WeakSet<RedisClient>();
-/** Registers the scripts once per connection and returns a caller. */
+const isFunctionMissing = (error: unknown): boolean =>
+  error instanceof Error && error.message.startsWith("ERR Function not found");
+
+/** One load per library and connection at a time, however many calls found it missing. */
+const loading = new WeakMap<RedisClient, Map<string, Promise<void>>>();
+
+/** FUNCTION LOAD on the server, or on every Cluster master (replicas receive it from theirs). */
+function loadLibrary(redis: RedisClient, library: ScriptLibrary): Promise<void> {
+  let inFlight = loading.get(redis);
+  if (!inFlight) {
+    inFlight = new Map();
+    loading.set(redis, inFlight);
+  }
+  const pending = inFlight.get(library.name);
+  if (pending) return pending;
+  const servers: Redis[] =
+    "isCluster" in redis && redis.isCluster ? (redis as Cluster).nodes("master") : [redis as Redis];
+  const load = Promise.all(
+    servers.map((server) =>
+      server.call("FUNCTION", "LOAD", library.code).then(
+        () => undefined,
+        (error: Error) => {
+          // Another process (or call) loaded it first.
+          if (!/already exists/.test(error.message)) throw error;
+        },
+      ),
+    ),
+  )
+    .then(() => undefined)
+    .finally(() => inFlight.delete(library.name));
+  inFlight.set(library.name, load);
+  return load;
+}
+
+/** Calls `send` and, when the server lacks the script's library, loads it and calls again. */
+async function withLibrary<T>(
+  redis: RedisClient,
+  script: ScriptName,
+  send: (name: string) => Promise<T>,
+): Promise<T> {
+  const library = scriptLibrary(script);
+  try {
+    return await send(library.name);
+  } catch (error) {
+    if (!isFunctionMissing(error)) throw error;
+    await loadLibrary(redis, library);
+    return send(library.name);
+  }
+}
+
+type FunctionCall = (name: string, numberOfKeys: number, ...rest: (string | number)[]) => Promise<unknown>;
+
+/** A caller of the scripts on one connection. */
 export function scriptRunner(
   redis: RedisClient,
 ): (name: ScriptName, keys: string[], args: (string | number)[]) => Promise<unknown> {
-  if (!registered.has(redis)) {
-    for (const name of SCRIPT_NAMES) {
-      redis.defineCommand(commandName(name), { numberOfKeys: SCRIPT_KEY_COUNT, lua: scriptSource(name) });
-    }
-    registered.add(redis);
-  }
-  return (name, keys, args) => {
-    const call = (redis as unknown as Record<string, ScriptCall>)[commandName(name)];
-    if (!call) throw new Error(`script ${name} is not registered`);
-    return call.call(redis, keys, args);
-  };
+  const fcall = redis.fcall as unknown as FunctionCall;
+  return (script, keys, args) =>
+    withLibrary(redis, script, (name) => fcall.call(redis, name, keys.length, ...keys, ...args));
 }
-
-/** ioredis command names, built once: the hot path calls a script per batch of jobs. */
-const COMMAND_NAMES = new Map(SCRIPT_NAMES.map((name) => [name, `rq_${name.replaceAll("-", "_")}`]));
-const commandName = (name: ScriptName) => COMMAND_NAMES.get(name) as string;
 
 /**
  * Runs a script and then `WAIT replicas timeoutMs` in one pipeline, so WAIT runs on the
  * connection (on Cluster: the node) that ran the script. Resolves with the script's
  * reply and how many replicas acknowledged every write of that connection so far (0
- * when WAIT itself failed). Scripts must be registered (scriptRunner) first.
+ * when WAIT itself failed).
  */
-export async function runScriptAcked(
+export function runScriptAcked(
   redis: RedisClient,
-  name: ScriptName,
+  script: ScriptName,
   keys: string[],
   args: (string | number)[],
   replicas: number,
   timeoutMs: number,
 ): Promise<[reply: unknown, acknowledged: number]> {
-  const pipeline = redis.pipeline() as unknown as Record<string, ScriptCall> & {
-    call(...args: (string | number)[]): unknown;
-    exec(): Promise<[Error | null, unknown][] | null>;
-  };
-  const call = pipeline[commandName(name)];
-  if (!call) throw new Error(`script ${name} is not registered`);
-  call.call(pipeline, keys, args);
-  pipeline.call("WAIT", replicas, timeoutMs);
-  const [script, wait] = (await pipeline.exec()) ?? [];
-  if (!script) throw new Error("pipeline answered nothing");
-  if (script[0]) throw script[0];
-  return [script[1], wait && !wait[0] ? Number(wait[1]) : 0];
+  return withLibrary(redis, script, async (name) => {
+    const pipeline = redis.pipeline();
+    (pipeline.fcall as unknown as FunctionCall).call(pipeline, name, keys.length, ...keys, ...args);
+    pipeline.call("WAIT", replicas, timeoutMs);
+    const [reply, wait] = (await pipeline.exec()) ?? [];
+    if (!reply) throw new Error("pipeline answered nothing");
+    if (reply[0]) throw reply[0];
+    return [reply[1], wait && !wait[0] ? Number(wait[1]) : 0];
+  });
 }

@@ -11,8 +11,12 @@
          usual and the archiver counts the jobs it found gone (bounded memory wins)
   Read at most once per script call, on first use.
 ]]
-local ARCHIVE_HOLD_KEY = P .. 'archive-hold'
-local archive_hold_read, archive_hold = false, nil
+local ARCHIVE_HOLD_KEY
+local archive_hold_read, archive_hold
+on_call(function()
+  ARCHIVE_HOLD_KEY = P .. 'archive-hold'
+  archive_hold_read, archive_hold = false, nil
+end)
 local function read_archive_hold()
   if not archive_hold_read then
     archive_hold_read = true

@@ -23,11 +23,13 @@
 local CB_BUCKETS = 10
 local CB_FIELDS = { 'fr', 'mc', 'wm', 'cd', 'hp', 'st', 'oa', 'ra', 'pi', 'po', 'pt' }
 for i = 0, CB_BUCKETS - 1 do CB_FIELDS[#CB_FIELDS + 1] = 'b' .. i end
-local breakers = {}
-local breaker_outcomes = {}
-local take_limits = {}
+local breakers, breaker_outcomes, take_limits
 -- Earliest time an open breaker that blocked this take turns half-open, or false.
-local earliest_reopen = false
+local earliest_reopen
+on_call(function()
+  breakers, breaker_outcomes, take_limits = {}, {}, {}
+  earliest_reopen = false
+end)
 
 -- The type's breaker (cached for this call), or false when it has none.
 local function cb_load(jtype)

@@ -54,9 +54,12 @@ end
 
 -- Set additions are collected per parent and written once per call (flush_links),
 -- so a batch of 1,000 children of one parent costs a few commands, not thousands.
-local LINKS = {}
+local LINKS
 -- Parent states read during one add-jobs call: nothing else changes them meanwhile.
-local PARENT_STATES = nil
+local PARENT_STATES
+on_call(function()
+  LINKS, PARENT_STATES = {}, nil
+end)
 
 local function links_of(parent)
   local links = LINKS[parent]

@@ -22,8 +22,10 @@ local function emit(event, seq, ...)
   end
 end
 
-local QUEUED_EVENTS = {}
-local QUEUED_EVENT_ORDER = {}
+local QUEUED_EVENTS, QUEUED_EVENT_ORDER
+on_call(function()
+  QUEUED_EVENTS, QUEUED_EVENT_ORDER = {}, {}
+end)
 local function queue_event(event, seq)
   local seqs = QUEUED_EVENTS[event]
   if not seqs then

@@ -56,7 +56,9 @@ end
 
 -- Whether the queue has jobs with an expiry at all, asked once per call: a queue
 -- that uses none pays one EXISTS per take, not a read per job.
-expiry.any = nil
+on_call(function()
+  expiry.any = nil
+end)
 
 --[[
   At lease time (the job was popped from the pending index): true when the job

@@ -5,7 +5,10 @@
   Requires transitions. ARGV[3] of the calling script is a random number in [0,1)
   for jitter; further draws come from a small LCG seeded with it.
 ]]
-local jitter_state = math.floor((tonumber(ARGV[3]) or 0) * 2147483647)
+local jitter_state
+on_call(function()
+  jitter_state = math.floor((tonumber(ARGV[3]) or 0) * 2147483647)
+end)
 local function next_random()
   jitter_state = (jitter_state * 1103515245 + 12345) % 2147483648
   return jitter_state / 2147483648

@@ -23,10 +23,10 @@
   Functions live in the table `fair` (Lua allows a script 200 locals).
   Requires keys, pending, transitions, limits.
 ]]
-local fair = {
-  PARKED_ON_SLOT = 1e15,
-  joining = {},
-}
+local fair = { PARKED_ON_SLOT = 1e15 }
+on_call(function()
+  fair.joining = {}
+end)
 
 function fair.note_joining(jtype, group)
   local of_type = fair.joining[jtype]

@@ -21,16 +21,15 @@
   Functions live in the table `flow` (Lua allows a script 200 locals).
   Requires keys. Rules are read once per script call, on first use.
 ]]
-local flow = {
-  UNLIMITED = 1e15,
+local flow = { UNLIMITED = 1e15 }
+on_call(function()
   -- Earliest time a limit that held jobs back in this call lets one more start, or false.
-  earliest = false,
-  rules_read = nil,
-  gcra_state = {},
-  gcra_dirty = {},
+  flow.earliest = false
+  flow.rules_read = nil
+  flow.gcra_state, flow.gcra_dirty = {}, {}
   -- Jobs started in this call, which the indexes read in it do not show yet.
-  started_in_call = {},
-}
+  flow.started_in_call = {}
+end)
 
 function flow.note_wait(at)
   if not flow.earliest or at < flow.earliest then flow.earliest = at end

@@ -5,8 +5,8 @@
   converted with a printf per argument, which the hot path would pay per job.
 ]]
 local NOW, NOW_S
-do
+on_call(function()
   local t = redis.call('TIME')
   NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
   NOW_S = string.format('%d', NOW)
-end
+end)

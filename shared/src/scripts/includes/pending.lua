@@ -24,14 +24,18 @@ local SHARD_WIDTH = 128
 
 local function shard_of(score) return math.floor(score / SHARD_WIDTH) end
 
-local PENDING_ADDS, PENDING_COUNT_DELTA = {}, {}
+local PENDING_ADDS, PENDING_COUNT_DELTA
 
 local function count_pending(jtype, delta)
   PENDING_COUNT_DELTA[jtype] = (PENDING_COUNT_DELTA[jtype] or 0) + delta
 end
 
 -- Deferred like every index write; flush_pending writes each shard once.
-local last_shard, last_index, last_key = nil, nil, nil
+local last_shard, last_index, last_key
+on_call(function()
+  PENDING_ADDS, PENDING_COUNT_DELTA = {}, {}
+  last_shard, last_index, last_key = nil, nil, nil
+end)
 local function pending_add(seq, jtype, score, index)
   index = index or jtype
   local shard = shard_of(score)

@@ -5,38 +5,40 @@
   deadline (see queue-context.ts). A malformed string is
   refused here, before the including script writes anything.
 ]]
-local SETTINGS = {}
-local SETTINGS_INVALID = nil
-do
-  local names = {
-    'keep_completed', 'completed_age_ms', 'keep_failed', 'failed_age_ms',
-    'keep_canceled', 'canceled_age_ms', 'events_max_len',
-    'backoff_fixed', 'backoff_delay_ms', 'backoff_max_ms', 'backoff_jitter',
-    'max_types', 'max_backoff_ms', 'max_queue_bytes', 'job_overhead_bytes', 'deadline_ms',
-  }
+local SETTINGS
+local SETTING_NAMES = {
+  'keep_completed', 'completed_age_ms', 'keep_failed', 'failed_age_ms',
+  'keep_canceled', 'canceled_age_ms', 'events_max_len',
+  'backoff_fixed', 'backoff_delay_ms', 'backoff_max_ms', 'backoff_jitter',
+  'max_types', 'max_backoff_ms', 'max_queue_bytes', 'job_overhead_bytes', 'deadline_ms',
+}
+local function settings_invalid()
+  local names = SETTING_NAMES
   local i = 1
   for value in string.gmatch(ARGV[2], '[^,]+') do
     if names[i] then SETTINGS[names[i]] = tonumber(value) end
     i = i + 1
   end
-  if i - 1 ~= #names then
-    SETTINGS_INVALID = 'expected ' .. #names .. ' fields'
-  else
-    for _, name in ipairs(names) do
-      local value = SETTINGS[name]
-      if not value or value < 0 or value % 1 ~= 0 then SETTINGS_INVALID = name end
-    end
-    if not SETTINGS_INVALID and SETTINGS.events_max_len < 1 then SETTINGS_INVALID = 'events_max_len' end
+  if i - 1 ~= #names then return 'expected ' .. #names .. ' fields' end
+  for _, name in ipairs(names) do
+    local value = SETTINGS[name]
+    if not value or value < 0 or value % 1 ~= 0 then return name end
   end
+  if SETTINGS.events_max_len < 1 then return 'events_max_len' end
+  return nil
 end
-if SETTINGS_INVALID then return redis.error_reply('ERR rq-invalid-argument settings: ' .. SETTINGS_INVALID) end
 
--- A request's deadline in Redis's clock (0: none). ioredis still sends a command whose
--- caller gave up on it (a frozen server, a reconnect's offline queue); the API has
--- answered 503 by then, so the call must not write: refused here, before any write.
-if SETTINGS.deadline_ms > 0 then
-  local t = redis.call('TIME')
-  if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > SETTINGS.deadline_ms then
-    return redis.error_reply('ERR rq-deadline-passed the request gave up on this call before Redis ran it')
+on_call(function()
+  SETTINGS = {}
+  local invalid = settings_invalid()
+  if invalid then return redis.error_reply('ERR rq-invalid-argument settings: ' .. invalid) end
+  -- A request's deadline in Redis's clock (0: none). ioredis still sends a command whose
+  -- caller gave up on it (a frozen server, a reconnect's offline queue); the API has
+  -- answered 503 by then, so the call must not write: refused here, before any write.
+  if SETTINGS.deadline_ms > 0 then
+    local t = redis.call('TIME')
+    if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > SETTINGS.deadline_ms then
+      return redis.error_reply('ERR rq-deadline-passed the request gave up on this call before Redis ran it')
+    end
   end
-end
+end)

@@ -14,15 +14,15 @@
   Latency buckets are quarter powers of two: bucket b holds ms <= 2^(b/4) - 1.
   The hist hash is bounded by the queue's types times the ~120 buckets up to days.
 ]]
-local STAT_COUNTERS, STAT_TP = {}, {}
-local LOG2 = math.log(2)
+local STAT_COUNTERS, STAT_TP
+local LOG2 = 0.69314718055994530942 -- math.log(2): the math library is not there at FUNCTION LOAD
 
 local function stat_count(name, n)
   STAT_COUNTERS[name] = (STAT_COUNTERS[name] or 0) + n
 end
 
 -- Scripts run at one instant, so one field per kind serves the whole call.
-local TP_FIELDS = {}
+local TP_FIELDS
 local function stat_throughput(kind, now)
   local field = TP_FIELDS[kind]
   if not field then
@@ -35,8 +35,11 @@ end
 -- Counted by number (kind, type, bucket) and named once per call at the flush: a
 -- field name per job would cost two number-to-string conversions and three string
 -- concatenations, a measurable share of the hot path.
-local LAT_BUCKETS = { w = {}, r = {} }
-local HIST_BY_TYPE = { w = {}, r = {} }
+local LAT_BUCKETS, HIST_BY_TYPE
+on_call(function()
+  STAT_COUNTERS, STAT_TP, TP_FIELDS = {}, {}, {}
+  LAT_BUCKETS, HIST_BY_TYPE = { w = {}, r = {} }, { w = {}, r = {} }
+end)
 local function stat_latency(kind, ms, jtype)
   if ms < 0 then ms = 0 end
   local bucket = math.ceil(4 * math.log(ms + 1) / LOG2)

@@ -15,12 +15,9 @@
 -- Wake-ups go to the queue's marker (consumers of every type) and to the marker of
 -- each type concerned (consumers of some types), so a consumer that cannot run a
 -- job never swallows the wake-up meant for one that can.
-local WAKE_TYPES, DUE_BY_TYPE = {}, {}
-local wake_every_type = false
-local earliest_due = nil
+local WAKE_TYPES, DUE_BY_TYPE, wake_every_type, earliest_due
 local function wake_type(jtype) WAKE_TYPES[jtype] = true end
-local trim_candidates = {}
-local INDEX_ADDS, INDEX_REMOVALS = {}, {}
+local trim_candidates, INDEX_ADDS, INDEX_REMOVALS
 
 local function defer_add(key, score, member)
   local args = INDEX_ADDS[key]
@@ -89,7 +86,12 @@ local function dequeue_pending(seq, jtype, priority, order, group)
   end
 end
 
-local order_base, order_left = 0, 0
+local order_base, order_left
+on_call(function()
+  WAKE_TYPES, DUE_BY_TYPE, wake_every_type, earliest_due = {}, {}, false, nil
+  trim_candidates, INDEX_ADDS, INDEX_REMOVALS = {}, {}, {}
+  order_base, order_left = 0, 0
+end)
 -- Order numbers come from the queue's counter; reserve them in blocks to spare INCRs.
 local function reserve_orders(count)
   order_base = redis.call('INCRBY', SEQ_KEY, count) - count

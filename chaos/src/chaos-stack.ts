@@ -28,6 +28,16 @@ export interface ChaosPayload {
   fail?: boolean;
   hang?: boolean;
   blockMs?: number;
+  /** Which POST carried it (set by the stack): a job Redis holds but never acknowledged names its request. */
+  post?: number;
+}
+
+/** Jobs Redis holds that the API never acknowledged with 201. */
+export interface UnacknowledgedWrites {
+  count: number;
+  /** Of them, jobs written after the API had answered their request 503: never allowed. */
+  afterRefusal: number;
+  examples: string[];
 }
 
 /** One state change read from the events stream. */
@@ -69,6 +79,9 @@ export class ChaosStack {
   readonly events = new Map<string, SeenEvent[]>();
   /** Submissions answered with something other than 201, by status (0: no answer). */
   readonly refused = new Map<number, number>();
+  /** POST number → when its 503 answer arrived. */
+  private readonly refusedAt = new Map<number, number>();
+  private posts = 0;
   /** Worker pid → when a fault (kill -9, SIGSTOP) hit it. */
   readonly faultedPids = new Map<number, number>();
   readonly submitLatenciesMs: number[] = [];
@@ -192,17 +205,18 @@ export class ChaosStack {
    * "retry shortly" does; whatever Redis holds that was never acknowledged is counted
    * afterwards (`unacknowledgedWrites`).
    */
-  private async post(jobs: object[], retryForMs = 15_000): Promise<void> {
+  private async post(jobs: { payload: ChaosPayload }[], retryForMs = 15_000): Promise<void> {
     const url = `${this.controlPlane?.url}/v1/jobs/batch`;
     const giveUpAt = Date.now() + retryForMs;
     for (;;) {
       const started = performance.now();
+      const post = ++this.posts;
       let status = 0;
       try {
         const response = await fetch(url, {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify({ jobs }),
+          body: JSON.stringify({ jobs: jobs.map((job) => ({ ...job, payload: { ...job.payload, post } })) }),
           signal: AbortSignal.timeout(10_000),
         });
         status = response.status;
@@ -213,25 +227,44 @@ export class ChaosStack {
       }
       this.submitLatenciesMs.push(performance.now() - started);
       if (status === 201) return;
+      if (status === 503) this.refusedAt.set(post, Date.now());
       this.refused.set(status, (this.refused.get(status) ?? 0) + jobs.length);
       if ((status !== 503 && status !== 0) || Date.now() > giveUpAt) return;
       await sleep(200);
     }
   }
 
-  /** Jobs Redis holds that the API never acknowledged (a write answered as failed that still applied). */
-  async unacknowledgedWrites(): Promise<number> {
+  /**
+   * Jobs Redis holds that the API never acknowledged. One written before its 503 is a
+   * reply lost on the way (the write ran, the answer did not arrive: a client retrying
+   * without an idempotency key submits it twice); one written after its 503 is a write
+   * reported failed that applied later, which the request deadline must prevent.
+   */
+  async unacknowledgedWrites(): Promise<UnacknowledgedWrites> {
     const keys = queueKeys(this.options.queue);
     const last = Number(await this.redis.get(keys.sequence)) || 0;
-    let count = 0;
+    const found: UnacknowledgedWrites = { count: 0, afterRefusal: 0, examples: [] };
     for (let seq = 1; seq <= last; seq += 500) {
       const seqs = Array.from({ length: Math.min(500, last - seq + 1) }, (_, i) => seq + i).filter(
         (n) => !this.acked.has(`${this.options.queue}:${n}`),
       );
-      const exists = await Promise.all(seqs.map((n) => this.redis.exists(keys.job(String(n)))));
-      count += exists.filter(Boolean).length;
+      const jobs = await Promise.all(seqs.map((n) => this.redis.hmget(keys.job(String(n)), "c", "d")));
+      jobs.forEach(([created, payload], i) => {
+        if (created === null) return;
+        found.count++;
+        const post = (JSON.parse(payload ?? "{}") as ChaosPayload).post;
+        const refusedAt = post === undefined ? undefined : this.refusedAt.get(post);
+        if (refusedAt !== undefined && Number(created) > refusedAt) {
+          found.afterRefusal++;
+          if (found.examples.length < 5) {
+            found.examples.push(
+              `job ${seqs[i]} written ${Number(created) - refusedAt} ms after post ${post}'s 503`,
+            );
+          }
+        }
+      });
     }
-    return count;
+    return found;
   }
 
   private startTail(): void {

@@ -45,6 +45,8 @@ export interface ChaosRow {
   unexplained: number;
   /** Jobs in Redis the API never acknowledged (answered as failed, written anyway). */
   unacknowledged: number;
+  /** Of them, written after the API answered their request 503 (see unacknowledgedWrites). */
+  writtenAfterRefusal: number;
   /** Submissions answered with something else than 201, retries included. */
   refused: number;
   /** From the end of the last fault to the first completion after it. */
@@ -169,13 +171,15 @@ export async function judge(
       }
     }
   }
+  const unacknowledged = await stack.unacknowledgedWrites();
   const firstCompletionAfter = executions
     .filter((run) => run.ok && run.end !== undefined && run.end >= faultEndedAt)
     .reduce((min, run) => Math.min(min, run.end as number), Number.POSITIVE_INFINITY);
   return {
     scenario,
     jobs: stack.acked.size,
-    unacknowledged: await stack.unacknowledgedWrites(),
+    unacknowledged: unacknowledged.count,
+    writtenAfterRefusal: unacknowledged.afterRefusal,
     refused: [...stack.refused.values()].reduce((sum, n) => sum + n, 0),
     lost: lostIds.length,
     lostIds,
@@ -192,6 +196,7 @@ export async function judge(
           ]
         : []),
       ...examples,
+      ...unacknowledged.examples,
     ].join("; "),
   };
 }
@@ -270,6 +275,7 @@ export function formatTable(rows: ChaosRow[]): string {
     "stuck",
     "double-committed",
     "written, not acked",
+    "of them after a 503",
     "refused (retried)",
     "executions beyond one",
     "unexplained re-runs",
@@ -283,6 +289,7 @@ export function formatTable(rows: ChaosRow[]): string {
     String(row.stuck),
     String(row.doubleCommitted),
     String(row.unacknowledged),
+    String(row.writtenAfterRefusal),
     String(row.refused),
     String(row.extraExecutions),
     String(row.unexplained),

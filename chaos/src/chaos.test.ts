@@ -52,6 +52,8 @@ async function open(options: { appendfsync?: "always" | "everysec"; queue: strin
 function record(row: ChaosRow, strict = true): void {
   rows.push(row);
   expect(row.stuck, row.note).toBe(0);
+  // A write the API answered 503 must never apply afterwards (issue 12, defect 4), in any scenario.
+  expect(row.writtenAfterRefusal, row.note).toBe(0);
   if (!strict) return;
   expect(row.lost, row.note).toBe(0);
   expect(row.doubleCommitted, row.note).toBe(0);

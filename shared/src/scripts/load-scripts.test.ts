@@ -90,6 +90,23 @@ describe("scripts as Redis Functions", () => {
   });
 });
 
+describe("scripts on a Redis without Functions", () => {
+  it("refuse with an error that names the Redis version needed", async () => {
+    // As Redis 6 answers: FCALL renamed away.
+    const server = await startRedisServer({ extraArgs: ["--rename-command", "FCALL", ""] });
+    const redis = createRedis(server.url);
+    redis.on("error", () => {});
+    try {
+      await expect(new Queue({ redis, name: "old" }).add({ type: "t" })).rejects.toThrow(
+        /needs Redis 7\.0 or later/,
+      );
+    } finally {
+      redis.disconnect();
+      await server.stop();
+    }
+  });
+});
+
 describe("scripts as Redis Functions, with an AOF", () => {
   it("keeps them across a restart", async () => {
     const server = await startRedisServer({ appendonly: true });

@@ -13,6 +13,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Cluster, Redis } from "ioredis";
+import { RQueueError } from "../errors.js";
 
 const SCRIPT_DIR = dirname(fileURLToPath(import.meta.url));
 
@@ -121,6 +122,9 @@ export type RedisClient = Redis | Cluster;
 
 const isFunctionMissing = (error: unknown): boolean =>
   error instanceof Error && error.message.startsWith("ERR Function not found");
+// Redis before 7.0 (or one that renamed the command away) has no FCALL.
+const lacksFunctions = (error: unknown): boolean =>
+  error instanceof Error && /^ERR unknown command .?fcall/i.test(error.message);
 
 /** One load per library and connection at a time, however many calls found it missing. */
 const loading = new WeakMap<RedisClient, Map<string, Promise<void>>>();
@@ -163,6 +167,12 @@ async function withLibrary<T>(
   try {
     return await send(library.name);
   } catch (error) {
+    if (lacksFunctions(error)) {
+      throw new RQueueError(
+        "redis_too_old",
+        "R-queue runs its scripts as Redis Functions (FCALL), which this Redis server does not have: it needs Redis 7.0 or later",
+      );
+    }
     if (!isFunctionMissing(error)) throw error;
     await loadLibrary(redis, library);
     return send(library.name);

@@ -11,6 +11,7 @@
 import { readFileSync } from "node:fs";
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import type { RedisClient } from "../scripts/load-scripts.js";
+import { masterNodes } from "./master-nodes.js";
 
 export type { RedisClient };
 
@@ -174,9 +175,8 @@ export function duplicateRedis(redis: RedisClient, options: ConnectionOptions = 
  * every reachable node that is not `noeviction`, so callers can warn loudly.
  */
 export async function findEvictionRisk(redis: RedisClient): Promise<string[]> {
-  const nodes = redis instanceof Cluster ? redis.nodes("master") : [redis];
   const risky: string[] = [];
-  for (const node of nodes) {
+  for (const node of masterNodes(redis)) {
     try {
       const reply = (await node.config("GET", "maxmemory-policy")) as string[];
       const policy = reply[1];

@@ -14,6 +14,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { RedisClient } from "../scripts/load-scripts.js";
+import { masterNodes } from "./master-nodes.js";
 
 const deadlines = new AsyncLocalStorage<number>();
 
@@ -34,13 +35,12 @@ interface ClockEstimate {
 const clocks = new WeakMap<RedisClient, ClockEstimate>();
 
 async function lowestOffset(redis: RedisClient): Promise<number> {
-  const isCluster = "nodes" in redis && typeof redis.nodes === "function";
-  let nodes = isCluster ? redis.nodes("master") : [redis];
-  if (nodes.length === 0 && isCluster) {
+  let nodes = masterNodes(redis);
+  if (nodes.length === 0) {
     // A Cluster client that has not connected yet knows no nodes: the minimum of none
     // would be Infinity, a deadline every script refuses as malformed.
     await redis.ping();
-    nodes = redis.nodes("master");
+    nodes = masterNodes(redis);
     if (nodes.length === 0) throw new Error("the Redis Cluster client knows no master to read the time of");
   }
   const offsets = await Promise.all(

@@ -62,6 +62,15 @@ describe("scripts as Redis Functions", () => {
     expect((await queue.counts()).total.pending).toBe(1);
   });
 
+  it("loads them again for a call sent with WAIT in one pipeline (settles that wait for replicas)", async () => {
+    const queue = new Queue({ redis, name: "acked" });
+    await queue.add({ type: "t" });
+    await redis.call("FUNCTION", "FLUSH");
+    const [reply, acknowledged] = await queue.context.runAcked("count-jobs", ["pending"], 0, 0);
+    expect(acknowledged).toBe(0);
+    expect(reply).toEqual(["t", 1]);
+  });
+
   it("answers reads when Redis is out of memory, and refuses a write before it runs", async () => {
     const queue = new Queue({ redis, name: "oom" });
     await queue.add({ type: "t" });

@@ -14,6 +14,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Cluster, Redis } from "ioredis";
 import { RQueueError } from "../errors.js";
+import { masterNodes } from "../redis/master-nodes.js";
 
 const SCRIPT_DIR = dirname(fileURLToPath(import.meta.url));
 
@@ -138,10 +139,8 @@ function loadLibrary(redis: RedisClient, library: ScriptLibrary): Promise<void> 
   }
   const pending = inFlight.get(library.name);
   if (pending) return pending;
-  const servers: Redis[] =
-    "isCluster" in redis && redis.isCluster ? (redis as Cluster).nodes("master") : [redis as Redis];
   const load = Promise.all(
-    servers.map((server) =>
+    masterNodes(redis).map((server) =>
       server.call("FUNCTION", "LOAD", library.code).then(
         () => undefined,
         (error: Error) => {

@@ -14,6 +14,13 @@ const noBackoff = { strategy: "fixed", delayMs: 0 } as const;
 describe("worker process", () => {
   const redis = useRedis(redisUrl);
   const setup = () => new Queue({ redis: redis(), name: uniqueQueue("proc") });
+  // The sleep handler's first log line: the job runs in the worker. "processing" in Redis is
+  // not enough: a loaded worker may not have read the take's answer yet, and on a stop then
+  // it rightly hands the job back instead of running it.
+  const handlerStarted = (id: string) =>
+    eventually(async () =>
+      (await getJobLogs(redis(), id)).some((line) => line.message.startsWith("sleeping")),
+    );
 
   it("after kill -9 mid-job, the job finishes on another worker once the lease expires", async () => {
     const queue = setup();
@@ -52,7 +59,7 @@ describe("worker process", () => {
     const { workerId } = (await started(worker)) as unknown as { workerId: string };
     const short = await queue.add({ type: "sleep", payload: { ms: 400 } });
     const long = await queue.add({ type: "sleep", payload: { ms: 20_000 } });
-    await eventually(async () => (await queue.counts()).total.processing === 2);
+    await Promise.all([handlerStarted(short.id), handlerStarted(long.id)]);
     expect((await listWorkers(redis())).map((entry) => entry.id)).toContain(workerId);
 
     const signalledAt = Date.now();
@@ -72,7 +79,7 @@ describe("worker process", () => {
     );
     await started(worker);
     const { id } = await queue.add({ type: "sleep", payload: { ms: 20_000 } });
-    await eventually(async () => (await queue.getJobOrThrow(id)).state === "processing");
+    await handlerStarted(id);
     worker.child.kill("SIGTERM");
     await worker.waitForLog((line) => line.msg.startsWith("stopping"));
     // The same signal again at once counts as one delivery (a terminal and a parent relaying it).

@@ -78,6 +78,26 @@ describe.each(targets)("listing and counting (%s)", (_name, url) => {
     expect(new Set(await walk(queue, "scheduled", 10)).size).toBe(45);
   });
 
+  it("lists jobs leased in one call, which share their lease deadline, without losing any at page edges", async () => {
+    const queue = new Queue({ redis: redis(), name: uniqueQueue("list") });
+    const worker = new Consumer({ redis: redis(), queue: queue.name, workerId: "w1", leaseMs: 60_000 });
+    await queue.addBulk(Array.from({ length: 130 }, () => ({ type: "x" })));
+    const before = Date.now();
+    const leased = await worker.take(130);
+    expect(leased).toHaveLength(130);
+    const seen = await walk(queue, "processing", 20);
+    expect([...seen].sort()).toEqual(leased.map((job) => job.id).sort());
+    // The index is scored by the deadline in whole ms: integers, which a small sorted set
+    // stores as integers rather than as text it must parse on every insert.
+    const scores = await redis().zrange(queue.context.keys.index("processing", "x"), 0, -1, "WITHSCORES");
+    const deadlines = new Set(scores.filter((_, i) => i % 2 === 1));
+    expect(deadlines.size).toBe(1);
+    const [deadline] = [...deadlines].map(Number);
+    expect(Number.isInteger(deadline)).toBe(true);
+    expect(deadline).toBeGreaterThanOrEqual(before + 60_000 - 1_000);
+    expect(deadline).toBeLessThanOrEqual(Date.now() + 60_000 + 1_000);
+  });
+
   it("filters by priority: exactly for pending jobs, in bounded steps for the other states", async () => {
     const queue = new Queue({ redis: redis(), name: uniqueQueue("prio") });
     const worker = new Consumer({ redis: redis(), queue: queue.name, workerId: "w1" });

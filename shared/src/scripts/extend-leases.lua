@@ -15,13 +15,13 @@
 --!include includes/scores.lua
 --!include includes/lease.lua
 
-local deadline = NOW + tonumber(ARGV[4])
+local deadline_score = lease_score(NOW + tonumber(ARGV[4]))
 local result = {}
 for i = 5, #ARGV, 2 do
   local seq, token = ARGV[i], ARGV[i + 1]
   local job = redis.call('HMGET', job_key(seq), 's', 'tk', 't')
   local code = lease_code(job[1], job[2], token)
-  if code == 1 then redis.call('ZADD', index_key('processing', job[3]), 'XX', time_score(deadline, seq), seq) end
+  if code == 1 then redis.call('ZADD', index_key('processing', job[3]), 'XX', deadline_score, seq) end
   result[#result + 1] = code
   result[#result + 1] = job[1] or ''
 end

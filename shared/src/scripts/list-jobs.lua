@@ -13,7 +13,7 @@
   Every state: pending jobs come first (newest order number first: their index
   holds no time), then the six other states merged into one order by their index
   scores, which are all times in ms (blocked since, run time, lease deadline,
-  finish time) with the seq fraction as tiebreak. The cursor names its phase:
+  finish time), ties broken by seq (includes/scores.lua). The cursor names its phase:
   'p:<orderKey>:<seq>' inside pending, 't' at the start of the merged states,
   't:<orderKey>:<seq>' inside them.
 

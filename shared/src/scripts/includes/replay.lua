@@ -15,11 +15,11 @@ local function remembered_leases(consumer, call, now, lease_ms)
   if not stored then return nil end
   local id, list = string.match(stored, '^(%d+)|(.*)$')
   if tonumber(id) ~= call then return nil end
-  local leases = {}
+  local leases, deadline_score = {}, lease_score(now + lease_ms)
   for seq, token in string.gmatch(list, '(%d+):(%d+)') do
     local job = redis.call('HMGET', job_key(seq), 's', 'tk', 'a', 't', 'd', 'ma', 'to', 'c', 'dp')
     if job[1] == 'processing' and job[2] == token then
-      defer_add(index_key('processing', job[4]), time_score(now + lease_ms, seq), seq)
+      defer_add(index_key('processing', job[4]), deadline_score, seq)
       leases[#leases + 1] = {
         seq, tonumber(token), tonumber(job[3]), job[4], job[5], tonumber(job[6]), job[7], tonumber(job[8]), job[9],
       }

@@ -5,10 +5,12 @@
 
   pending:   band * 2^42 + order, where band = 10 - priority (higher priority sorts
              first) and order comes from the queue's sequence counter (FIFO).
+  processing: the lease deadline in whole ms, with no tiebreak: jobs leased or
+             renewed in one call share a score (see lease_score).
   others:    a time in ms plus (seq mod 4096) / 4096 as a tiebreak; the fraction is
              a dyadic number, exact in a double until 2^41 ms (September 2039);
-             later, neighbouring fractions round together and ties grow, which
-             listing handles (it reads whole groups of equal scores).
+             later, neighbouring fractions round together and ties grow.
+  Listing handles ties (it reads whole groups of equal scores, ordered by seq).
 ]]
 local BAND = 4398046511104 -- 2^42
 
@@ -23,4 +25,14 @@ end
 
 local function time_score(ms, seq)
   return ms + (tonumber(seq) % 4096) / 4096
+end
+
+-- The processing index holds a worker's leases, under 128 per type in most queues:
+-- a listpack, which keeps a score that is not an integer as text. Every insert
+-- compares its way in from the head, parsing each stored score with strtod: with
+-- fractional scores that was a tenth of Redis's time on the hot path. Integer
+-- scores are stored as integers, and a string argument spares the printf that a
+-- number costs redis.call.
+local function lease_score(deadline)
+  return string.format('%d', deadline)
 end

@@ -46,7 +46,7 @@ end
 
 -- Returns nil for an entry whose job is not pending: the index and the job's state
 -- must agree, and a job that is not pending is never started from it.
-local function lease(seq, jtype, now, deadline, worker)
+local function lease(seq, jtype, now, deadline_score, worker)
   local jk = job_key(seq)
   local job = redis.call('HMGET', jk, 'd', 'a', 'tk', 'ma', 'to', 'c', 'pa', 'ra', 'dp', 's', 'g')
   if job[10] ~= 'pending' then return nil end
@@ -56,7 +56,7 @@ local function lease(seq, jtype, now, deadline, worker)
   local token = (tonumber(job[3]) or 0) + 1
   redis.call('HSET', jk, 's', 'processing', 'a', attempt, 'tk', token, 'w', worker, 'st', now == NOW and NOW_S or now)
   if job[11] then fair.leased(jtype, job[11]) end
-  defer_add(index_key('processing', jtype), time_score(deadline, seq), seq)
+  defer_add(index_key('processing', jtype), deadline_score, seq)
   stat_latency('w', now - (tonumber(job[7]) or tonumber(job[8]) or tonumber(job[6])), jtype)
   queue_event('processing', seq)
   return { seq, token, attempt, jtype, job[1], tonumber(job[4]), job[5], tonumber(job[6]), job[9] }
@@ -165,10 +165,10 @@ local function take_jobs(allowed, n, now, lease_ms, worker)
     end
   end
   if #plain + #grouped == 0 then return taken, types end
-  local deadline = now + lease_ms
+  local deadline_score = lease_score(now + lease_ms)
   local started = {}
   for _, entry in ipairs(pop_all(plain, grouped, n, now)) do
-    local leased = lease(entry[1], entry[2], now, deadline, worker)
+    local leased = lease(entry[1], entry[2], now, deadline_score, worker)
     if leased then
       taken[#taken + 1] = leased
       cb_taken(entry[2], now)

@@ -66,7 +66,7 @@ export function createApp(services: AppServices): Hono<AppEnv> {
     openApiRoutes(() => app.routes),
   );
 
-  const breaker = redisGuard(services.breaker, config.redisTimeoutMs, isUnbounded);
+  const breaker = redisGuard(services.queues, services.breaker, config.redisTimeoutMs, isUnbounded);
   // Authenticated and authorized before the body is read; the body is read before the Redis deadline starts.
   app.use(
     "/v1/*",
@@ -85,7 +85,7 @@ export function createApp(services: AppServices): Hono<AppEnv> {
   app.route("/v1/dead-letter", deadLetterRoutes(services));
   app.route("/v1/queues", queuesRoutes(services));
   app.route("/v1/queues", queueSettingsRoutes(services));
-  app.route("/v1/queues", flowRoutes(services));
+  app.route("/v1/queues", flowRoutes());
   app.route("/v1/types", typesRoutes(services));
   app.route("/v1/events", eventsRoutes(services));
   app.route("/v1/workers", workersRoutes(services));

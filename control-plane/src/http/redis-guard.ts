@@ -2,16 +2,20 @@
  * Puts the Redis circuit breakers in front of every Redis-backed route: refuses at
  * once (503) while the connection is down or the node of a queue the route uses is
  * failing, gives the request's Redis work a deadline (a hung server must not hang
- * clients), and reports the outcome to the breaker of the node it touched.
+ * clients), and reports the outcome to the breaker of the node it touched. Routes
+ * take their queues from `c.var.queues` (queues/request-queues.ts), which carries both.
  * Long polls and bulk actions are exempt from the deadline (see createApp); the
  * connection's per-command timeout still bounds each of their Redis calls.
  */
-import { deadlineMargin, isRedisUnavailable, RedisUnavailableError, withRedisDeadline } from "@rqueue/shared";
+import { deadlineMargin, isRedisUnavailable, RedisUnavailableError } from "@rqueue/shared";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app/app-env.js";
+import type { QueueRegistry } from "../queues/queue-registry.js";
+import { RequestQueues } from "../queues/request-queues.js";
 import type { RedisBreaker } from "../redis/redis-breaker.js";
 
 export function redisGuard(
+  registry: QueueRegistry,
   breaker: RedisBreaker,
   deadlineMs: number,
   isUnbounded: (path: string) => boolean,
@@ -22,10 +26,10 @@ export function redisGuard(
     const bounded = !isUnbounded(c.req.path);
     // Scripts refuse once the API has given up on them (shared/src/redis/request-deadline.ts),
     // a margin before the 503 so that a reply already on its way is not answered "failed".
-    const scriptsBy = Date.now() + deadlineMs - deadlineMargin(deadlineMs);
-    const { result: run, nodes } = breaker.track(() =>
-      bounded ? withRedisDeadline(scriptsBy, () => next()) : next(),
-    );
+    const scriptsBy = bounded ? Date.now() + deadlineMs - deadlineMargin(deadlineMs) : undefined;
+    const queues = new RequestQueues(registry, breaker, scriptsBy);
+    c.set("queues", queues);
+    const run = next();
     if (bounded) {
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(
@@ -36,7 +40,7 @@ export function redisGuard(
       try {
         await Promise.race([run, deadline]);
       } catch (error) {
-        breaker.settle(nodes, isRedisUnavailable(error));
+        breaker.settle(queues.nodes, isRedisUnavailable(error));
         throw error;
       } finally {
         clearTimeout(timer);
@@ -44,6 +48,6 @@ export function redisGuard(
     } else {
       await run;
     }
-    breaker.settle(nodes, c.error !== undefined && isRedisUnavailable(c.error));
+    breaker.settle(queues.nodes, c.error !== undefined && isRedisUnavailable(c.error));
   };
 }

@@ -2,8 +2,8 @@
  * One `Queue` object per queue name, reused across requests (each holds its
  * registered scripts), plus the list of known queues from the engine's registry
  * set. Names that come from clients are bounded so the cache cannot grow forever.
- * Every queue a request uses goes through get(), which lets the Redis breaker
- * refuse it while its node is failing.
+ * Routes take their queues through their request's RequestQueues, which adds the
+ * Redis breaker and the request deadline on top.
  */
 import {
   QUEUES_KEY,
@@ -14,7 +14,6 @@ import {
 } from "@rqueue/shared";
 import * as v from "valibot";
 import { ApiError, unprocessable } from "../http/api-error.js";
-import { enterQueue } from "../redis/redis-breaker.js";
 
 const MAX_CACHED = 1_000;
 
@@ -31,10 +30,7 @@ export class QueueRegistry {
   /** The queue object for a name (validated: 422 when the name is not a queue name). */
   get(name: string): Queue {
     let queue = this.cache.get(name);
-    if (queue) {
-      enterQueue(name);
-      return queue;
-    }
+    if (queue) return queue;
     if (!v.is(QueueNameSchema, name)) {
       throw unprocessable([
         { path: "queue", message: "must be 1-64 characters of letters, digits, '_', '.', '-'" },
@@ -51,7 +47,6 @@ export class QueueRegistry {
       if (oldest !== undefined) this.cache.delete(oldest);
     }
     this.cache.set(name, queue);
-    enterQueue(name);
     return queue;
   }
 

@@ -1,6 +1,6 @@
 import { isRedisUnavailable, type RedisClient, RedisUnavailableError } from "@rqueue/shared";
 import { describe, expect, it } from "vitest";
-import { enterQueue, RedisBreaker, STANDALONE_NODE } from "./redis-breaker.js";
+import { RedisBreaker } from "./redis-breaker.js";
 
 const fakeClient = (status: string) => ({ status }) as unknown as RedisClient;
 
@@ -27,18 +27,6 @@ describe("RedisBreaker", () => {
     expect(breaker.retryAfterSeconds("a:1")).toBe(1);
     now = 1_000;
     expect(breaker.blockedReason("a:1")).toBeNull();
-  });
-
-  it("judges a request by the one node it touched, and refuses queues of an open node", async () => {
-    const breaker = new RedisBreaker(fakeClient("ready"), { threshold: 1 });
-    const { result, nodes } = breaker.track(async () => enterQueue("q"));
-    await result;
-    expect([...nodes]).toEqual([STANDALONE_NODE]);
-    breaker.settle(new Set(["x:1", "y:2"]), true);
-    expect(breaker.blockedReason("x:1")).toBeNull();
-    breaker.settle(nodes, true);
-    await expect(breaker.track(async () => enterQueue("q")).result).rejects.toThrow(RedisUnavailableError);
-    expect(() => enterQueue("q")).not.toThrow();
   });
 
   it("classifies connection errors, not domain errors, as unavailability", () => {

@@ -7,10 +7,9 @@
  *   - a node opens for `openMs` after `threshold` consecutive failures or deadline
  *     misses of requests that touched only that node's queues;
  *   - it closes again on the first such request that succeeds once the window passed.
- * A request learns which nodes it touches through `enter(queue)`, which the queue
- * registry calls for every queue a route uses (see QueueRegistry.get).
+ * A request learns which nodes it touches through its RequestQueues, which every
+ * route takes its queues from (queues/request-queues.ts).
  */
-import { AsyncLocalStorage } from "node:async_hooks";
 import { nodeServing, queueKeys, type RedisClient, RedisUnavailableError } from "@rqueue/shared";
 
 export interface RedisBreakerOptions {
@@ -30,9 +29,6 @@ interface NodeHealth {
 
 /** Queues whose key is remembered (as many as the queue registry keeps). */
 const MAX_QUEUE_KEYS = 1_000;
-
-/** The nodes one request touched. */
-const requestNodes = new AsyncLocalStorage<{ breaker: RedisBreaker; nodes: Set<string> }>();
 
 export class RedisBreaker {
   private readonly health = new Map<string, NodeHealth>();
@@ -82,15 +78,6 @@ export class RedisBreaker {
     if (reason) throw new RedisUnavailableError(reason, this.retryAfterSeconds(node));
   }
 
-  /**
-   * Runs one request's Redis work; `settle` gets the nodes it touched. Inside,
-   * `enter()` refuses queues whose node is open.
-   */
-  track<T>(work: () => Promise<T>): { result: Promise<T>; nodes: Set<string> } {
-    const nodes = new Set<string>();
-    return { result: requestNodes.run({ breaker: this, nodes }, work), nodes };
-  }
-
   /** Records a request's outcome against the node it touched (several: not attributable). */
   settle(nodes: ReadonlySet<string>, failed: boolean): void {
     if (nodes.size !== 1) return;
@@ -114,17 +101,4 @@ export class RedisBreaker {
     const openUntil = this.health.get(node)?.openUntil ?? 0;
     return Math.max(1, Math.ceil((openUntil - this.now()) / 1000));
   }
-}
-
-/**
- * Called for each queue a request uses: refuses it (503) while its node's breaker
- * is open, and remembers the node for the request's outcome. Outside a request
- * (maintenance loops) it does nothing.
- */
-export function enterQueue(queue: string): void {
-  const scope = requestNodes.getStore();
-  if (!scope) return;
-  const node = scope.breaker.nodeOf(queue);
-  scope.breaker.assertAvailable(node);
-  scope.nodes.add(node);
 }

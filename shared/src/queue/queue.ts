@@ -42,7 +42,8 @@ export class Queue {
   readonly name: string;
   /** @internal Shared with the consumer of the same queue. */
   readonly context: QueueContext;
-  private registered = false;
+  /** Shared with the deadline-bound views of this queue, so the name is recorded once. */
+  private readonly registration = { done: false };
 
   constructor(options: QueueOptions) {
     const name = options.name ?? DEFAULT_QUEUE;
@@ -58,6 +59,18 @@ export class Queue {
       resolveSettings(options.settings),
       options.replicaAck,
     );
+  }
+
+  /**
+   * This queue with every script it runs refused by Redis once `localDeadlineMs`
+   * (this host's clock) has passed: for work that someone gives up on at a
+   * deadline, such as an API request answered 503 (see redis/request-deadline.ts).
+   * A light view for one request: same connection, settings and registration.
+   */
+  withDeadline(localDeadlineMs: number): Queue {
+    const view = Object.create(this) as Queue;
+    Object.defineProperty(view, "context", { value: this.context.withDeadline(localDeadlineMs) });
+    return view;
   }
 
   /**
@@ -227,10 +240,10 @@ export class Queue {
    * jobs are still written and the add succeeds; the next add registers the queue.
    */
   private async register(): Promise<void> {
-    if (this.registered) return;
+    if (this.registration.done) return;
     try {
       await this.context.redis.sadd(QUEUES_KEY, this.name);
-      this.registered = true;
+      this.registration.done = true;
     } catch {
       // Failing the add here would make a client retry jobs that were written.
     }

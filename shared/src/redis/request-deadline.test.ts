@@ -3,7 +3,6 @@ import { targets, uniqueQueue } from "../../test/engine-fixture.js";
 import { JobNotFoundError } from "../errors.js";
 import { Queue } from "../queue/queue.js";
 import { createRedis } from "./connection.js";
-import { withRedisDeadline } from "./request-deadline.js";
 
 describe.each(targets)("request deadline (%s)", (_name, url) => {
   // A fresh Cluster client knows no master until its first command: the deadline was
@@ -13,9 +12,10 @@ describe.each(targets)("request deadline (%s)", (_name, url) => {
     try {
       const queue = new Queue({ redis, name: uniqueQueue("deadline") });
       // cancel-job reads the deadline (count-jobs, a read, does not): it runs and finds no job.
-      const error = await withRedisDeadline(Date.now() + 5_000, () => queue.cancel(`${queue.name}:1`)).catch(
-        (caught: unknown) => caught,
-      );
+      const error = await queue
+        .withDeadline(Date.now() + 5_000)
+        .cancel(`${queue.name}:1`)
+        .catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(JobNotFoundError);
     } finally {
       await redis.quit();

@@ -3,25 +3,20 @@
  * the API answers 503 ("not done, retry"), but ioredis still sends the commands it
  * queued — to a frozen server once it wakes, or from its offline queue after a
  * reconnect — so a write reported as failed could apply later, and a client that
- * retried would have it twice. Every script run inside `withRedisDeadline` carries
- * the deadline in Redis's own clock, and refuses before its first write once the
- * server's clock is past it (scripts/includes/settings.lua, `rq-deadline-passed`).
+ * retried would have it twice. Every script a deadline-bound queue runs
+ * (`Queue.withDeadline`, which the API gives each request) carries the deadline in
+ * Redis's own clock, and refuses before its first write once the server's clock is
+ * past it (scripts/includes/settings.lua, `rq-deadline-passed`). The deadline travels
+ * with the queue object, not in an AsyncLocalStorage: on Node 20 one active store
+ * puts a hook on every promise of the process, a fifth of the API's CPU per request.
  *
  * Redis's clock is estimated per connection from TIME, on the low side: the sample
  * is taken as if Redis read its clock when the reply arrived, and on Cluster the
  * clock furthest behind among the masters counts. A node whose clock is ahead
  * refuses a little early, never late. The estimate is refreshed in the background.
  */
-import { AsyncLocalStorage } from "node:async_hooks";
 import type { RedisClient } from "../scripts/load-scripts.js";
 import { masterNodes } from "./master-nodes.js";
-
-const deadlines = new AsyncLocalStorage<number>();
-
-/** Runs `work` with every script it calls refused by Redis after `localDeadlineMs` (this host's clock). */
-export function withRedisDeadline<T>(localDeadlineMs: number, work: () => Promise<T>): Promise<T> {
-  return deadlines.run(localDeadlineMs, work);
-}
 
 const REFRESH_MS = 10_000;
 
@@ -83,12 +78,10 @@ function commandTimeoutOf(redis: RedisClient): number | undefined {
 }
 
 /**
- * The local deadline of a script called now: the request's, else the connection's
- * command timeout (less the margin), else none.
+ * The local deadline of a script called now with no deadline of its own: the
+ * connection's command timeout (less the margin), else none.
  */
-export function currentRedisDeadline(redis: RedisClient): number | undefined {
-  const request = deadlines.getStore();
-  if (request !== undefined) return request;
+export function connectionDeadline(redis: RedisClient): number | undefined {
   const timeout = commandTimeoutOf(redis);
   return timeout ? Date.now() + timeout - deadlineMargin(timeout) : undefined;
 }

@@ -21,7 +21,6 @@ import { pairsToRecord } from "../job.js";
 import { parseJobId } from "../job-id.js";
 import { IdempotencyConflictError } from "../queue/idempotency.js";
 import type { Queue } from "../queue/queue.js";
-import { withRedisDeadline } from "../redis/request-deadline.js";
 import { isFinalState, type JobState } from "../schemas/job-state.js";
 import { LIMITS } from "../schemas/limits.js";
 import { SCHEDULE_LIMITS } from "../schemas/schedule-input.js";
@@ -188,7 +187,7 @@ export async function fireDueSchedules(queue: Queue, options: FireOptions = {}):
   const batch = options.batch ?? 200;
   const totals = emptyTotals();
   for (let round = 0; round < (options.maxBatches ?? 10); round++) {
-    const due = await withRedisDeadline(Date.now() + ROUND_BUDGET_MS, () => fireBatch(queue, batch, totals));
+    const due = await fireBatch(queue.withDeadline(Date.now() + ROUND_BUDGET_MS), batch, totals);
     if (due < batch) break;
   }
   return totals;

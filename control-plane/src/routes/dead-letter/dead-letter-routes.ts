@@ -57,7 +57,7 @@ export function deadLetterRoutes(services: AppServices): Hono<AppEnv> {
     async (c) => {
       const parsed = v.safeParse(v.strictObject({ queue: QueueNameSchema }), c.req.query());
       if (!parsed.success) throw unprocessable(toFieldIssues(parsed.issues));
-      const queue = await services.queues.getExisting(parsed.output.queue);
+      const queue = await c.var.queues.getExisting(parsed.output.queue);
       return c.json(await readDeadLetterGroups(services.redis, queue));
     },
   );
@@ -88,7 +88,7 @@ export function deadLetterRoutes(services: AppServices): Hono<AppEnv> {
     requireRole("admin"),
     async (c) => {
       const filter = parseFilter(await readJsonObject(c));
-      const queue = await services.queues.getExisting(filter.queue);
+      const queue = await c.var.queues.getExisting(filter.queue);
       const retried = await queue.retryDeadLetter({ type: filter.type });
       return c.json({ queue: filter.queue, type: filter.type ?? null, retried });
     },
@@ -124,7 +124,7 @@ export function deadLetterRoutes(services: AppServices): Hono<AppEnv> {
     requireRole("admin"),
     async (c) => {
       const filter = parseFilter(c.req.query());
-      const queue = await services.queues.getExisting(filter.queue);
+      const queue = await c.var.queues.getExisting(filter.queue);
       const deleted = await queue.purgeDeadLetter({ type: filter.type });
       return c.json({ queue: filter.queue, type: filter.type ?? null, deleted });
     },

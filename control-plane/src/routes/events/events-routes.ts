@@ -120,7 +120,7 @@ export function eventsRoutes(services: AppServices): Hono<AppEnv> {
           { path: "queue", message: `name 1 to ${MAX_STREAM_QUEUES} queues (repeat queue=)` },
         ]);
       }
-      for (const queue of queues) services.queues.get(queue); // 422 for a name that is not a queue name
+      for (const queue of queues) c.var.queues.get(queue); // 422 for a name that is not a queue name
       const type = c.req.query("type");
       if (type !== undefined && !v.is(JobTypeSchema, type)) {
         throw unprocessable([{ path: "type", message: "must be a job type name" }]);

@@ -14,7 +14,6 @@ import { FlowRuleSchema, type FlowScope, GroupWeightSchema, JobTypeSchema, type 
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
 import type { AppEnv } from "../../app/app-env.js";
-import type { AppServices } from "../../app/services.js";
 import { unprocessable } from "../../http/api-error.js";
 import { requireRole } from "../../http/auth.js";
 import { readJsonObject } from "../../http/read-json.js";
@@ -78,9 +77,9 @@ const SCOPES: ScopeRoute[] = [
   },
 ];
 
-export function flowRoutes(services: AppServices): Hono<AppEnv> {
+export function flowRoutes(): Hono<AppEnv> {
   const router = new Hono<AppEnv>();
-  const queueOf = (c: Context<AppEnv>) => services.queues.get(c.req.param("queue") as string);
+  const queueOf = (c: Context<AppEnv>) => c.var.queues.get(c.req.param("queue") as string);
   const answer = async (c: Context<AppEnv>, queue: Queue) =>
     c.json({ name: queue.name, ...(await queue.flowState()) });
 

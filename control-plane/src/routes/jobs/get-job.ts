@@ -11,21 +11,18 @@ import type { AppServices } from "../../app/services.js";
 import type { ArchivedJob } from "../../archive/archived-job.js";
 import { resolveJobBlobs } from "../../blobs/offload-request.js";
 import { requireRole } from "../../http/auth.js";
+import type { RequestQueues } from "../../queues/request-queues.js";
 import { describeRoute, errorResponse, JOB_ID_PARAM, ref } from "../openapi/describe-route.js";
 import { JobGraphSchema } from "../openapi/response-schemas.js";
 import { omitFields, parseOmit } from "./job-fields.js";
 
-/** Reads a job by id: 422 for a malformed id, 404 for an unknown one. */
-export function readJob(services: AppServices, id: string): Promise<Job> {
-  return services.queues.get(parseJobId(id).queue).getJobOrThrow(id);
-}
-
 /** The job from Redis, else from the archive, so a link to a job keeps working after retention. */
-export async function readJobAnywhere(
+async function readJobAnywhere(
   services: AppServices,
+  queues: RequestQueues,
   id: string,
 ): Promise<(Job & { source: "redis" }) | ArchivedJob> {
-  const job = await services.queues.get(parseJobId(id).queue).getJob(id);
+  const job = await queues.get(parseJobId(id).queue).getJob(id);
   if (job) return resolveJobBlobs(services.blobs, { ...job, source: "redis" as const });
   const archived = await services.archive?.findJob(id);
   if (archived) return resolveJobBlobs(services.blobs, archived);
@@ -58,7 +55,7 @@ export function registerGetJob(router: Hono<AppEnv>, services: AppServices): voi
     requireRole("read"),
     async (c) => {
       const omit = parseOmit(c.req.query("omit"));
-      return c.json(omitFields(await readJobAnywhere(services, c.req.param("id")), omit));
+      return c.json(omitFields(await readJobAnywhere(services, c.var.queues, c.req.param("id")), omit));
     },
   );
 
@@ -79,7 +76,7 @@ export function registerGetJob(router: Hono<AppEnv>, services: AppServices): voi
     requireRole("read"),
     async (c) => {
       const id = c.req.param("id");
-      const graph = await services.queues.get(parseJobId(id).queue).getJobGraph(id);
+      const graph = await c.var.queues.get(parseJobId(id).queue).getJobGraph(id);
       if (!graph) throw new JobNotFoundError(id);
       return c.json(graph);
     },

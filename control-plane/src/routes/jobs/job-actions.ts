@@ -5,10 +5,9 @@
  * it is afterwards (delete: 204); an illegal transition is 409.
  */
 import { parseJobId } from "@rqueue/shared";
-import type { Hono } from "hono";
+import type { Context, Hono } from "hono";
 import * as v from "valibot";
 import type { AppEnv } from "../../app/app-env.js";
-import type { AppServices } from "../../app/services.js";
 import { unprocessable } from "../../http/api-error.js";
 import { requireRole } from "../../http/auth.js";
 import { readJsonObject } from "../../http/read-json.js";
@@ -25,8 +24,8 @@ const RetryOptionsSchema = v.strictObject({
   ),
 });
 
-export function registerJobActions(router: Hono<AppEnv>, services: AppServices): void {
-  const queueOf = (id: string) => services.queues.get(parseJobId(id).queue);
+export function registerJobActions(router: Hono<AppEnv>): void {
+  const queueOf = (c: Context<AppEnv>, id: string) => c.var.queues.get(parseJobId(id).queue);
 
   router.post(
     "/:id/cancel",
@@ -48,7 +47,7 @@ export function registerJobActions(router: Hono<AppEnv>, services: AppServices):
     requireRole("admin"),
     async (c) => {
       const id = c.req.param("id");
-      const queue = queueOf(id);
+      const queue = queueOf(c, id);
       await queue.cancel(id);
       return c.json(await queue.getJobOrThrow(id));
     },
@@ -76,7 +75,7 @@ export function registerJobActions(router: Hono<AppEnv>, services: AppServices):
       const id = c.req.param("id");
       const parsed = v.safeParse(RetryOptionsSchema, (await readJsonObject(c, { optional: true })) ?? {});
       if (!parsed.success) throw unprocessable(toFieldIssues(parsed.issues));
-      const queue = queueOf(id);
+      const queue = queueOf(c, id);
       await queue.retry(id, { cascade: parsed.output.cascade ?? false });
       return c.json(await queue.getJobOrThrow(id));
     },
@@ -99,7 +98,7 @@ export function registerJobActions(router: Hono<AppEnv>, services: AppServices):
     }),
     requireRole("admin"),
     async (c) => {
-      await queueOf(c.req.param("id")).remove(c.req.param("id"));
+      await queueOf(c, c.req.param("id")).remove(c.req.param("id"));
       return c.body(null, 204);
     },
   );

@@ -18,11 +18,11 @@ export function jobsRoutes(services: AppServices): Hono<AppEnv> {
   const router = new Hono<AppEnv>();
   registerSubmitJob(router, services);
   registerSubmitBatch(router, services);
-  registerListJobs(router, services);
+  registerListJobs(router);
   registerWaitJob(router, services);
   registerJobLogs(router, services);
   registerGetJob(router, services);
-  registerJobActions(router, services);
+  registerJobActions(router);
   registerReplayJob(router, services);
   return router;
 }

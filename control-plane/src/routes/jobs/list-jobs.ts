@@ -17,7 +17,6 @@ import {
 import type { Hono } from "hono";
 import * as v from "valibot";
 import type { AppEnv } from "../../app/app-env.js";
-import type { AppServices } from "../../app/services.js";
 import { unprocessable } from "../../http/api-error.js";
 import { requireRole } from "../../http/auth.js";
 import { describeRoute, errorResponse, ref } from "../openapi/describe-route.js";
@@ -41,7 +40,7 @@ export const ListQuerySchema = v.strictObject({
   cursor: v.optional(v.pipe(v.string(), v.nonEmpty("must not be empty"))),
 });
 
-export function registerListJobs(router: Hono<AppEnv>, services: AppServices): void {
+export function registerListJobs(router: Hono<AppEnv>): void {
   router.get(
     "/",
     describeRoute({
@@ -76,7 +75,7 @@ export function registerListJobs(router: Hono<AppEnv>, services: AppServices): v
       const parsed = v.safeParse(ListQuerySchema, c.req.query());
       if (!parsed.success) throw unprocessable(toFieldIssues(parsed.issues));
       const { queue: name, ...request } = parsed.output;
-      return c.json(await services.queues.get(name).list(request));
+      return c.json(await c.var.queues.get(name).list(request));
     },
   );
 }

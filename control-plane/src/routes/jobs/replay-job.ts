@@ -34,7 +34,7 @@ export function registerReplayJob(router: Hono<AppEnv>, services: AppServices): 
     requireRole("submit"),
     async (c) => {
       const id = c.req.param("id");
-      const queue = services.queues.get(parseJobId(id).queue);
+      const queue = c.var.queues.get(parseJobId(id).queue);
       const edits = (await readJsonObject(c, { optional: true })) ?? {};
       return c.json(await replayJob(services.redis, queue, id, edits), 201);
     },

@@ -178,7 +178,7 @@ export function registerSubmitBatch(router: Hono<AppEnv>, services: AppServices)
         byQueue.set(name, indexes);
       });
       const groups = [...byQueue].map(([name, indexes]) => ({
-        queue: services.queues.get(name),
+        queue: c.var.queues.get(name),
         indexes,
         inputs: indexes.map((index) => inputs[index] as JobInput),
       }));

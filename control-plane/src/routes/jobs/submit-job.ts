@@ -85,7 +85,7 @@ export function registerSubmitJob(router: Hono<AppEnv>, services: AppServices): 
       const payload = body.payload; // as sent, before a large one is moved to the blob store
       await offloadSubmittedPayload(services.blobs, body, "");
       const input = parseJobInput(body);
-      const queue = services.queues.get(input.queue ?? DEFAULT_QUEUE);
+      const queue = c.var.queues.get(input.queue ?? DEFAULT_QUEUE);
       await services.types.assertAccepted(queue.name, [
         { type: input.type, payload: payload === undefined ? {} : payload, prefix: "" },
       ]);

@@ -58,7 +58,7 @@ export function registerWaitJob(router: Hono<AppEnv>, services: AppServices): vo
       if (!parsedQuery.success) throw unprocessable(toFieldIssues(parsedQuery.issues));
       const id = c.req.param("id");
       const { queue: name, seq } = parseJobId(id);
-      const queue = services.queues.get(name);
+      const queue = c.var.queues.get(name);
       const deadline = Date.now() + parsedQuery.output.timeoutMs;
       // Unknown jobs answer 404 before anything is watched: a watch holds a blocking
       // Redis connection per queue, which a flood of made-up ids must not open.

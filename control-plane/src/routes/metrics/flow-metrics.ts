@@ -5,7 +5,7 @@
  * scrape (one script call per queue, O(types): no scan of jobs or groups).
  */
 import type { FlowState } from "@rqueue/shared";
-import type { AppServices } from "../../app/services.js";
+import type { RequestQueues } from "../../queues/request-queues.js";
 import type { PrometheusText } from "./prometheus-text.js";
 
 type TypeState = FlowState["types"][number];
@@ -34,12 +34,12 @@ const FAMILIES: [name: string, help: string, read: (t: TypeState) => number][] =
 ];
 
 export async function writeFlowMetrics(
-  services: AppServices,
+  queues: RequestQueues,
   names: string[],
   out: PrometheusText,
 ): Promise<void> {
   const states = await Promise.all(
-    names.map(async (name) => ({ name, state: await services.queues.get(name).flowState() })),
+    names.map(async (name) => ({ name, state: await queues.get(name).flowState() })),
   );
   for (const [family, help, read] of FAMILIES) {
     out.family(family, "gauge", help);

@@ -52,7 +52,9 @@ export function snapshotRoutes(services: AppServices, cacheMs = 1_000): Hono<App
       const parsed = v.safeParse(SnapshotQuerySchema, c.req.query());
       if (!parsed.success) throw unprocessable(toFieldIssues(parsed.issues));
       const queue = parsed.output.queue;
-      const { body, etag } = await cache.get(queue ?? "", () => buildMetricsSnapshot(services, queue));
+      const { body, etag } = await cache.get(queue ?? "", () =>
+        buildMetricsSnapshot(services, c.var.queues, queue),
+      );
       c.header("ETag", etag);
       c.header("Cache-Control", "private, max-age=1");
       if (c.req.header("if-none-match") === etag) return c.body(null, 304);
@@ -79,7 +81,7 @@ export function prometheusRoutes(services: AppServices): Hono<AppEnv> {
     }),
     requireRole("metrics"),
     async (c) => {
-      const text = await renderPrometheus(services);
+      const text = await renderPrometheus(services, c.var.queues);
       return c.body(text, 200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
     },
   );

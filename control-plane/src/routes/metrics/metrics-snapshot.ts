@@ -16,6 +16,7 @@ import {
 } from "@rqueue/shared";
 import type { AppServices } from "../../app/services.js";
 import { readArchiveStatus } from "../../archive/archive-status.js";
+import type { RequestQueues } from "../../queues/request-queues.js";
 import { mergeHistograms } from "./histograms.js";
 import { sumCounts } from "./state-counts.js";
 
@@ -25,6 +26,7 @@ export const THROUGHPUT_WINDOW_MINUTES = 15;
 
 export async function buildMetricsSnapshot(
   services: AppServices,
+  queues: RequestQueues,
   onlyQueue?: string,
   now = Date.now(),
 ): Promise<MetricsSnapshot> {
@@ -32,7 +34,7 @@ export async function buildMetricsSnapshot(
   const [perQueue, workers, ecs] = await Promise.all([
     Promise.all(
       names.map(async (name) => {
-        const queue = services.queues.get(name);
+        const queue = queues.get(name);
         const [gauges, stats] = await Promise.all([queue.gauges(), queue.stats(THROUGHPUT_WINDOW_MINUTES)]);
         return { gauges, stats };
       }),

@@ -20,6 +20,7 @@ import {
 } from "@rqueue/shared";
 import type { AppServices } from "../../app/services.js";
 import { archivePrometheus, readArchiveStatus } from "../../archive/archive-status.js";
+import type { RequestQueues } from "../../queues/request-queues.js";
 import { writeFlowMetrics } from "./flow-metrics.js";
 import { PrometheusText } from "./prometheus-text.js";
 import { writeScheduleMetrics } from "./schedule-metrics.js";
@@ -27,8 +28,8 @@ import { writeScheduleMetrics } from "./schedule-metrics.js";
 const COUNTERS = ["added", "completed", "failed", "retried", "canceled"] as const;
 const BREAKER_STATES: CircuitBreakerState[] = ["closed", "open", "half-open"];
 
-async function readQueue(services: AppServices, name: string) {
-  const queue = services.queues.get(name);
+async function readQueue(services: AppServices, queues: RequestQueues, name: string) {
+  const queue = queues.get(name);
   const [gauges, stats, histograms, breakers] = await Promise.all([
     queue.gauges(),
     queue.stats(1),
@@ -38,10 +39,10 @@ async function readQueue(services: AppServices, name: string) {
   return { name, gauges, counters: stats.counters, histograms, breakers };
 }
 
-export async function renderPrometheus(services: AppServices): Promise<string> {
+export async function renderPrometheus(services: AppServices, queues: RequestQueues): Promise<string> {
   const names = await services.queues.names();
   const [perQueue, workers] = await Promise.all([
-    Promise.all(names.map((name) => readQueue(services, name))),
+    Promise.all(names.map((name) => readQueue(services, queues, name))),
     listWorkers(services.redis),
   ]);
   const out = new PrometheusText();
@@ -147,8 +148,8 @@ export async function renderPrometheus(services: AppServices): Promise<string> {
     {},
     healthy.reduce((sum, w) => sum + w.activeJobs, 0),
   );
-  await writeScheduleMetrics(services, out);
-  await writeFlowMetrics(services, names, out);
+  await writeScheduleMetrics(services, queues, out);
+  await writeFlowMetrics(queues, names, out);
   const archive = services.archive ? archivePrometheus(await readArchiveStatus(services.archive, names)) : "";
   return out.toString() + archive;
 }

@@ -7,6 +7,7 @@
  */
 import { listScheduleQueues, QueueSchedules, type ScheduleCounters } from "@rqueue/shared";
 import type { AppServices } from "../../app/services.js";
+import type { RequestQueues } from "../../queues/request-queues.js";
 import type { PrometheusText } from "./prometheus-text.js";
 
 const FAMILIES: [
@@ -48,12 +49,16 @@ const FAMILIES: [
   ],
 ];
 
-export async function writeScheduleMetrics(services: AppServices, out: PrometheusText): Promise<void> {
+export async function writeScheduleMetrics(
+  services: AppServices,
+  queues: RequestQueues,
+  out: PrometheusText,
+): Promise<void> {
   const names = await listScheduleQueues(services.redis);
   const counters = await Promise.all(
     names.map(async (name) => ({
       name,
-      counters: await new QueueSchedules(services.queues.get(name)).counters(),
+      counters: await new QueueSchedules(queues.get(name)).counters(),
     })),
   );
   for (const [family, type, help, read] of FAMILIES) {

@@ -52,7 +52,7 @@ export function operationsRoutes(services: AppServices): Hono<AppEnv> {
       if (running >= MAX_RUNNING) {
         throw new ApiError(429, "too_many_operations", `at most ${MAX_RUNNING} operations run at once`);
       }
-      const queue = await services.queues.getExisting(filter.queue);
+      const queue = await c.var.queues.getExisting(filter.queue);
       const gauges = await queue.gauges();
       const estimated = filter.type
         ? (gauges.countsByType[filter.type]?.[filter.state] ?? 0)

@@ -47,7 +47,7 @@ export function queueSettingsRoutes(services: AppServices): Hono<AppEnv> {
     }),
     requireRole("read"),
     async (c) => {
-      const name = services.queues.get(c.req.param("queue")).name;
+      const name = c.var.queues.get(c.req.param("queue")).name;
       return c.json({ name, requireRegisteredType: await services.types.requiresRegisteredType(name) });
     },
   );
@@ -76,7 +76,7 @@ export function queueSettingsRoutes(services: AppServices): Hono<AppEnv> {
     }),
     requireRole("admin"),
     async (c) => {
-      const name = services.queues.get(c.req.param("queue")).name;
+      const name = c.var.queues.get(c.req.param("queue")).name;
       const parsed = v.safeParse(SettingsInputSchema, await readJsonObject(c));
       if (!parsed.success) throw unprocessable(toFieldIssues(parsed.issues));
       const value = await services.types.setRequiresRegisteredType(name, parsed.output.requireRegisteredType);

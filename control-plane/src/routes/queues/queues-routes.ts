@@ -45,7 +45,7 @@ export function queuesRoutes(services: AppServices): Hono<AppEnv> {
       const queues = await Promise.all(
         names.map(async (name) => {
           const [gauges, breakers] = await Promise.all([
-            services.queues.get(name).gauges(),
+            c.var.queues.get(name).gauges(),
             getCircuitBreakers(services.redis, name),
           ]);
           return { ...gauges, breakers };
@@ -67,7 +67,7 @@ export function queuesRoutes(services: AppServices): Hono<AppEnv> {
     }),
     requireRole("admin"),
     async (c) => {
-      const queue = await services.queues.getExisting(c.req.param("queue"));
+      const queue = await c.var.queues.getExisting(c.req.param("queue"));
       await queue.pause();
       return c.json({ name: queue.name, paused: true });
     },
@@ -85,7 +85,7 @@ export function queuesRoutes(services: AppServices): Hono<AppEnv> {
     }),
     requireRole("admin"),
     async (c) => {
-      const queue = await services.queues.getExisting(c.req.param("queue"));
+      const queue = await c.var.queues.getExisting(c.req.param("queue"));
       await queue.resume();
       return c.json({ name: queue.name, paused: false });
     },
@@ -106,7 +106,7 @@ export function queuesRoutes(services: AppServices): Hono<AppEnv> {
     }),
     requireRole("admin"),
     async (c) => {
-      const queue = await services.queues.getExisting(c.req.param("queue"));
+      const queue = await c.var.queues.getExisting(c.req.param("queue"));
       const type = c.req.param("type");
       await resetCircuitBreaker(services.redis, queue.name, type);
       const breaker = (await getCircuitBreakers(services.redis, queue.name)).find((b) => b.type === type);

@@ -11,7 +11,6 @@ import {
   DEFAULT_QUEUE,
   LIMITS,
   listScheduleQueues,
-  type Queue,
   QueueNameSchema,
   QueueSchedules,
   type Schedule,
@@ -49,22 +48,13 @@ const parseCursor = (cursor: string | undefined): { queue: string; id: string } 
 
 export function schedulesRoutes(services: AppServices): Hono<AppEnv> {
   const router = new Hono<AppEnv>();
-  const cache = new WeakMap<Queue, QueueSchedules>();
-  const schedulesOf = (name: string) => {
-    const queue = services.queues.get(name);
-    let schedules = cache.get(queue);
-    if (!schedules) {
-      schedules = new QueueSchedules(queue);
-      cache.set(queue, schedules);
-    }
-    return schedules;
-  };
+  const schedulesOf = (c: Context<AppEnv>, name: string) => new QueueSchedules(c.var.queues.get(name));
   const target = (c: Context<AppEnv>) => {
     const id = c.req.param("id") as string;
     if (!v.is(ScheduleIdSchema, id)) {
       throw unprocessable([{ path: "id", message: "must be 1-64 of A-Z a-z 0-9 _ . -" }]);
     }
-    return { schedules: schedulesOf(c.req.param("queue") as string), id };
+    return { schedules: schedulesOf(c, c.req.param("queue") as string), id };
   };
 
   router.post(
@@ -90,7 +80,7 @@ export function schedulesRoutes(services: AppServices): Hono<AppEnv> {
     async (c) => {
       const body = (await readJsonObject(c)) as ScheduleInput & Record<string, unknown>;
       const queueName = typeof body.queue === "string" ? body.queue : DEFAULT_QUEUE;
-      const schedules = schedulesOf(queueName);
+      const schedules = schedulesOf(c, queueName);
       const job = body.job as { type?: unknown; payload?: unknown } | undefined;
       if (job && typeof job === "object" && typeof job.type === "string") {
         await services.types.assertAccepted(queueName, [
@@ -147,7 +137,7 @@ export function schedulesRoutes(services: AppServices): Hono<AppEnv> {
       let nextCursor: string | null = null;
       for (const name of names) {
         if (cursor && name < cursor.queue) continue;
-        const page = await schedulesOf(name).list({
+        const page = await schedulesOf(c, name).list({
           limit: limit - items.length,
           ...(cursor?.queue === name ? { cursor: cursor.id } : {}),
         });

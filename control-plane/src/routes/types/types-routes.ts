@@ -80,7 +80,7 @@ export function typesRoutes(services: AppServices): Hono<AppEnv> {
     async (c) => {
       const only = c.req.query("queue");
       let names: string[];
-      if (only !== undefined) names = [services.queues.get(only).name];
+      if (only !== undefined) names = [c.var.queues.get(only).name];
       else {
         const [known, workers] = await Promise.all([services.queues.names(), listWorkers(services.redis)]);
         names = [...new Set([...known, ...workers.flatMap((worker) => worker.queues)])].sort();
@@ -90,7 +90,7 @@ export function typesRoutes(services: AppServices): Hono<AppEnv> {
         names.map(async (name) => {
           const registered = await listRegisteredTypes(services.redis, name);
           if (registered.length === 0) return [];
-          const counts = await services.queues.get(name).counts();
+          const counts = await c.var.queues.get(name).counts();
           return registered.map((entry) => ({
             queue: name,
             ...entry,

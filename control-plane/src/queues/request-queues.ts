@@ -34,6 +34,17 @@ export class RequestQueues {
     return this.bind(await this.registry.getExisting(name));
   }
 
+  /**
+   * The queue for work the request starts and leaves running (a bulk operation, a
+   * benchmark run): checked against the breaker, but free of the request's deadline,
+   * which would refuse its scripts half-way.
+   */
+  outliving(name: string): Queue {
+    const queue = this.registry.get(name);
+    this.enter(name);
+    return queue;
+  }
+
   private enter(name: string): void {
     const node = this.breaker.nodeOf(name);
     this.breaker.assertAvailable(node);

@@ -121,3 +121,41 @@ describe("benchmarks", () => {
     ).toBe(403);
   });
 });
+
+describe("a benchmark outliving its request", () => {
+  let short: TestApp;
+  beforeAll(async () => {
+    short = await createTestApp(inject("redisUrl"), { RQ_REDIS_TIMEOUT_MS: "200" });
+    // Loading the scripts on a loaded machine can take longer than the deadline.
+    await short.services.queues.get(uniqueQueue()).add({ type: "warm-up" });
+  });
+  afterAll(() => short.close());
+
+  // The request that starts the run has a Redis deadline of 200 ms; 300 batches of adds
+  // take longer. The run's scripts must not carry that deadline.
+  it("adds every job although adding outlasts the request's deadline", async () => {
+    const queue = uniqueQueue("bench-long");
+    const consumer = new Consumer({ redis: short.redis, queue, workerId: "bench-long" });
+    const started = await short.request("/v1/benchmarks", {
+      method: "POST",
+      json: { queue, type: "noop", jobs: 30_000, batchSize: 100 },
+    });
+    expect(started.status).toBe(202);
+    let run = (await started.json()) as BenchmarkRun;
+    for (const until = Date.now() + 120_000; run.status === "running" && Date.now() < until; ) {
+      const taken = await consumer.take(500);
+      if (taken.length > 0) {
+        await consumer.settle(
+          taken.map((lease) => ({ lease, kind: "completed" as const, result: null })),
+          0,
+        );
+      } else {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const body = (await (await short.request("/v1/benchmarks/current")).json()) as { run: BenchmarkRun };
+      run = body.run;
+    }
+    await consumer.close();
+    expect(run).toMatchObject({ status: "completed", enqueued: 30_000, completed: 30_000, failed: 0 });
+  });
+});

@@ -42,7 +42,7 @@ export function benchmarksRoutes(services: AppServices): Hono<AppEnv> {
     async (c) => {
       const parsed = v.safeParse(BenchmarkInputSchema, await readJsonObject(c));
       if (!parsed.success) throw unprocessable(toFieldIssues(parsed.issues));
-      const queue = c.var.queues.get(parsed.output.queue);
+      const queue = c.var.queues.outliving(parsed.output.queue);
       try {
         const { run, done } = await startBenchmarkRun(
           services.redis,

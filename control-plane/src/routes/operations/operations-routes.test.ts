@@ -128,3 +128,36 @@ describe("bulk operations by filter", () => {
     expect((await t.request("/v1/operations/not-an-id", { key: READ })).status).toBe(404);
   });
 });
+
+describe("a bulk operation outliving its request", () => {
+  let short: TestApp;
+  beforeAll(async () => {
+    short = await createTestApp(inject("redisUrl"), { RQ_REDIS_TIMEOUT_MS: "200" });
+    // Loading the scripts on a loaded machine can take longer than the deadline.
+    await short.services.queues.get(uniqueQueue()).add({ type: "warm-up" });
+  });
+  afterAll(() => short.close());
+
+  // The request that starts an operation has a Redis deadline of 200 ms; cancelling
+  // 5,000 jobs one by one takes longer. Its scripts must not carry that deadline.
+  it("runs to the end without the request's deadline", async () => {
+    const queue = uniqueQueue("long-op");
+    for (let i = 0; i < 5; i++) {
+      const jobs = Array.from({ length: 1_000 }, () => ({ type: "t", queue }));
+      expect((await short.request("/v1/jobs/batch", { method: "POST", json: { jobs } })).status).toBe(201);
+    }
+    const started = await short.request("/v1/operations", {
+      method: "POST",
+      json: { action: "cancel", filter: { queue, state: "pending" } },
+    });
+    expect(started.status).toBe(202);
+    const { id } = (await started.json()) as Operation;
+    let ended: Operation | undefined;
+    for (const until = Date.now() + 60_000; Date.now() < until; ) {
+      ended = (await (await short.request(`/v1/operations/${id}`)).json()) as Operation;
+      if (ended.status !== "running") break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(ended).toMatchObject({ status: "completed", applied: 5_000 });
+  });
+});

@@ -57,7 +57,7 @@ export function operationsRoutes(services: AppServices): Hono<AppEnv> {
       const estimated = filter.type
         ? (gauges.countsByType[filter.type]?.[filter.state] ?? 0)
         : gauges.counts[filter.state];
-      const started = await startBulkOperation(services.redis, queue, {
+      const started = await startBulkOperation(services.redis, c.var.queues.outliving(queue.name), {
         action,
         filter,
         estimated,

@@ -40,9 +40,16 @@ on_call(function()
   STAT_COUNTERS, STAT_TP, TP_FIELDS = {}, {}, {}
   LAT_BUCKETS, HIST_BY_TYPE = { w = {}, r = {} }, { w = {}, r = {} }
 end)
+-- Most durations are a few ms: their buckets are remembered across calls (a pure
+-- function of ms), sparing a logarithm per job.
+local BUCKET_OF_MS = {}
 local function stat_latency(kind, ms, jtype)
   if ms < 0 then ms = 0 end
-  local bucket = math.ceil(4 * math.log(ms + 1) / LOG2)
+  local bucket = BUCKET_OF_MS[ms]
+  if not bucket then
+    bucket = math.ceil(4 * math.log(ms + 1) / LOG2)
+    if ms < 4096 and ms % 1 == 0 then BUCKET_OF_MS[ms] = bucket end
+  end
   local counts = LAT_BUCKETS[kind]
   counts[bucket] = (counts[bucket] or 0) + 1
   local of_type = HIST_BY_TYPE[kind][jtype]

@@ -54,7 +54,9 @@ local function lease(seq, jtype, now, deadline_score, worker)
   if expiry.at_lease(seq, jtype, now) then return nil end
   local attempt = (tonumber(job[2]) or 0) + 1
   local token = (tonumber(job[3]) or 0) + 1
-  redis.call('HSET', jk, 's', 'processing', 'a', attempt, 'tk', token, 'w', worker, 'st', now == NOW and NOW_S or now)
+  -- As strings: redis.call would format each number with a printf('%.17g').
+  redis.call('HSET', jk, 's', 'processing', 'a', string.format('%d', attempt), 'tk', string.format('%d', token),
+    'w', worker, 'st', now == NOW and NOW_S or now)
   if job[11] then fair.leased(jtype, job[11]) end
   defer_add(index_key('processing', jtype), deadline_score, seq)
   stat_latency('w', now - (tonumber(job[7]) or tonumber(job[8]) or tonumber(job[6])), jtype)

@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createTestApp, type TestApp, uniqueQueue } from "../testing/test-app.js";
+import { createShortDeadlineApp, type TestApp, uniqueQueue } from "../testing/test-app.js";
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await createTestApp(inject("redisUrl"), { RQ_REDIS_TIMEOUT_MS: "100" });
-  // Loading the scripts into Redis on a loaded machine can take longer than the 100 ms deadline.
-  await t.services.queues.get(uniqueQueue()).add({ type: "warm-up" });
+  t = await createShortDeadlineApp(inject("redisUrl"), 100);
 });
 afterAll(() => t.close());
 

@@ -70,3 +70,13 @@ export async function createTestApp(redisUrl: string, env: Record<string, string
     },
   };
 }
+
+/**
+ * An app whose requests have a Redis deadline of `deadlineMs`, with the add script
+ * already loaded: loading it on a loaded machine can take longer than a short deadline.
+ */
+export async function createShortDeadlineApp(redisUrl: string, deadlineMs: number): Promise<TestApp> {
+  const app = await createTestApp(redisUrl, { RQ_REDIS_TIMEOUT_MS: String(deadlineMs) });
+  await app.services.queues.get(uniqueQueue()).add({ type: "warm-up" });
+  return app;
+}

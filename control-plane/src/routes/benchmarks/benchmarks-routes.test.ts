@@ -1,6 +1,6 @@
 import { type BenchmarkRun, Consumer } from "@rqueue/shared";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createTestApp, type TestApp, uniqueQueue } from "../../testing/test-app.js";
+import { createShortDeadlineApp, createTestApp, type TestApp, uniqueQueue } from "../../testing/test-app.js";
 
 const ADMIN = "admin-secret-0123456789";
 const READ = "read-secret-0123456789";
@@ -125,9 +125,7 @@ describe("benchmarks", () => {
 describe("a benchmark outliving its request", () => {
   let short: TestApp;
   beforeAll(async () => {
-    short = await createTestApp(inject("redisUrl"), { RQ_REDIS_TIMEOUT_MS: "200" });
-    // Loading the scripts on a loaded machine can take longer than the deadline.
-    await short.services.queues.get(uniqueQueue()).add({ type: "warm-up" });
+    short = await createShortDeadlineApp(inject("redisUrl"), 200);
   });
   afterAll(() => short.close());
 

@@ -1,7 +1,7 @@
 import type { Job, Operation } from "@rqueue/shared";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { failJobs } from "../../testing/fail-jobs.js";
-import { createTestApp, type TestApp, uniqueQueue } from "../../testing/test-app.js";
+import { createShortDeadlineApp, createTestApp, type TestApp, uniqueQueue } from "../../testing/test-app.js";
 
 const READ = "read-secret-0123456789";
 
@@ -132,9 +132,7 @@ describe("bulk operations by filter", () => {
 describe("a bulk operation outliving its request", () => {
   let short: TestApp;
   beforeAll(async () => {
-    short = await createTestApp(inject("redisUrl"), { RQ_REDIS_TIMEOUT_MS: "200" });
-    // Loading the scripts on a loaded machine can take longer than the deadline.
-    await short.services.queues.get(uniqueQueue()).add({ type: "warm-up" });
+    short = await createShortDeadlineApp(inject("redisUrl"), 200);
   });
   afterAll(() => short.close());
 

@@ -1,3 +1,5 @@
+import { Queue } from "@rqueue/shared";
+import type { Command } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createShortDeadlineApp, type TestApp, uniqueQueue } from "../testing/test-app.js";
 
@@ -36,5 +38,35 @@ describe("redis guard", () => {
     ).json()) as { id: string };
     const res = await t.request(`/v1/jobs/${created.id}/wait?timeoutMs=300`);
     expect(res.status).toBe(200);
+  });
+
+  // After a stall of this process past the deadline (a CPU hog, a long GC), the timer and
+  // the reply that arrived meanwhile are both due; timers run first in a loop turn. The
+  // write applied, so a 503 would have the client submit it twice.
+  it("answers a write whose reply arrived during a stall past the deadline with its result", async () => {
+    const queue = uniqueQueue("stall");
+    const redis = t.services.redis;
+    // Registered already: a first add to a queue records its name with one more round trip.
+    expect((await t.request("/v1/jobs", { method: "POST", json: { type: "warm", queue } })).status).toBe(201);
+    const send = redis.sendCommand.bind(redis);
+    let stalled = false;
+    redis.sendCommand = (command: Command, ...rest: unknown[]) => {
+      const sent = send(command, ...rest);
+      if (!stalled && command.name === "fcall" && String(command.args[0]).startsWith("rq_add_jobs")) {
+        stalled = true;
+        // The script is on its way and Redis answers within the stall; the 100 ms deadline passes.
+        for (const until = Date.now() + 300; Date.now() < until; );
+      }
+      return sent;
+    };
+    try {
+      const res = await t.request("/v1/jobs", { method: "POST", json: { type: "a", queue } });
+      expect(stalled).toBe(true);
+      expect(res.status, await res.clone().text()).toBe(201);
+    } finally {
+      redis.sendCommand = send;
+    }
+    const counts = await new Queue({ redis, name: queue }).counts();
+    expect(counts.byType.a?.pending).toBe(1);
   });
 });

@@ -7,12 +7,13 @@
  * Long polls and bulk actions are exempt from the deadline (see createApp); the
  * connection's per-command timeout still bounds each of their Redis calls.
  */
-import { deadlineMargin, isRedisUnavailable, RedisUnavailableError } from "@rqueue/shared";
+import { isRedisUnavailable } from "@rqueue/shared";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app/app-env.js";
 import type { QueueRegistry } from "../queues/queue-registry.js";
 import { RequestQueues } from "../queues/request-queues.js";
 import type { RedisBreaker } from "../redis/redis-breaker.js";
+import { raceDeadline, scriptsByFor } from "./redis-deadline.js";
 
 export function redisGuard(
   registry: QueueRegistry,
@@ -22,31 +23,14 @@ export function redisGuard(
 ): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     breaker.assertAvailable();
-    let timer: NodeJS.Timeout | undefined;
     const bounded = !isUnbounded(c.req.path);
-    // Scripts refuse once the API has given up on them (shared/src/redis/request-deadline.ts),
-    // a margin before the 503 so that a reply already on its way is not answered "failed".
-    const scriptsBy = bounded ? Date.now() + deadlineMs - deadlineMargin(deadlineMs) : undefined;
-    const queues = new RequestQueues(registry, breaker, scriptsBy);
+    const queues = new RequestQueues(registry, breaker, bounded ? scriptsByFor(deadlineMs) : undefined);
     c.set("queues", queues);
-    const run = next();
-    if (bounded) {
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new RedisUnavailableError(`Redis did not answer within ${deadlineMs} ms`)),
-          deadlineMs,
-        );
-      });
-      try {
-        await Promise.race([run, deadline]);
-      } catch (error) {
-        breaker.settle(queues.nodes, isRedisUnavailable(error));
-        throw error;
-      } finally {
-        clearTimeout(timer);
-      }
-    } else {
-      await run;
+    try {
+      await (bounded ? raceDeadline(next(), deadlineMs) : next());
+    } catch (error) {
+      breaker.settle(queues.nodes, isRedisUnavailable(error));
+      throw error;
     }
     breaker.settle(queues.nodes, c.error !== undefined && isRedisUnavailable(c.error));
   };

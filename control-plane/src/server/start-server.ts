@@ -23,6 +23,7 @@ import { EcsReader } from "../cloud/ecs-reader.js";
 import { LeaderLease } from "../cloud/leader-lease.js";
 import { ScalingSignal } from "../cloud/scaling-signal.js";
 import type { Config } from "../config/config.js";
+import { commandTimeoutFor } from "../http/redis-deadline.js";
 import type { Logger } from "../logging/logger.js";
 import { MaintenanceLoop } from "../maintenance/maintenance-loop.js";
 import { ScheduleLoop } from "../maintenance/schedule-loop.js";
@@ -58,7 +59,7 @@ export async function startControlPlane(config: Config, log: Logger): Promise<Ru
     password: config.redisPassword,
     tlsCa: config.redisTlsCa,
     connectionName: "rq-control-plane",
-    commandTimeoutMs: config.redisTimeoutMs,
+    commandTimeoutMs: commandTimeoutFor(config.redisTimeoutMs),
   });
   let redisDown = false;
   redis.on("error", (error: Error) => {

@@ -10,6 +10,7 @@ import type { AppEnv } from "../app/app-env.js";
 import { createApp } from "../app/create-app.js";
 import { type AppServices, createServices } from "../app/services.js";
 import { loadConfig } from "../config/config.js";
+import { commandTimeoutFor } from "../http/redis-deadline.js";
 import { createLogger } from "../logging/logger.js";
 
 export interface TestApp {
@@ -40,7 +41,10 @@ export async function createTestApp(redisUrl: string, env: Record<string, string
     ...env,
   });
   // As the server connects (start-server.ts): fail fast, and a per-command timeout.
-  const redis = createRedis(redisUrl, { failFast: true, commandTimeoutMs: config.redisTimeoutMs });
+  const redis = createRedis(redisUrl, {
+    failFast: true,
+    commandTimeoutMs: commandTimeoutFor(config.redisTimeoutMs),
+  });
   redis.on("error", () => {});
   await waitUntilReady(redis);
   const blobs = config.blobs ? openBlobStore(config.blobs) : null;

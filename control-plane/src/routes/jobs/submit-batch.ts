@@ -23,7 +23,6 @@ import {
   type JobInput,
   LIMITS,
   planDependencies,
-  RedisUnavailableError,
   ValidationError,
 } from "@rqueue/shared";
 import type { Hono } from "hono";
@@ -34,6 +33,7 @@ import { errorBody, unprocessable } from "../../http/api-error.js";
 import { requireRole } from "../../http/auth.js";
 import { toApiError } from "../../http/on-error.js";
 import { readJsonObject } from "../../http/read-json.js";
+import { raceDeadline, scriptsByFor } from "../../http/redis-deadline.js";
 import { describeRoute, errorResponse, ref } from "../openapi/describe-route.js";
 import { checkJobInput } from "./job-input.js";
 
@@ -236,12 +236,13 @@ export function registerSubmitBatch(router: Hono<AppEnv>, services: AppServices)
       const jobs: (Job | null)[] = new Array(inputs.length).fill(null);
       const debounced: (Debounced | null)[] = new Array(inputs.length).fill(null);
       // Each share has the request deadline on its own (the route is exempt from the
-      // whole-request one, see createApp), so a hung shard answers 503 for its queue only.
+      // whole-request one, see createApp), so a hung shard answers 503 for its queue only,
+      // and its script, refused past the deadline, never writes after that 503.
       const deadlineMs = services.config.redisTimeoutMs;
       const outcomes = await Promise.allSettled(
         groups.map(async (group) => {
-          const write = group.queue.submitBulk(group.inputs);
-          const submitted = await within(write, deadlineMs).catch((error: unknown) => {
+          const write = group.queue.withDeadline(scriptsByFor(deadlineMs)).submitBulk(group.inputs);
+          const submitted = await raceDeadline(write, deadlineMs).catch((error: unknown) => {
             throw inRequestTerms(error, group.indexes);
           });
           submitted.forEach((entry, i) => {
@@ -263,18 +264,6 @@ export function registerSubmitBatch(router: Hono<AppEnv>, services: AppServices)
       return c.json({ jobs, queues, debounced }, written === groups.length ? 201 : 207);
     },
   );
-}
-
-async function within<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RedisUnavailableError(`Redis did not answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** How one queue's share failed, in the API's error terms (logged when unexpected). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { sleep, targets, uniqueQueue, useRedis } from "../../test/engine-fixture.js";
 import { Queue } from "../queue/queue.js";
+import { masterNodes } from "../redis/master-nodes.js";
 import { Consumer } from "./consumer.js";
 import { UnrecoverableError } from "./leased-job.js";
 
@@ -254,8 +255,7 @@ describe.each(targets)("consumer (%s)", (_name, url) => {
   it("loads its functions again after Redis forgets them (a restart without persistence)", async () => {
     const { queue, consumer } = setup();
     await queue.add({ type: "noop" });
-    const nodes = "nodes" in redis() ? (redis() as import("ioredis").Cluster).nodes("master") : [redis()];
-    await Promise.all(nodes.map((node) => node.call("FUNCTION", "FLUSH")));
+    await Promise.all(masterNodes(redis()).map((node) => node.call("FUNCTION", "FLUSH")));
     // Calls at once that all find their function missing: each loads it or waits for the load.
     const [taken, ...added] = await Promise.all([
       consumer("w1").take(1),

@@ -48,7 +48,7 @@ describe("redis guard", () => {
     const redis = t.services.redis;
     // Registered already: a first add to a queue records its name with one more round trip.
     await t.services.queues.get(queue).add({ type: "warm" });
-    const send = redis.sendCommand.bind(redis);
+    const send = redis.sendCommand.bind(redis) as (command: Command, ...rest: unknown[]) => unknown;
     let stalled = false;
     redis.sendCommand = (command: Command, ...rest: unknown[]) => {
       const sent = send(command, ...rest);

@@ -69,7 +69,13 @@ export interface SettleResult {
 /** How long past its own timeout a blocking wait may take before its connection counts as hung. */
 const WAIT_GRACE_MS = 5_000;
 
-type RawJob = [string, number, number, string, string, number, string | null, number, string | null];
+/**
+ * Leased jobs as settle-and-take returns them: one flat array, LEASE_FIELDS values per
+ * job (seq, token, attempt, type, payload, maxAttempts, timeoutMs|null, createdAt,
+ * parents|null; see includes/take.lua).
+ */
+type RawLeases = (string | number | null)[];
+const LEASE_FIELDS = 9;
 
 export class Consumer {
   readonly queue: string;
@@ -146,7 +152,7 @@ export class Consumer {
     ];
     for (const outcome of sent) pushOutcome(args, outcome, this.workerId);
     const ack = this.options.replicaAck;
-    let reply: [(number | string)[], RawJob[], number | null];
+    let reply: [(number | string)[], RawLeases, number | null];
     let acknowledged = Number.POSITIVE_INFINITY;
     try {
       if (ack && ack.replicas > 0 && sent.length > 0) {
@@ -178,8 +184,8 @@ export class Consumer {
     }
     const [codes, taken, due] = reply;
     const leased: LeasedJob[] = [];
-    for (const raw of taken) {
-      const job = this.toLeasedJob(raw);
+    for (let at = 0; at < taken.length; at += LEASE_FIELDS) {
+      const job = this.toLeasedJob(taken, at);
       if (job) leased.push(job);
     }
     return {
@@ -289,24 +295,19 @@ export class Consumer {
     return readParentResults(this.context, job.parentSeqs, LIMITS.resultBytes);
   }
 
-  private toLeasedJob([
-    seq,
-    token,
-    attempt,
-    type,
-    payload,
-    maxAttempts,
-    timeout,
-    createdAt,
-    parents,
-  ]: RawJob): LeasedJob | null {
+  private toLeasedJob(leases: RawLeases, at: number): LeasedJob | null {
+    const seq = String(leases[at]);
+    const token = String(leases[at + 1]);
+    const payload = String(leases[at + 4]);
+    const timeout = leases[at + 6];
+    const parents = leases[at + 8];
     let parsed: JsonValue;
     try {
       parsed = JSON.parse(payload);
     } catch {
       // Written past the engine (by hand, or a foreign tool): no handler can run it.
       this.unreadable.push({
-        lease: { seq, token: String(token) },
+        lease: { seq, token },
         kind: "failed",
         unrecoverable: true,
         reason: "invalid-payload",
@@ -320,14 +321,14 @@ export class Consumer {
       id: formatJobId(this.queue, seq),
       queue: this.queue,
       seq,
-      token: String(token),
-      type,
+      token,
+      type: String(leases[at + 3]),
       payload: parsed,
-      attempt,
-      maxAttempts,
+      attempt: Number(leases[at + 2]),
+      maxAttempts: Number(leases[at + 5]),
       timeoutMs: timeout ? Number(timeout) : null,
-      createdAt,
-      parentSeqs: parents ? parents.split(",") : [],
+      createdAt: Number(leases[at + 7]),
+      parentSeqs: parents ? String(parents).split(",") : [],
     };
   }
 }

@@ -38,7 +38,7 @@
     outcomes: flat array of N pairs (code, state) with code 1 on success, -1 job
               gone, -2 lease lost (state says what the job is now); state is the
               job's new state on success
-    taken:    leased jobs (see includes/take.lua)
+    taken:    leased jobs, one flat array of LEASE_FIELDS values each (includes/take.lua)
     nextDueMs: when fewer jobs than asked were taken, ms from now (Redis's clock)
               until the earliest scheduled run time, or until an open circuit
               breaker that held jobs back lets probes through
@@ -158,25 +158,18 @@ local function settle_and_take()
   -- Completions above may have unblocked dependents: take them in this same call.
   if resolve_dependents(100, NOW) then wake_every_type = true end
   -- Run before (its reply was lost and ioredis sent it again): the same leases again.
-  local taken = remembered_leases(consumer_key, call_id, NOW, lease_ms)
-  local types
-  if taken then
+  local taken, types = {}, nil
+  if remembered_leases(taken, consumer_key, call_id, NOW, lease_ms) then
     types = #allowed > 0 and allowed or redis.call('SMEMBERS', TYPES_KEY)
   else
     -- Earlier calls whose replies never arrived: their leases come first.
-    taken = {}
-    for id in string.gmatch(replay_ids, '%d+') do
-      for _, lease in ipairs(remembered_leases(consumer_key, tonumber(id), NOW, lease_ms) or {}) do
-        taken[#taken + 1] = lease
-      end
-    end
-    local fresh
-    fresh, types = take_jobs(allowed, take_count - #taken, NOW, lease_ms, worker)
-    for _, lease in ipairs(fresh) do taken[#taken + 1] = lease end
+    for id in string.gmatch(replay_ids, '%d+') do remembered_leases(taken, consumer_key, tonumber(id), NOW, lease_ms) end
+    local _
+    _, types = take_jobs(taken, allowed, take_count - #taken / LEASE_FIELDS, NOW, lease_ms, worker)
   end
   remember_takes(consumer_key, call_id, taken, lease_ms)
   local due = false
-  if #taken < take_count then
+  if #taken / LEASE_FIELDS < take_count then
     due = next_due(types)
     if earliest_reopen and (not due or earliest_reopen < due) then due = earliest_reopen end
     if flow.earliest and (not due or flow.earliest < due) then due = math.ceil(flow.earliest) end

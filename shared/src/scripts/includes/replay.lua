@@ -4,33 +4,32 @@
   takes:<consumer>:<call id mod 2>, as "<call id>|<seq>:<token>,...": two slots,
   because a consumer has at most two calls in flight, and a call is only numbered
   after the one two before it has ended.
-  Requires keys, transitions (defer_add), scores.
+  Requires keys, transitions (defer_add), scores, take (push_lease).
 ]]
 local function takes_key(consumer, call) return P .. 'takes:' .. consumer .. ':' .. (call % 2) end
 
--- The leases that call `call` took and that are still held as it took them, as
--- take.lua tuples, with their deadlines renewed; nil when the call is not remembered.
-local function remembered_leases(consumer, call, now, lease_ms)
+-- Appends to `leases` (take.lua's LEASE_FIELDS per job) the leases that call `call`
+-- took and that are still held as it took them, with their deadlines renewed.
+-- Returns false when the call is not remembered.
+local function remembered_leases(leases, consumer, call, now, lease_ms)
   local stored = redis.call('GET', takes_key(consumer, call))
-  if not stored then return nil end
+  if not stored then return false end
   local id, list = string.match(stored, '^(%d+)|(.*)$')
-  if tonumber(id) ~= call then return nil end
-  local leases, deadline_score = {}, lease_score(now + lease_ms)
+  if tonumber(id) ~= call then return false end
+  local deadline_score = lease_score(now + lease_ms)
   for seq, token in string.gmatch(list, '(%d+):(%d+)') do
     local job = redis.call('HMGET', job_key(seq), 's', 'tk', 'a', 't', 'd', 'ma', 'to', 'c', 'dp')
     if job[1] == 'processing' and job[2] == token then
       defer_add(index_key('processing', job[4]), deadline_score, seq)
-      leases[#leases + 1] = {
-        seq, tonumber(token), tonumber(job[3]), job[4], job[5], tonumber(job[6]), job[7], tonumber(job[8]), job[9],
-      }
+      push_lease(leases, seq, token, job[3], job[4], job[5], tonumber(job[6]), job[7], tonumber(job[8]), job[9])
     end
   end
-  return leases
+  return true
 end
 
-local function remember_takes(consumer, call, taken, lease_ms)
-  if #taken == 0 then return end
+local function remember_takes(consumer, call, leases, lease_ms)
+  if #leases == 0 then return end
   local parts = {}
-  for i, lease in ipairs(taken) do parts[i] = lease[1] .. ':' .. lease[2] end
+  for i = 1, #leases, LEASE_FIELDS do parts[#parts + 1] = leases[i] .. ':' .. leases[i + 1] end
   redis.call('SET', takes_key(consumer, call), call .. '|' .. table.concat(parts, ','), 'PX', lease_ms)
 end

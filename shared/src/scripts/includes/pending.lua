@@ -116,16 +116,25 @@ local function pending_peek(jtype, n)
   return found
 end
 
--- Pops up to n jobs of one type, best score first.
+-- Pops up to n jobs of one type, best score first. Read then cut by rank rather than
+-- ZPOPMIN: its reply formats every score with a printf, and deleting entries one by
+-- one from a listpack's head moves the rest of it each time; the range is one cut.
 local function pending_pop_type(jtype, n)
   local popped = {}
   local index = index_key('pending', jtype)
   while #popped < n do
     local shard = redis.call('ZRANGE', index, 0, 0)[1]
     if not shard then break end
-    local entries = redis.call('ZPOPMIN', pending_shard_key(jtype, shard), n - #popped)
-    for i = 1, #entries, 2 do popped[#popped + 1] = entries[i] end
-    drop_shard_if_empty(jtype, shard)
+    local key, wanted = pending_shard_key(jtype, shard), n - #popped
+    local seqs = redis.call('ZRANGE', key, 0, wanted - 1)
+    redis.call('ZREMRANGEBYRANK', key, 0, wanted - 1)
+    for i = 1, #seqs do popped[#popped + 1] = seqs[i] end
+    -- Fewer than asked: the shard is gone (Redis deletes an empty key).
+    if #seqs < wanted then
+      redis.call('ZREM', index, shard)
+    else
+      drop_shard_if_empty(jtype, shard)
+    end
   end
   count_pending(jtype, -#popped)
   return popped

@@ -38,6 +38,27 @@ describe.each(targets)("retention (%s)", (_name, url) => {
     expect((await queue.counts()).total.failed).toBe(3);
   });
 
+  // The scripts keep the last settings and key prefix they were called with (a worker
+  // sends the same ones every call): calls of two queues taking turns must each get their own.
+  it("applies each queue's own retention when calls of two queues with different settings alternate", async () => {
+    const tight = { retention: { keepCompleted: 2 } };
+    const loose = { retention: { keepCompleted: 50 } };
+    const a = new Queue({ redis: redis(), name: uniqueQueue("ret-a"), settings: tight });
+    const b = new Queue({ redis: redis(), name: uniqueQueue("ret-b"), settings: loose });
+    const workerA = new Consumer({ redis: redis(), queue: a.name, workerId: "wa", settings: tight });
+    const workerB = new Consumer({ redis: redis(), queue: b.name, workerId: "wb", settings: loose });
+    await a.addBulk(Array.from({ length: 10 }, () => ({ type: "noop" })));
+    await b.addBulk(Array.from({ length: 10 }, () => ({ type: "noop" })));
+    for (let i = 0; i < 10; i++) {
+      for (const worker of [workerA, workerB]) {
+        const [lease] = await worker.take(1);
+        if (lease) await worker.settle([{ lease, kind: "completed", result: null }], 0);
+      }
+    }
+    expect((await a.counts()).total.completed).toBe(2);
+    expect((await b.counts()).total.completed).toBe(10);
+  });
+
   it("trims final jobs by age in housekeeping", async () => {
     const settings = { retention: { completedAgeMs: 50, canceledAgeMs: 50 } };
     const queue = new Queue({ redis: redis(), name: uniqueQueue("ret"), settings });

@@ -10,7 +10,7 @@ local QUEUE_BYTES_FIELD = 'bytes'
 
 local function job_key(seq) return P .. 'j:' .. seq end
 local function log_key(seq) return P .. 'log:' .. seq end
--- Index keys are built once per script call: the hot path asks for the same few.
+-- Index keys are built once per queue prefix: the hot path asks for the same few.
 local INDEX_KEYS
 local function index_key(state, jtype)
   local of_state = INDEX_KEYS[state]
@@ -69,9 +69,12 @@ local SCHEDULE_KEYS = {
   runs = function(id) return P .. 'schedule-runs:' .. id end,
 }
 
+-- The keys derived from the prefix are kept while calls come for the same queue (a
+-- worker's stream of calls): building them is a dozen string concatenations.
 on_call(function()
   META_KEY, TYPES_KEY, MARKER_KEY = KEYS[1], KEYS[2], KEYS[3]
   EVENTS_KEY, STATS_KEY, SEQ_KEY = KEYS[4], KEYS[5], KEYS[6]
+  if ARGV[1] == P then return end
   P = ARGV[1]
   INDEX_KEYS = {}
   PENDING_COUNT_KEY, EXPIRING_KEY = P .. 'pending-count', P .. 'expiring'

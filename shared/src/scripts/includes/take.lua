@@ -57,10 +57,10 @@ local function next_due(types)
   return earliest
 end
 
--- Appends the job to `leases` and returns true; false for an entry whose job is not
--- pending: the index and the job's state must agree, and a job that is not pending
--- is never started from it.
-local function lease(leases, seq, jtype, now, deadline_score, worker)
+-- Appends the job to `leases` and returns true (the caller indexes it as processing);
+-- false for an entry whose job is not pending: the index and the job's state must
+-- agree, and a job that is not pending is never started from it.
+local function lease(leases, seq, jtype, now, worker)
   local jk = job_key(seq)
   local job = redis.call('HMGET', jk, 'd', 'a', 'tk', 'ma', 'to', 'c', 'pa', 'ra', 'dp', 's', 'g')
   if job[10] ~= 'pending' then return false end
@@ -71,7 +71,6 @@ local function lease(leases, seq, jtype, now, deadline_score, worker)
   local token = string.format('%d', (tonumber(job[3]) or 0) + 1)
   redis.call('HSET', jk, 's', 'processing', 'a', attempt, 'tk', token, 'w', worker, 'st', now == NOW and NOW_S or now)
   if job[11] then fair.leased(jtype, job[11]) end
-  defer_add(index_key('processing', jtype), deadline_score, seq)
   local created = tonumber(job[6])
   stat_latency('w', now - (tonumber(job[7]) or tonumber(job[8]) or created), jtype)
   queue_event('processing', seq)
@@ -184,10 +183,11 @@ local function take_jobs(leases, allowed, n, now, lease_ms, worker)
   if #plain + #grouped == 0 then return 0, types end
   local deadline_score = lease_score(now + lease_ms)
   local started = {}
-  local leased = 0
+  local leased, indexed = 0, {}
   for _, entry in ipairs(pop_all(plain, grouped, n, now)) do
-    if lease(leases, entry[1], entry[2], now, deadline_score, worker) then
+    if lease(leases, entry[1], entry[2], now, worker) then
       leased = leased + 1
+      indexed[leased] = entry
       cb_taken(entry[2], now)
       started[entry[2]] = (started[entry[2]] or 0) + 1
     elseif entry[3] and entry[3] ~= '' then
@@ -196,6 +196,12 @@ local function take_jobs(leases, allowed, n, now, lease_ms, worker)
       flow.group_unstarted(entry[2], entry[3], now)
       if redis.call('ZSCORE', FLOW_KEYS.parked(entry[2]), entry[3]) then fair.unpark(entry[2], { entry[3] }) end
     end
+  end
+  -- The leases share one score, so a listpack index places each new entry after a scan
+  -- of the equal ones it sorts after: sent in descending seq order, that scan is of one.
+  for i = leased, 1, -1 do
+    local entry = indexed[i]
+    defer_add(index_key('processing', entry[2]), deadline_score, entry[1])
   end
   for jtype, count in pairs(started) do flow.started(jtype, count, now) end
   flow.flush_gcra()

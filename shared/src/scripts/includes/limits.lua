@@ -180,6 +180,8 @@ end
 -- Whether a job of this type that ends may let another one start (idle consumers must be woken).
 function flow.slot_limited(jtype)
   local rules = flow.rules()
+  -- Asked once per settled job: most queues have no rules, and the names cost concatenations.
+  if next(rules) == nil then return false end
   local q, t, g = rules.q, rules['t:' .. jtype], rules['g:' .. jtype]
   return (q and q.concurrency or t and t.concurrency or g and g.concurrency) and true or false
 end

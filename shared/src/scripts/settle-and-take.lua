@@ -164,8 +164,7 @@ local function settle_and_take()
   else
     -- Earlier calls whose replies never arrived: their leases come first.
     for id in string.gmatch(replay_ids, '%d+') do remembered_leases(taken, consumer_key, tonumber(id), NOW, lease_ms) end
-    local _
-    _, types = take_jobs(taken, allowed, take_count - #taken / LEASE_FIELDS, NOW, lease_ms, worker)
+    types = take_jobs(taken, allowed, take_count - #taken / LEASE_FIELDS, NOW, lease_ms, worker)
   end
   remember_takes(consumer_key, call_id, taken, lease_ms)
   local due = false

@@ -148,8 +148,8 @@ local function pop_all(plain, grouped, n, now)
   return popped
 end
 
--- Leases up to n jobs into `leases` (see LEASE_FIELDS) and returns how many, and
--- the types considered. `allowed` is a list of types, or empty for every type.
+-- Leases up to n jobs into `leases` (see LEASE_FIELDS); returns the types it
+-- considered. `allowed` is a list of types, or empty for every type of the queue.
 local function take_jobs(leases, allowed, n, now, lease_ms, worker)
   local all_types = redis.call('SMEMBERS', TYPES_KEY)
   local types = all_types
@@ -161,7 +161,7 @@ local function take_jobs(leases, allowed, n, now, lease_ms, worker)
   end
   promote_due(types, now, 1000)
   flush_changes() -- promoted jobs must be visible to the pop below
-  if n <= 0 or redis.call('HEXISTS', META_KEY, 'paused') == 1 then return 0, types end
+  if n <= 0 or redis.call('HEXISTS', META_KEY, 'paused') == 1 then return types end
   -- Flow limits cap the take as a whole and per type; a limited type's jobs stay pending.
   local wanted = n
   n = math.min(n, (flow.queue_capacity(all_types, now)))
@@ -180,7 +180,7 @@ local function take_jobs(leases, allowed, n, now, lease_ms, worker)
       end
     end
   end
-  if #plain + #grouped == 0 then return 0, types end
+  if #plain + #grouped == 0 then return types end
   local deadline_score = lease_score(now + lease_ms)
   local started = {}
   local leased, indexed = 0, {}
@@ -210,5 +210,5 @@ local function take_jobs(leases, allowed, n, now, lease_ms, worker)
     for _, jtype in ipairs(plain) do if not capped[jtype] then wake_type(jtype) end end
     for _, jtype in ipairs(grouped) do if not capped[jtype] then wake_type(jtype) end end
   end
-  return leased, types
+  return types
 end

@@ -365,6 +365,29 @@ describe.each(targets)("engine regressions (%s)", (_name, url) => {
     expect((await queue.getJobOrThrow(fine.id)).state).toBe("completed");
   });
 
+  // Leases come back as one flat array: a field missing from one job's hash must not
+  // shift the fields of the jobs after it in the same take.
+  it("a job hash missing fields the lease reads keeps the rest of its take's jobs intact", async () => {
+    const { queue, consumer } = setup();
+    const [stripped, fine] = await queue.addBulk([
+      { type: "t", payload: { n: 1 } },
+      { type: "t", payload: { n: 2 }, maxAttempts: 7, timeoutMs: 4_000 },
+    ]);
+    if (!stripped || !fine) throw new Error("setup");
+    await redis().hdel(queue.context.keys.job(stripped.id.split(":")[1] as string), "ma", "c");
+    const taken = await consumer().take(2);
+    expect(taken.map((job) => job.id)).toEqual([stripped.id, fine.id]);
+    expect(taken[0]).toMatchObject({ type: "t", payload: { n: 1 }, attempt: 1 });
+    expect(taken[1]).toMatchObject({
+      type: "t",
+      payload: { n: 2 },
+      attempt: 1,
+      maxAttempts: 7,
+      timeoutMs: 4_000,
+      createdAt: Date.parse((await queue.getJobOrThrow(fine.id)).createdAt),
+    });
+  });
+
   it("a consumer of another type does not swallow the wake-up of a job it cannot run", async () => {
     const { queue, consumer } = setup();
     const other = consumer("a-worker", 30_000, ["a"]);

@@ -14,11 +14,13 @@
 local LEASE_FIELDS = 9
 
 -- Appends one leased job to `leases`. Token and attempt are strings: the reply and
--- remember_takes would otherwise each convert the number with a printf.
+-- remember_takes would otherwise each convert the number with a printf. A field
+-- missing from a hash written past the engine gets a stand-in: a nil would end the
+-- array there and shift every later job's fields in the reply.
 local function push_lease(leases, seq, token, attempt, jtype, payload, max_attempts, timeout, created, parents)
   local n = #leases
-  leases[n + 1], leases[n + 2], leases[n + 3] = seq, token, attempt
-  leases[n + 4], leases[n + 5], leases[n + 6] = jtype, payload or '', max_attempts or 1
+  leases[n + 1], leases[n + 2], leases[n + 3] = seq, token, attempt or '1'
+  leases[n + 4], leases[n + 5], leases[n + 6] = jtype or '', payload or '', max_attempts or 1
   leases[n + 7], leases[n + 8], leases[n + 9] = timeout or false, created or 0, parents or false
 end
 --!include includes/circuit-breaker.lua
@@ -72,7 +74,9 @@ local function lease(leases, seq, jtype, now, worker)
   redis.call('HSET', jk, 's', 'processing', 'a', attempt, 'tk', token, 'w', worker, 'st', now == NOW and NOW_S or now)
   if job[11] then fair.leased(jtype, job[11]) end
   local created = tonumber(job[6])
-  stat_latency('w', now - (tonumber(job[7]) or tonumber(job[8]) or created), jtype)
+  -- Past the HSET above an error would leave this job half leased (Redis keeps a failed
+  -- script's writes): a hash without its times counts no wait rather than failing here.
+  stat_latency('w', now - (tonumber(job[7]) or tonumber(job[8]) or created or now), jtype)
   queue_event('processing', seq)
   push_lease(leases, seq, token, attempt, jtype, job[1], tonumber(job[4]), job[5], created, job[9])
   return true

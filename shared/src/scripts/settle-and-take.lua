@@ -38,7 +38,7 @@
     outcomes: flat array of N pairs (code, state) with code 1 on success, -1 job
               gone, -2 lease lost (state says what the job is now); state is the
               job's new state on success
-    taken:    leased jobs, one flat array of LEASE_FIELDS values each (includes/take.lua)
+    taken:    leased jobs in one flat array, LEASE_FIELDS values per job (includes/take.lua)
     nextDueMs: when fewer jobs than asked were taken, ms from now (Redis's clock)
               until the earliest scheduled run time, or until an open circuit
               breaker that held jobs back lets probes through

@@ -23,4 +23,20 @@ describe("control-plane logger", () => {
     expect(pretty).toMatch(/WARN.*slow/);
     expect(pretty.trimStart().startsWith("{")).toBe(false);
   });
+
+  it("never writes what a reply error carries of the command (an add's payloads)", () => {
+    const file = join(dir, "reply-error.log");
+    const error = Object.assign(new Error("ERR something failed in the add"), {
+      command: { name: "fcall", args: ["rq_add_jobs", "6", '{"card":"4111-1111"}'] },
+      payload: { card: "4111-1111" },
+    });
+    createLogger("info", logDestination(false, file)).error({ err: error }, "unhandled error");
+    const text = readFileSync(file, "utf8");
+    expect(text).not.toContain("4111");
+    const line = JSON.parse(text.trim()) as {
+      err: { message: string; command: { name: string; args: string } };
+    };
+    expect(line.err.message).toBe("ERR something failed in the add");
+    expect(line.err.command).toEqual({ name: "fcall", args: "[redacted]" });
+  });
 });

@@ -55,6 +55,13 @@ export * from "./schemas/job-state.js";
 export * from "./schemas/json-value.js";
 export * from "./schemas/limits.js";
 export * from "./schemas/schedule-input.js";
+export {
+  currentLibraryNames,
+  DEFAULT_LIBRARY_UNUSED_MS,
+  type PruneResult,
+  pruneLibraries,
+  recordLibrariesInUse,
+} from "./scripts/library-retention.js";
 export { scriptNameOfFunction } from "./scripts/load-scripts.js";
 export * from "./settings.js";
 export * from "./workers/type-registry.js";

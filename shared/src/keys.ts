@@ -114,6 +114,8 @@ export const workerKey = (workerId: string) => `rq:{workers}:w:${workerId}`;
 export const SCHEDULE_QUEUES_KEY = "rq:{schedules}:queues";
 /** Set of known queue names, so the control plane lists queues without scanning keys. */
 export const QUEUES_KEY = "rq:queues";
+/** Hash: R-queue library name -> when a process last recorded it in use (scripts/library-retention.ts). */
+export const LIBRARIES_SEEN_KEY = "rq:{functions}:seen";
 /**
  * Submit rate-limit bucket of one API key (by its name), shared by every control
  * plane. Its own hash tag: buckets spread over the Cluster, one slot each.

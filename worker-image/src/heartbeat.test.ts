@@ -5,7 +5,13 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { listWorkers } from "@rqueue/shared";
+import {
+  createRedis,
+  currentLibraryNames,
+  LIBRARIES_SEEN_KEY,
+  listWorkers,
+  type RedisClient,
+} from "@rqueue/shared";
 import { describe, expect, inject, it } from "vitest";
 import { eventually, sleep, useRedis } from "../../shared/test/engine-fixture.js";
 import { scratchDirs } from "../../shared/test/scratch-dirs.js";
@@ -19,7 +25,7 @@ const TASK_ARN = "arn:aws:ecs:eu-west-1:123456789012:task/rqueue/0123456789abcde
 
 describe("heartbeat", () => {
   const redis = useRedis(inject("redisUrl"));
-  const setup = (overrides: { ecsMetadataUri?: string } = {}) => {
+  const setup = (overrides: { ecsMetadataUri?: string; redis?: RedisClient } = {}) => {
     const errors: string[] = [];
     const healthFile = join(scratch("rq-hb-"), "health");
     const workerId = `hb-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
@@ -96,5 +102,21 @@ describe("heartbeat", () => {
     expect(await waitFor(entry)).toMatchObject({ taskArn: null, status: "healthy" });
     expect(errors).toContain("task-metadata");
     await heartbeat.stop();
+  });
+
+  it("records this version's script libraries as in use, so the control plane never prunes them", async () => {
+    // A connection of its own: the others' heartbeats recorded on the suite's within the hour.
+    const own = createRedis(inject("redisUrl"));
+    const { heartbeat, errors } = setup({ redis: own });
+    const before = Date.now();
+    await heartbeat.start();
+    const names = currentLibraryNames();
+    await eventually(async () => {
+      const recorded = await redis().hmget(LIBRARIES_SEEN_KEY, ...names);
+      return recorded.every((at) => Number(at) >= before);
+    });
+    await heartbeat.stop();
+    own.disconnect();
+    expect(errors).not.toContain("recording script libraries");
   });
 });

@@ -5,8 +5,9 @@
  * health file that the container HEALTHCHECK reads. Lease renewal is the
  * ConsumeLoop's batched heartbeat, separate on purpose: it must run at a third
  * of the lease, the registry far less often. Each beat also advertises the job
- * types this worker handles on each of its queues (the type registry). On stop the
- * worker deregisters and withdraws from its types.
+ * types this worker handles on each of its queues (the type registry), and, once an
+ * hour, records its script libraries as in use (so the control plane never prunes
+ * them). On stop the worker deregisters and withdraws from its types.
  */
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
@@ -16,6 +17,7 @@ import {
   deregisterWorker,
   type RedisClient,
   recordHeartbeat,
+  recordLibrariesInUse,
   type TypeAdvertisement,
   type WorkerSnapshot,
   withdrawTypes,
@@ -153,6 +155,9 @@ export class Heartbeat {
       ),
     )
       .then(() => recordHeartbeat(redis, snapshot))
-      .catch((error: unknown) => this.options.onError(error, "heartbeat"));
+      .catch((error: unknown) => this.options.onError(error, "heartbeat"))
+      // At most once an hour per connection: what keeps this version's scripts loaded.
+      .then(async () => void (await recordLibrariesInUse(redis)))
+      .catch((error: unknown) => this.options.onError(error, "recording script libraries"));
   }
 }

@@ -12,7 +12,12 @@ export const rqueue: SystemFactory = {
   priorities: true,
   completedScope: "queue",
   nonDefault: [],
-  keyPatterns: (queueName) => [`${queueKeys(queueName).prefix}*`, "rq:{workers}:*", "rq:queues"],
+  keyPatterns: (queueName) => [
+    `${queueKeys(queueName).prefix}*`,
+    "rq:{workers}:*",
+    "rq:queues",
+    "rq:{functions}:*",
+  ],
   async create(redisUrl, queueName) {
     const redis = createRedis(redisUrl);
     const queue = new Queue({ redis, name: queueName });

@@ -25,6 +25,7 @@ import { ScalingSignal } from "../cloud/scaling-signal.js";
 import type { Config } from "../config/config.js";
 import { commandTimeoutFor } from "../http/redis-deadline.js";
 import type { Logger } from "../logging/logger.js";
+import { LibraryPruneLoop } from "../maintenance/library-prune-loop.js";
 import { MaintenanceLoop } from "../maintenance/maintenance-loop.js";
 import { ScheduleLoop } from "../maintenance/schedule-loop.js";
 import { StatsRollupLoop } from "../maintenance/stats-rollup-loop.js";
@@ -134,6 +135,13 @@ export async function startControlPlane(config: Config, log: Logger): Promise<Ru
     config.maintainIntervalMs > 0 ? undefined : 0,
   );
   statsRollup.start();
+  const libraryPrune = new LibraryPruneLoop(
+    redis,
+    services.breaker,
+    log,
+    config.maintainIntervalMs > 0 ? undefined : 0,
+  );
+  libraryPrune.start();
   const cloudMetrics = {
     redis,
     registry: services.queues,
@@ -191,6 +199,7 @@ export async function startControlPlane(config: Config, log: Logger): Promise<Ru
         maintenance.stop(),
         scheduleLoop.stop(),
         statsRollup.stop(),
+        libraryPrune.stop(),
         publisher?.stop(),
         archive?.close(),
       ]);

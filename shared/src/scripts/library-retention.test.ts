@@ -5,7 +5,6 @@
  * stays, this version's own always stay, and other applications' are never touched.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually } from "../../test/engine-fixture.js";
 import {
   type RedisClusterHandle,
   type RedisServerHandle,
@@ -56,13 +55,6 @@ describe.each(servers)("script library retention ($name)", ({ start }) => {
   afterAll(async () => {
     redis.disconnect();
     await server.stop();
-  });
-
-  it("records a library in use when it loads it", async () => {
-    await new Queue({ redis, name: "records" }).add({ type: "t" });
-    const name = scriptLibrary("add-jobs").name;
-    const at = await eventually(() => redis.hget(LIBRARIES_SEEN_KEY, name));
-    expect(Number(at)).toBeGreaterThan(0);
   });
 
   it("deletes from every master a library nobody recorded for a day after it was found, and only that", async () => {

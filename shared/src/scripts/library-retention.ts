@@ -4,11 +4,12 @@
  * load-scripts.ts), and Redis keeps functions for good: in its RDB and AOF, on every
  * replica. Left alone, every upgrade would add about a megabyte of Lua to each master.
  *
- * Processes that call the scripts record that their libraries are in use
- * (`LIBRARIES_SEEN_KEY`: library name -> ms) when they load one (load-scripts.ts), and
- * at most once an hour after (`recordLibrariesInUse`, from the worker's heartbeat and
- * the control plane's pruning round). `pruneLibraries` deletes, from every master, the
- * R-queue libraries nobody recorded for `unusedForMs`; one it finds unrecorded (loaded
+ * Workers and control planes record that their version's libraries are in use
+ * (`LIBRARIES_SEEN_KEY`: library name -> ms), at most once an hour
+ * (`recordLibrariesInUse`, from the worker's heartbeat and the control plane's pruning
+ * round); loading a library records nothing, so a request that changes nothing writes
+ * nothing. `pruneLibraries` deletes, from every master, the R-queue libraries nobody
+ * recorded for `unusedForMs`; one it finds unrecorded (loaded by another process, or
  * by a version from before this mechanism) starts its clock when first found. A
  * process still running a deleted library loses nothing: its next call finds the
  * function missing, loads it again and sends the call again (load-scripts.ts).

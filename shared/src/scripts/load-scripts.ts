@@ -14,7 +14,6 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Cluster, Redis } from "ioredis";
 import { RQueueError } from "../errors.js";
-import { LIBRARIES_SEEN_KEY } from "../keys.js";
 import { masterNodes } from "../redis/master-nodes.js";
 
 const SCRIPT_DIR = dirname(fileURLToPath(import.meta.url));
@@ -151,10 +150,7 @@ function loadLibrary(redis: RedisClient, library: ScriptLibrary): Promise<void> 
       ),
     ),
   )
-    .then(() => {
-      // In use from now: old versions' libraries are pruned by this record (library-retention.ts).
-      void redis.hset(LIBRARIES_SEEN_KEY, library.name, String(Date.now())).catch(() => undefined);
-    })
+    .then(() => undefined)
     .finally(() => inFlight.delete(library.name));
   inFlight.set(library.name, load);
   return load;

@@ -95,4 +95,19 @@ describe.each(servers)("script library retention ($name)", ({ start }) => {
     const recorded = await redis.hmget(LIBRARIES_SEEN_KEY, ...currentLibraryNames());
     expect(recorded.every((at) => at === String(now + 60 * 60 * 1_000))).toBe(true);
   });
+
+  it("forgets, after a day, the records of libraries no master holds", async () => {
+    const now = Date.now() + 20 * DAY;
+    const neverLoaded = "rq_count_jobs_fedcba9876543210";
+    await redis.hset(
+      LIBRARIES_SEEN_KEY,
+      neverLoaded,
+      String(now - DAY - 1),
+      "rq_list_jobs_0000000011111111",
+      String(now),
+    );
+    expect(await pruneLibraries(redis, { now })).toEqual({ deleted: [], noticed: [] });
+    expect(await redis.hget(LIBRARIES_SEEN_KEY, neverLoaded)).toBeNull();
+    expect(await redis.hget(LIBRARIES_SEEN_KEY, "rq_list_jobs_0000000011111111")).toBe(String(now));
+  });
 });

@@ -79,16 +79,21 @@ export async function pruneLibraries(
   const current = new Set(currentLibraryNames());
   const servers = masterNodes(redis);
   const listings = await Promise.all(servers.map((server) => listOurLibraries(server)));
-  const found = [...new Set(listings.flat())].filter((name) => !current.has(name));
-  if (found.length === 0) return { deleted: [], noticed: [] };
-  const seen = await redis.hmget(LIBRARIES_SEEN_KEY, ...found);
+  const found = new Set(listings.flat());
+  // Small: this version's names, and those of versions seen within a day.
+  const seen = await redis.hgetall(LIBRARIES_SEEN_KEY);
+  const isOld = (at: string | undefined) => at !== undefined && now - Number(at) > unusedForMs;
   const noticed: string[] = [];
   const stale: string[] = [];
-  found.forEach((name, i) => {
-    const at = Number(seen[i]);
-    if (seen[i] === null || !Number.isFinite(at)) noticed.push(name);
-    else if (now - at > unusedForMs) stale.push(name);
-  });
+  for (const name of found) {
+    if (current.has(name)) continue;
+    if (seen[name] === undefined || !Number.isFinite(Number(seen[name]))) noticed.push(name);
+    else if (isOld(seen[name])) stale.push(name);
+  }
+  // Records of libraries no master holds (a version recorded them but never loaded them all).
+  const forgotten = Object.keys(seen).filter(
+    (name) => !found.has(name) && !current.has(name) && isOld(seen[name]),
+  );
   if (noticed.length > 0)
     await redis.hset(LIBRARIES_SEEN_KEY, ...noticed.flatMap((name) => [name, String(now)]));
   await Promise.all(
@@ -99,13 +104,14 @@ export async function pruneLibraries(
           .map((name) =>
             server.call("FUNCTION", "DELETE", name).catch((error: Error) => {
               // Another process deleted it first.
-              if (!/not found|doesn't exist|does not exist/i.test(error.message)) throw error;
+              if (!/not found/i.test(error.message)) throw error;
             }),
           ),
       ),
     ),
   );
   // Forgotten only once gone from every master: a round cut short deletes the rest next time.
-  if (stale.length > 0) await redis.hdel(LIBRARIES_SEEN_KEY, ...stale);
+  const dropped = [...stale, ...forgotten];
+  if (dropped.length > 0) await redis.hdel(LIBRARIES_SEEN_KEY, ...dropped);
   return { deleted: stale, noticed };
 }

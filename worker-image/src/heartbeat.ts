@@ -157,7 +157,10 @@ export class Heartbeat {
       .then(() => recordHeartbeat(redis, snapshot))
       .catch((error: unknown) => this.options.onError(error, "heartbeat"))
       // At most once an hour per connection: what keeps this version's scripts loaded.
-      .then(async () => void (await recordLibrariesInUse(redis)))
-      .catch((error: unknown) => this.options.onError(error, "recording script libraries"));
+      .then(() => recordLibrariesInUse(redis))
+      .then(
+        () => undefined,
+        (error: unknown) => this.options.onError(error, "recording script libraries"),
+      );
   }
 }

@@ -4,6 +4,7 @@
  * recorded it for a day, says so in the log, and skips while Redis is down.
  */
 import { Writable } from "node:stream";
+import { createRedis } from "@rqueue/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../../../shared/test/engine-fixture.js";
 import { type RedisServerHandle, startRedisServer } from "../../../shared/test/redis-harness.js";
@@ -58,6 +59,31 @@ describe("LibraryPruneLoop", () => {
       expect(await loop.runOnce()).toBeNull();
     } finally {
       await server.start();
+    }
+  });
+
+  it("logs a round that fails (a hung Redis) and answers null instead of throwing", async () => {
+    const lines: string[] = [];
+    const log = createLogger(
+      "info",
+      new Writable({
+        write(chunk, _encoding, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      }),
+    );
+    const redis = createRedis(server.url, { failFast: true, commandTimeoutMs: 300 });
+    redis.on("error", () => {});
+    // Both ready: the breaker (on the app's connection) must let the round try.
+    await eventually(() => redis.status === "ready" && t.redis.status === "ready");
+    server.freeze();
+    try {
+      expect(await new LibraryPruneLoop(redis, t.services.breaker, log).runOnce()).toBeNull();
+      expect(lines.join("")).toContain("pruning old script libraries failed");
+    } finally {
+      server.thaw();
+      redis.disconnect();
     }
   });
 });

@@ -57,7 +57,6 @@ export * from "./schemas/limits.js";
 export * from "./schemas/schedule-input.js";
 export {
   currentLibraryNames,
-  DEFAULT_LIBRARY_UNUSED_MS,
   type PruneResult,
   pruneLibraries,
   recordLibrariesInUse,

@@ -20,7 +20,7 @@ import { masterNodes } from "../redis/master-nodes.js";
 import { type RedisClient, SCRIPT_NAMES, scriptLibrary } from "./load-scripts.js";
 
 /** How long a library nobody records stays loaded: past any rolling deploy, and a stalled one. */
-export const DEFAULT_LIBRARY_UNUSED_MS = 24 * 60 * 60 * 1_000;
+const DEFAULT_LIBRARY_UNUSED_MS = 24 * 60 * 60 * 1_000;
 const RECORD_EVERY_MS = 60 * 60 * 1_000;
 
 // What load-scripts.ts names a library: rq_<script>_<16 hex digits of its code's hash>.
